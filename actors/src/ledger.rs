@@ -1,0 +1,403 @@
+//! The ledger actor: the only writer of ledger tables.
+//!
+//! It owns a queue of pending commands and at most `inflight_max` Postgres transactions at a time. While a
+//! transaction is committing, new commands wait in the queue; the next transaction takes up to `batch_max` of them at
+//! once (group commit), so one fsync serves many commands. Each command runs as one `ledger_apply()` call, which is a
+//! subtransaction: a refused command rolls back alone and the rest of its transaction commits. The calls of one
+//! transaction are pipelined on one connection.
+//!
+//! The actor serializes this process's mutations; Postgres (conditional updates, constraints, the idempotency key's
+//! unique index) keeps them correct across processes.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use actix::prelude::*;
+use deadpool_postgres::Pool;
+use fsm::{OperationId, Points, accrual_points};
+use tokio::sync::oneshot;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+
+use crate::ledger_types::{LedgerCommand, LedgerError, LedgerOp, LedgerOutcome, LedgerReply};
+
+const LOCK_SQL: &str = "SELECT ledger_lock($1, $2, $3, $4)";
+const APPLY_SQL: &str = "SELECT r_outcome, r_operation_id, r_points, r_balance, r_replayed \
+                         FROM ledger_apply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// Limits of the ledger actor, all named and configurable.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct LedgerConfig {
+    /// Commands per transaction at most: bounds the work lost to one failed commit and the locks held.
+    pub batch_max: usize,
+    /// Commands waiting at most; beyond it a command is refused with `Overloaded` instead of queueing forever.
+    pub queue_max: usize,
+    /// Transactions in flight at once; more than one overlaps one commit's fsync with the next batch.
+    pub inflight_max: usize,
+    /// Retries of a transaction that lost a deadlock or serialization race (safe: it rolled back whole).
+    pub retries_max: u32,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        LedgerConfig {
+            batch_max: 64,
+            queue_max: 10_000,
+            inflight_max: 2,
+            retries_max: 5,
+        }
+    }
+}
+
+/// Counters the benchmark and `/metrics` read.
+#[derive(Debug, Default)]
+pub struct LedgerMetrics {
+    pub commands: AtomicU64,
+    pub transactions: AtomicU64,
+    pub retries: AtomicU64,
+    pub overloaded: AtomicU64,
+}
+
+/// A command waiting for its transaction, with where to send the answer.
+struct Pending {
+    command: LedgerCommand,
+    reply: oneshot::Sender<Result<LedgerReply, LedgerError>>,
+}
+
+pub struct LedgerActor {
+    /// Connections for the actor's transactions only.
+    pool: Pool,
+    config: LedgerConfig,
+    /// Commands received and not yet in a transaction, in arrival order.
+    queue: VecDeque<Pending>,
+    /// Transactions running now, at most `config.inflight_max`.
+    inflight: usize,
+    metrics: Arc<LedgerMetrics>,
+}
+
+impl LedgerActor {
+    pub fn new(pool: Pool, config: LedgerConfig) -> LedgerActor {
+        LedgerActor {
+            pool,
+            config,
+            queue: VecDeque::new(),
+            inflight: 0,
+            metrics: Arc::default(),
+        }
+    }
+
+    pub fn metrics(&self) -> Arc<LedgerMetrics> {
+        self.metrics.clone()
+    }
+
+    /// Starts transactions while there is room and work.
+    fn flush(&mut self, ctx: &mut Context<Self>) {
+        while self.inflight < self.config.inflight_max.max(1) && !self.queue.is_empty() {
+            let take = self.queue.len().min(self.config.batch_max.max(1));
+            let batch: Vec<Pending> = self.queue.drain(..take).collect();
+            self.inflight += 1;
+            let run = run_batch(
+                self.pool.clone(),
+                batch,
+                self.config.retries_max,
+                self.metrics.clone(),
+            );
+            ctx.spawn(run.into_actor(self).map(|(), actor, ctx| {
+                actor.inflight -= 1;
+                actor.flush(ctx);
+            }));
+        }
+    }
+}
+
+impl Actor for LedgerActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        // The mailbox only holds commands on their way into `queue`; `queue_max` is the real bound, with a clear
+        // refusal. Senders beyond the mailbox wait (back-pressure) rather than being dropped.
+        ctx.set_mailbox_capacity(self.config.queue_max.max(16));
+    }
+}
+
+impl Handler<LedgerCommand> for LedgerActor {
+    type Result = ResponseFuture<Result<LedgerReply, LedgerError>>;
+
+    fn handle(&mut self, command: LedgerCommand, ctx: &mut Self::Context) -> Self::Result {
+        if let LedgerOp::Accrue { receipt, rate, .. } = &command.op
+            && accrual_points(*receipt, *rate).is_none()
+        {
+            let reply = LedgerReply {
+                outcome: LedgerOutcome::NothingToAccrue,
+                replayed: false,
+            };
+            return Box::pin(async move { Ok(reply) });
+        }
+        if self.queue.len() >= self.config.queue_max {
+            self.metrics.overloaded.fetch_add(1, Ordering::Relaxed);
+            return Box::pin(async { Err(LedgerError::Overloaded) });
+        }
+        let (tx, rx) = oneshot::channel();
+        self.queue.push_back(Pending { command, reply: tx });
+        self.flush(ctx);
+        Box::pin(async move { rx.await.unwrap_or(Err(LedgerError::Stopped)) })
+    }
+}
+
+/// Why a transaction did not commit.
+enum TxError {
+    /// Lost a deadlock or serialization race: rolled back whole, safe to run again.
+    Retryable,
+    /// A statement failed for a reason a retry will not fix; the batch is split so only the culprit fails.
+    Statement,
+    /// No connection, or the connection died: the outcome of a commit in flight is unknown.
+    Unavailable,
+}
+
+async fn run_batch(pool: Pool, batch: Vec<Pending>, retries_max: u32, metrics: Arc<LedgerMetrics>) {
+    let commands: Vec<&LedgerCommand> = batch.iter().map(|p| &p.command).collect();
+    let results = execute_isolating(&pool, &commands, retries_max, &metrics).await;
+    for (pending, result) in batch.into_iter().zip(results) {
+        // The submitter may have given up waiting; the outcome is recorded under its key either way.
+        let _ = pending.reply.send(result);
+    }
+}
+
+/// Runs the commands in one transaction; when a statement fails for a non-transient reason, runs each alone so one
+/// bad command fails only itself.
+async fn execute_isolating(
+    pool: &Pool,
+    commands: &[&LedgerCommand],
+    retries_max: u32,
+    metrics: &LedgerMetrics,
+) -> Vec<Result<LedgerReply, LedgerError>> {
+    match execute_with_retries(pool, commands, retries_max, metrics).await {
+        Ok(replies) => replies.into_iter().map(Ok).collect(),
+        Err(TxError::Statement) if commands.len() > 1 => {
+            let mut results = Vec::with_capacity(commands.len());
+            for command in commands {
+                results.push(
+                    match execute_with_retries(pool, &[command], retries_max, metrics).await {
+                        Ok(mut replies) => Ok(replies.remove(0)),
+                        Err(_) => Err(LedgerError::Unavailable),
+                    },
+                );
+            }
+            results
+        }
+        Err(_) => commands
+            .iter()
+            .map(|_| Err(LedgerError::Unavailable))
+            .collect(),
+    }
+}
+
+async fn execute_with_retries(
+    pool: &Pool,
+    commands: &[&LedgerCommand],
+    retries_max: u32,
+    metrics: &LedgerMetrics,
+) -> Result<Vec<LedgerReply>, TxError> {
+    let mut attempt = 0;
+    loop {
+        match execute(pool, commands, metrics).await {
+            Err(TxError::Retryable) if attempt < retries_max => {
+                attempt += 1;
+                metrics.retries.fetch_add(1, Ordering::Relaxed);
+                // Back off a little so the winner of the race can commit.
+                tokio::time::sleep(std::time::Duration::from_millis(2 << attempt.min(6))).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn execute(
+    pool: &Pool,
+    commands: &[&LedgerCommand],
+    metrics: &LedgerMetrics,
+) -> Result<Vec<LedgerReply>, TxError> {
+    let mut client = pool.get().await.map_err(|e| {
+        tracing::warn!(error = %e, "ledger: no database connection");
+        TxError::Unavailable
+    })?;
+    let tx = client.transaction().await.map_err(classify)?;
+    let lock = tx.prepare_cached(LOCK_SQL).await.map_err(classify)?;
+    let statement = tx.prepare_cached(APPLY_SQL).await.map_err(classify)?;
+    let params: Vec<ApplyParams> = commands.iter().map(|c| ApplyParams::from(*c)).collect();
+    let kinds: Vec<&str> = params.iter().map(|p| p.kind).collect();
+    let clients: Vec<Option<i64>> = params.iter().map(|p| p.client).collect();
+    let partners: Vec<Option<i64>> = params.iter().map(|p| p.partner).collect();
+    let reverses: Vec<Option<i64>> = params.iter().map(|p| p.reverses).collect();
+    let refs: Vec<[&(dyn ToSql + Sync); 11]> = params.iter().map(ApplyParams::refs).collect();
+    // Pipelined: the lock statement and every command go out together and run in this order on the server.
+    let lock_params: [&(dyn ToSql + Sync); 4] = [&kinds, &clients, &partners, &reverses];
+    let locking = tx.query_one(&lock, &lock_params);
+    let calls = futures_util::future::join_all(refs.iter().map(|r| tx.query_one(&statement, r)));
+    let (locked, rows) = futures_util::future::join(locking, calls).await;
+    locked.map_err(classify)?;
+    let mut replies = Vec::with_capacity(rows.len());
+    for row in rows {
+        let row = row.map_err(classify)?;
+        replies.push(reply_from_row(&row).map_err(|e| {
+            tracing::error!(error = %e, "ledger: unreadable ledger_apply row");
+            TxError::Statement
+        })?);
+    }
+    tx.commit().await.map_err(classify)?;
+    metrics.transactions.fetch_add(1, Ordering::Relaxed);
+    metrics
+        .commands
+        .fetch_add(commands.len() as u64, Ordering::Relaxed);
+    Ok(replies)
+}
+
+fn classify(error: tokio_postgres::Error) -> TxError {
+    match error.code() {
+        Some(code)
+            if *code == SqlState::T_R_DEADLOCK_DETECTED
+                || *code == SqlState::T_R_SERIALIZATION_FAILURE =>
+        {
+            TxError::Retryable
+        }
+        Some(code) => {
+            tracing::error!(code = code.code(), error = %error, "ledger: statement failed");
+            TxError::Statement
+        }
+        None => {
+            tracing::warn!(error = %error, "ledger: connection failed");
+            TxError::Unavailable
+        }
+    }
+}
+
+/// The eleven parameters of `ledger_apply`, owned so their references can be pipelined.
+struct ApplyParams {
+    key: String,
+    fingerprint: String,
+    kind: &'static str,
+    client: Option<i64>,
+    partner: Option<i64>,
+    points: i64,
+    receipt: Option<i64>,
+    rate_bp: Option<i32>,
+    reverses: Option<i64>,
+    reason: Option<String>,
+    actor: Option<i64>,
+}
+
+impl ApplyParams {
+    fn refs(&self) -> [&(dyn ToSql + Sync); 11] {
+        [
+            &self.key,
+            &self.fingerprint,
+            &self.kind,
+            &self.client,
+            &self.partner,
+            &self.points,
+            &self.receipt,
+            &self.rate_bp,
+            &self.reverses,
+            &self.reason,
+            &self.actor,
+        ]
+    }
+}
+
+impl From<&LedgerCommand> for ApplyParams {
+    fn from(command: &LedgerCommand) -> ApplyParams {
+        let mut p = ApplyParams {
+            key: command.key.as_str().to_owned(),
+            fingerprint: command.op.fingerprint(),
+            kind: command.op.kind(),
+            client: None,
+            partner: None,
+            points: 0,
+            receipt: None,
+            rate_bp: None,
+            reverses: None,
+            reason: None,
+            actor: None,
+        };
+        match &command.op {
+            LedgerOp::Accrue {
+                client,
+                partner,
+                receipt,
+                rate,
+            } => {
+                p.client = Some(client.0);
+                p.partner = Some(partner.0);
+                // The handler refuses zero-point accruals before they get here.
+                p.points = accrual_points(*receipt, *rate).map_or(0, Points::get);
+                p.receipt = Some(receipt.get());
+                p.rate_bp = i32::try_from(rate.basis_points()).ok();
+            }
+            LedgerOp::Redeem {
+                client,
+                partner,
+                points,
+                receipt,
+            } => {
+                p.client = Some(client.0);
+                p.partner = Some(partner.0);
+                p.points = points.get();
+                p.receipt = receipt.map(|r| r.get());
+            }
+            LedgerOp::WelcomeBonus {
+                client,
+                referrer,
+                points,
+            } => {
+                p.client = Some(client.0);
+                p.partner = referrer.map(|r| r.0);
+                p.points = points.get();
+            }
+            LedgerOp::Reverse {
+                operation,
+                admin_id,
+                reason,
+            } => {
+                p.reverses = Some(operation.0);
+                p.reason = Some(reason.clone());
+                p.actor = Some(*admin_id);
+            }
+        }
+        p
+    }
+}
+
+fn reply_from_row(row: &tokio_postgres::Row) -> Result<LedgerReply, String> {
+    let outcome: Option<String> = row.try_get(0).map_err(|e| e.to_string())?;
+    let operation: Option<i64> = row.try_get(1).map_err(|e| e.to_string())?;
+    let points: Option<i64> = row.try_get(2).map_err(|e| e.to_string())?;
+    let balance: Option<i64> = row.try_get(3).map_err(|e| e.to_string())?;
+    let replayed: bool = row.try_get(4).map_err(|e| e.to_string())?;
+    let balance_or_zero = balance.unwrap_or(0);
+    let outcome = match outcome.as_deref() {
+        Some("applied") => LedgerOutcome::Applied {
+            operation: OperationId(operation.ok_or("applied without operation id")?),
+            points: Points::new(points.ok_or("applied without points")?)
+                .map_err(|e| e.to_string())?,
+            balance: balance_or_zero,
+        },
+        Some("key_reused") => LedgerOutcome::KeyReusedWithOtherParams,
+        Some("client_not_found") => LedgerOutcome::ClientNotFound,
+        Some("partner_not_found") => LedgerOutcome::PartnerNotFound,
+        Some("partner_not_active") => LedgerOutcome::PartnerNotActive,
+        Some("operation_not_found") => LedgerOutcome::OperationNotFound,
+        Some("not_reversible") => LedgerOutcome::NotReversible,
+        Some("already_reversed") => LedgerOutcome::AlreadyReversed,
+        Some("welcome_already_granted") => LedgerOutcome::WelcomeAlreadyGranted {
+            balance: balance_or_zero,
+        },
+        Some("insufficient_points") => LedgerOutcome::InsufficientPoints {
+            balance: balance_or_zero,
+        },
+        Some("rejected") => LedgerOutcome::Rejected,
+        other => return Err(format!("unknown ledger outcome {other:?}")),
+    };
+    Ok(LedgerReply { outcome, replayed })
+}

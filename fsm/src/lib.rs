@@ -1,0 +1,14 @@
+//! Pure domain: money and identity types, and the dialogue state machines of the three bots.
+//!
+//! This crate does no IO (no tokio, Redis or Postgres), so every rule here is tested as plain functions, and the
+//! session actors in `actors` only load a state, call `step`, run the effects it names and store the result.
+
+pub mod identity;
+pub mod money;
+
+pub use identity::{IdentityError, MemberCode, Phone};
+pub use money::{
+    AmountError, CashbackRate, Kopecks, Points, PointsError, accrual_points, parse_amount,
+};
+pub mod ids;
+pub use ids::{ClientId, OperationId, PartnerId};

@@ -1,0 +1,304 @@
+//! Configuration, layered: built-in defaults, then an optional TOML file, then `LOYALTY__SECTION__KEY` environment
+//! variables. Every limit has a name (qualifier last: `pool_size_max`) and a default; secrets are wrapped in
+//! [`Secret`] so no `Debug` or log line ever prints them.
+
+use std::fmt;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::{Deserialize, Deserializer};
+
+/// A value that must never be printed: its `Debug` and `Display` say `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Secret<T> {
+        Secret(value)
+    }
+
+    /// The secret itself, for the one place that needs it (a connection, a signature).
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl<T> fmt::Display for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret<String> {
+    /// Accepts a number too: an environment variable of digits arrives as one.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            S(String),
+            I(i64),
+        }
+        Ok(Secret(match Raw::deserialize(d)? {
+            Raw::S(s) => s,
+            Raw::I(i) => i.to_string(),
+        }))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub http: HttpSettings,
+    pub ledger: actors::LedgerConfig,
+    pub money: MoneySettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// A libpq-style URL; it may hold a password, hence secret.
+    pub url: Secret<String>,
+    /// Connections for request handling and queries.
+    pub pool_size_max: usize,
+    /// Connections reserved for the ledger actor's transactions.
+    pub ledger_pool_size_max: usize,
+    /// How long to wait for a free connection before answering "unavailable".
+    pub connect_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisSettings {
+    pub url: Secret<String>,
+    pub pool_size_max: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Where the health, webhook and sandbox endpoints listen.
+    pub listen: String,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MoneySettings {
+    pub welcome_bonus_points: i64,
+    pub receipt_max_kopecks: i64,
+    pub cashback_default_bp: u32,
+    pub cashback_min_bp: u32,
+    pub cashback_max_bp: u32,
+    pub redeem_cap_percent: u32,
+    pub redemption_consent_ttl_s: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// error, warn, info, debug or trace.
+    pub level: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database: DatabaseSettings::default(),
+            redis: RedisSettings::default(),
+            http: HttpSettings::default(),
+            ledger: actors::LedgerConfig::default(),
+            money: MoneySettings::default(),
+            log: LogSettings {
+                level: "info".into(),
+            },
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: Secret::new("postgres://loyalty@127.0.0.1:55432/loyalty".into()),
+            pool_size_max: 16,
+            ledger_pool_size_max: 4,
+            connect_timeout_ms: 5_000,
+        }
+    }
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        RedisSettings {
+            url: Secret::new("redis://127.0.0.1:56379".into()),
+            pool_size_max: 32,
+        }
+    }
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            listen: "127.0.0.1:8080".into(),
+            workers: 0,
+        }
+    }
+}
+
+impl Default for MoneySettings {
+    fn default() -> Self {
+        MoneySettings {
+            welcome_bonus_points: 100,
+            receipt_max_kopecks: fsm::Kopecks::DEFAULT_RECEIPT_MAX.get(),
+            cashback_default_bp: 500,
+            cashback_min_bp: 100,
+            cashback_max_bp: 3_000,
+            redeem_cap_percent: 100,
+            redemption_consent_ttl_s: 300,
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            level: "info".into(),
+        }
+    }
+}
+
+/// The prefix of environment overrides: `LOYALTY__DATABASE__URL` sets `database.url`.
+pub const ENV_PREFIX: &str = "LOYALTY__";
+
+impl Settings {
+    /// Defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading configuration file {}", path.display()))?;
+                toml::from_str::<toml::Table>(&text)
+                    .with_context(|| format!("parsing configuration file {}", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        overlay_env(&mut table, std::env::vars())?;
+        let settings: Settings = toml::Value::Table(table)
+            .try_into()
+            .context("invalid configuration")?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let m = &self.money;
+        anyhow::ensure!(
+            m.welcome_bonus_points >= 0,
+            "money.welcome_bonus_points must not be negative"
+        );
+        anyhow::ensure!(
+            m.receipt_max_kopecks > 0,
+            "money.receipt_max_kopecks must be positive"
+        );
+        anyhow::ensure!(
+            m.cashback_min_bp >= 1
+                && m.cashback_min_bp <= m.cashback_default_bp
+                && m.cashback_default_bp <= m.cashback_max_bp
+                && m.cashback_max_bp <= 10_000,
+            "money: need 1 <= cashback_min_bp <= cashback_default_bp <= cashback_max_bp <= 10000"
+        );
+        anyhow::ensure!(
+            (1..=100).contains(&m.redeem_cap_percent),
+            "money.redeem_cap_percent must be 1..=100"
+        );
+        anyhow::ensure!(
+            self.database.pool_size_max >= 1 && self.database.ledger_pool_size_max >= 1,
+            "pool sizes >= 1"
+        );
+        anyhow::ensure!(
+            self.ledger.batch_max >= 1 && self.ledger.inflight_max >= 1,
+            "ledger batch/inflight >= 1"
+        );
+        Ok(())
+    }
+}
+
+/// Writes `LOYALTY__A__B=value` into `table["a"]["b"]`. A value that reads as a TOML value (`42`, `true`,
+/// `[1, 2]`) keeps that type; anything else is a string.
+fn overlay_env(
+    table: &mut toml::Table,
+    vars: impl Iterator<Item = (String, String)>,
+) -> anyhow::Result<()> {
+    for (name, raw) in vars {
+        let Some(path) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        let keys: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
+        anyhow::ensure!(
+            keys.iter().all(|k| !k.is_empty()),
+            "malformed configuration variable {name}"
+        );
+        let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(raw.clone()));
+        let (last, parents) = keys.split_last().context("empty configuration variable")?;
+        let mut node = &mut *table;
+        for key in parents {
+            let entry = node
+                .entry(key.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            node = entry
+                .as_table_mut()
+                .with_context(|| format!("{name}: {key} is not a section"))?;
+        }
+        node.insert(last.clone(), value);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_the_file_and_secrets_never_print() {
+        let mut table: toml::Table =
+            toml::from_str("[database]\nurl = 'postgres://u:hunter2@h/db'\n").unwrap();
+        let vars = [
+            (
+                "LOYALTY__DATABASE__POOL_SIZE_MAX".to_string(),
+                "7".to_string(),
+            ),
+            (
+                "LOYALTY__REDIS__URL".to_string(),
+                "redis://:pw@h:1".to_string(),
+            ),
+            ("UNRELATED".to_string(), "x".to_string()),
+        ];
+        overlay_env(&mut table, vars.into_iter()).unwrap();
+        let s: Settings = toml::Value::Table(table).try_into().unwrap();
+        assert_eq!(s.database.pool_size_max, 7);
+        assert_eq!(s.redis.url.expose(), "redis://:pw@h:1");
+        let printed = format!("{s:?}");
+        assert!(
+            !printed.contains("hunter2") && !printed.contains(":pw@"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn a_misspelt_key_is_an_error_not_a_silent_default() {
+        let table: toml::Table = toml::from_str("[database]\npool_size_mx = 3\n").unwrap();
+        assert!(toml::Value::Table(table).try_into::<Settings>().is_err());
+    }
+}

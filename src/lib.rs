@@ -1,0 +1,17 @@
+//! The loyalty network's server: configuration, start-up, HTTP, Telegram transport and the wiring of the bots.
+//!
+//! Architecture invariant: this crate owns all IO wiring; the rules live in `fsm` and the serialized state in
+//! `actors`. `main.rs` only parses the command line and calls in here.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod migrate;
+pub mod store;
+pub mod stress;
+pub mod telemetry;
+
+pub use app::Services;
+pub use config::{Secret, Settings};

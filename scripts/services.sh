@@ -12,9 +12,21 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 state="$root/.local"
 pg_port="${LOYALTY_PG_PORT:-55432}"
 redis_port="${LOYALTY_REDIS_PORT:-56379}"
-pg_data="$state/pg/data"
-pg_sock="$state/pg/sock"
 redis_dir="$state/redis"
+# Postgres runs as the `postgres` user when we are root; that user cannot enter a checkout under a private directory
+# (mktemp -d makes 0700 ones), so its files then live under /var/tmp, named after this checkout. Called after the
+# install step, which creates that user on a fresh machine.
+resolve_pg_paths() {
+  pg_root="$state/pg"
+  if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1; then
+    mkdir -p "$state"
+    if ! runuser -u postgres -- test -x "$state" 2>/dev/null; then
+      pg_root="/var/tmp/loyalty-pg-$(printf '%s' "$root" | md5sum | cut -c1-12)"
+    fi
+  fi
+  pg_data="$pg_root/data"
+  pg_sock="$pg_root/sock"
+}
 
 say() { printf 'services: %s\n' "$*" >&2; }
 
@@ -54,13 +66,13 @@ start_pg() {
   local bin
   bin=$(pg_bin)
   if pg_running; then say "postgres already running on 127.0.0.1:$pg_port"; return 0; fi
-  mkdir -p "$state/pg" "$pg_sock"
-  if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$state/pg"; chmod 755 "$root" "$state" 2>/dev/null || true; fi
+  mkdir -p "$pg_root" "$pg_sock"
+  if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$pg_root"; fi
   if [ ! -f "$pg_data/PG_VERSION" ]; then
     say "initdb in $pg_data"
     as_pg "$bin/initdb" -D "$pg_data" -U loyalty --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  as_pg "$bin/pg_ctl" -D "$pg_data" -l "$state/pg/server.log" -w -t 60 start \
+  as_pg "$bin/pg_ctl" -D "$pg_data" -l "$pg_root/server.log" -w -t 60 start \
     -o "-p $pg_port -k $pg_sock -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB" >/dev/null
   say "postgres on 127.0.0.1:$pg_port (data $pg_data)"
 }
@@ -90,13 +102,15 @@ print_env() {
 case "${1:-}" in
   start)
     install_missing
+    resolve_pg_paths
     start_pg
     start_redis
     # The database the product itself uses (tests make their own).
     psql -h 127.0.0.1 -p "$pg_port" -U loyalty -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='loyalty'" \
       | grep -q 1 || psql -h 127.0.0.1 -p "$pg_port" -U loyalty -d postgres -qc "CREATE DATABASE loyalty" ;;
-  stop) stop_all ;;
+  stop) resolve_pg_paths; stop_all ;;
   status)
+    resolve_pg_paths
     pg_running && echo "postgres: running on $pg_port" || echo "postgres: stopped"
     redis_running && echo "redis: running on $redis_port" || echo "redis: stopped" ;;
   env) print_env ;;

@@ -297,6 +297,19 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_parses_and_states_the_real_defaults() {
+        let table: toml::Table =
+            toml::from_str(include_str!("../config/loyalty.example.toml")).unwrap();
+        let example: Settings = toml::Value::Table(table).try_into().unwrap();
+        let defaults = Settings::default();
+        assert_eq!(format!("{example:?}"), format!("{defaults:?}"));
+        assert_eq!(
+            example.database.url.expose(),
+            defaults.database.url.expose()
+        );
+    }
+
+    #[test]
     fn a_misspelt_key_is_an_error_not_a_silent_default() {
         let table: toml::Table = toml::from_str("[database]\npool_size_mx = 3\n").unwrap();
         assert!(toml::Value::Table(table).try_into::<Settings>().is_err());

@@ -2,9 +2,13 @@
 //!
 //! It owns a queue of pending commands and at most `inflight_max` Postgres transactions at a time. While a
 //! transaction is committing, new commands wait in the queue; the next transaction takes up to `batch_max` of them at
-//! once (group commit), so one fsync serves many commands. Each command runs as one `ledger_apply()` call, which is a
-//! subtransaction: a refused command rolls back alone and the rest of its transaction commits. The calls of one
-//! transaction are pipelined on one connection.
+//! once (group commit), so one fsync serves many commands. The transaction first locks the batch's client wallets in
+//! id order (`ledger_lock()`), runs one `ledger_apply()` per command (pipelined on one connection), then moves the
+//! other side of every transfer (partner accounts, bonus pool: rows every batch shares) summed per account, in id
+//! order, in one `ledger_settle()` just before commit. One global lock order means ledger transactions never
+//! deadlock, and the shared rows are held only for the instant before commit, so transactions overlap. A refusal is decided before anything is
+//! written, so a refused command leaves the others untouched; a command that fails unexpectedly aborts the
+//! transaction, and the batch is then run one command per transaction so only the culprit fails.
 //!
 //! The actor serializes this process's mutations; Postgres (conditional updates, constraints, the idempotency key's
 //! unique index) keeps them correct across processes.
@@ -23,7 +27,8 @@ use tokio_postgres::types::ToSql;
 use crate::ledger_types::{LedgerCommand, LedgerError, LedgerOp, LedgerOutcome, LedgerReply};
 
 const LOCK_SQL: &str = "SELECT ledger_lock($1, $2, $3, $4)";
-const APPLY_SQL: &str = "SELECT r_outcome, r_operation_id, r_points, r_balance, r_replayed \
+const SETTLE_SQL: &str = "SELECT ledger_settle($1, $2)";
+const APPLY_SQL: &str = "SELECT r_outcome, r_operation_id, r_points, r_balance, r_replayed, r_settle_account, r_settle_delta \
                          FROM ledger_apply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 /// Limits of the ledger actor, all named and configurable.
@@ -147,6 +152,7 @@ impl Handler<LedgerCommand> for LedgerActor {
 }
 
 /// Why a transaction did not commit.
+#[derive(Clone, Copy)]
 enum TxError {
     /// Lost a deadlock or serialization race: rolled back whole, safe to run again.
     Retryable,
@@ -178,19 +184,28 @@ async fn execute_isolating(
         Err(TxError::Statement) if commands.len() > 1 => {
             let mut results = Vec::with_capacity(commands.len());
             for command in commands {
+                let alone = execute_with_retries(pool, &[command], retries_max, metrics).await;
                 results.push(
-                    match execute_with_retries(pool, &[command], retries_max, metrics).await {
-                        Ok(mut replies) => Ok(replies.remove(0)),
-                        Err(_) => Err(LedgerError::Unavailable),
-                    },
+                    alone
+                        .map(|mut replies| replies.remove(0))
+                        .or_else(lone_failure),
                 );
             }
             results
         }
-        Err(_) => commands
-            .iter()
-            .map(|_| Err(LedgerError::Unavailable))
-            .collect(),
+        Err(e) => commands.iter().map(|_| lone_failure(e)).collect(),
+    }
+}
+
+/// The answer for a command that failed in a transaction of its own.
+fn lone_failure(error: TxError) -> Result<LedgerReply, LedgerError> {
+    match error {
+        // Alone and still refused by a constraint: this command is the culprit, and retrying will not change that.
+        TxError::Statement => Ok(LedgerReply {
+            outcome: LedgerOutcome::Rejected,
+            replayed: false,
+        }),
+        TxError::Retryable | TxError::Unavailable => Err(LedgerError::Unavailable),
     }
 }
 
@@ -239,12 +254,24 @@ async fn execute(
     let (locked, rows) = futures_util::future::join(locking, calls).await;
     locked.map_err(classify)?;
     let mut replies = Vec::with_capacity(rows.len());
+    let (mut settle_accounts, mut settle_deltas) = (Vec::<i64>::new(), Vec::<i64>::new());
     for row in rows {
         let row = row.map_err(classify)?;
         replies.push(reply_from_row(&row).map_err(|e| {
             tracing::error!(error = %e, "ledger: unreadable ledger_apply row");
             TxError::Statement
         })?);
+        let settle: (Option<i64>, Option<i64>) = (row.get(5), row.get(6));
+        if let (Some(account), Some(delta)) = settle {
+            settle_accounts.push(account);
+            settle_deltas.push(delta);
+        }
+    }
+    if !settle_accounts.is_empty() {
+        let settle = tx.prepare_cached(SETTLE_SQL).await.map_err(classify)?;
+        tx.query_one(&settle, &[&settle_accounts, &settle_deltas])
+            .await
+            .map_err(classify)?;
     }
     tx.commit().await.map_err(classify)?;
     metrics.transactions.fetch_add(1, Ordering::Relaxed);
@@ -263,7 +290,10 @@ fn classify(error: tokio_postgres::Error) -> TxError {
             TxError::Retryable
         }
         Some(code) => {
-            tracing::error!(code = code.code(), error = %error, "ledger: statement failed");
+            let detail = error
+                .as_db_error()
+                .map_or_else(|| error.to_string(), |db| db.message().to_owned());
+            tracing::error!(code = code.code(), %detail, "ledger: statement failed");
             TxError::Statement
         }
         None => {

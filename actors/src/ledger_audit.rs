@@ -61,9 +61,13 @@ const INVARIANTS: &[(&str, &str, &str)] = &[
          WHERE k.outcome IS DISTINCT FROM 'applied' OR k.operation_id IS DISTINCT FROM o.id",
     ),
     (
-        "keys_decided",
-        "idempotency keys without an outcome",
-        "SELECT count(*) FROM idempotency_keys WHERE outcome IS NULL",
+        "references_resolve",
+        "journal entries or operations naming an account or partner that does not exist",
+        "SELECT (SELECT count(*) FROM journal_entries j
+                  WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = j.debit_account_id)
+                     OR NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = j.credit_account_id))
+              + (SELECT count(*) FROM operations o
+                  WHERE o.partner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM partners p WHERE p.id = o.partner_id))",
     ),
     (
         "welcome_bonus_once",

@@ -1,1 +1,32 @@
-fn main() {}
+//! `loyalty-load`: benchmarks and the synthetic-user harness.
+//!
+//! `cargo run -p load --release -- ledger` measures the ledger actor (ops/s, p50/p99) at several submitter counts and
+//! runs `pgbench -N` against the same server at the same client counts in the same invocation, printing the ratio.
+
+mod ledger_bench;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "loyalty-load",
+    about = "Benchmarks and load harness for the loyalty network"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Ledger throughput and latency beside pgbench -N.
+    Ledger(ledger_bench::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let system = actix_rt::System::new();
+    match cli.command {
+        Command::Ledger(args) => system.block_on(ledger_bench::run(args)),
+    }
+}

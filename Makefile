@@ -1,0 +1,26 @@
+# The two set-up commands are `make demo` and `make test`; everything else here is for day-to-day work.
+.PHONY: demo test services stop lint bench
+
+# Run the product locally (starts Postgres and Redis first).
+demo: services
+	cargo run --release --bin loyalty -- demo
+
+# The whole test suite: formatting, lints, unit and integration tests against real Postgres and Redis.
+test: services
+	cargo fmt --all -- --check
+	cargo clippy --all-targets --workspace -- -D warnings
+	@if cargo nextest --version >/dev/null 2>&1; then \
+		cargo nextest run --workspace --no-fail-fast; \
+	else \
+		cargo test --workspace --no-fail-fast; \
+	fi
+
+# Ledger throughput and latency beside pgbench -N, on the local Postgres.
+bench: services
+	cargo run --release -p load -- ledger
+
+services:
+	scripts/services.sh start
+
+stop:
+	scripts/services.sh stop

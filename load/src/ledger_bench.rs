@@ -1,0 +1,352 @@
+//! Ledger benchmark: closed-loop submitters at 1, 8 and 16, an open-loop run at a fixed rate, and `pgbench -N` at the
+//! same client counts on the same server, so the ratio compares like with like on whatever machine runs it.
+
+use std::process::Command;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use actix::Addr;
+use actors::{IdempotencyKey, LedgerActor, LedgerCommand, LedgerOp, LedgerOutcome};
+use anyhow::Context;
+use fsm::{CashbackRate, ClientId, Kopecks, PartnerId, Points};
+use loyalty::config::{Secret, Settings};
+use loyalty::{Services, db, store};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Seconds per measurement point.
+    #[arg(long, default_value_t = 8)]
+    seconds: u64,
+    /// Submitter (and pgbench client) counts.
+    #[arg(long, value_delimiter = ',', default_value = "1,8,16")]
+    clients: Vec<usize>,
+    /// The fixed rate of the open-loop latency run, ops/s.
+    #[arg(long, default_value_t = 1_000)]
+    open_rate: u64,
+    /// A Postgres URL whose server hosts the scratch databases `loyalty_bench` and `loyalty_bench_pgbench`.
+    #[arg(
+        long,
+        env = "LOYALTY_BENCH_PG_URL",
+        default_value = "postgres://loyalty@127.0.0.1:55432/postgres"
+    )]
+    pg_url: String,
+    /// Wallets the submitters spread over.
+    #[arg(long, default_value_t = 2_000)]
+    wallets: i64,
+}
+
+struct Point {
+    ops_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let admin = loyalty::db::connect(&db_settings(&args.pg_url))
+        .await
+        .context("connecting to the benchmark server")?;
+    admin
+        .batch_execute("DROP DATABASE IF EXISTS loyalty_bench")
+        .await?;
+    admin.batch_execute("CREATE DATABASE loyalty_bench").await?;
+    let bench_url = replace_db(&args.pg_url, "loyalty_bench");
+    // Ledger limits come from the environment like the product's (LOYALTY__LEDGER__BATCH_MAX, ...).
+    let mut settings = Settings::load(None)?;
+    settings.database.url = Secret::new(bench_url);
+    settings.log.level = "warn".into();
+    let services = Services::start(settings.clone()).await?;
+    let (clients, partners) = seed(&services, args.wallets).await?;
+    println!(
+        "ledger benchmark: batch_max={} inflight_max={}, {}s per point, {} wallets",
+        settings.ledger.batch_max, settings.ledger.inflight_max, args.seconds, args.wallets
+    );
+
+    prepare_pgbench(&args.pg_url)?;
+    println!(
+        "{:>8} {:>14} {:>9} {:>9} {:>16} {:>8}",
+        "clients", "ledger ops/s", "p50 ms", "p99 ms", "pgbench -N tps", "ratio"
+    );
+    let mut seq = 0u64;
+    for &n in &args.clients {
+        let point = closed_loop(
+            &services.ledger,
+            n,
+            Duration::from_secs(args.seconds),
+            &clients,
+            &partners,
+            &mut seq,
+        )
+        .await;
+        let tps = pgbench(&args.pg_url, n, args.seconds)?;
+        println!(
+            "{n:>8} {:>14.0} {:>9.2} {:>9.2} {tps:>16.0} {:>7.2}x",
+            point.ops_per_s,
+            point.p50_ms,
+            point.p99_ms,
+            point.ops_per_s / tps
+        );
+    }
+    let open = open_loop(
+        &services.ledger,
+        args.open_rate,
+        Duration::from_secs(args.seconds),
+        &clients,
+        &partners,
+        &mut seq,
+    )
+    .await;
+    println!(
+        "open loop at {} ops/s: achieved {:.0} ops/s, p50 {:.2} ms, p99 {:.2} ms (from intended send time)",
+        args.open_rate, open.ops_per_s, open.p50_ms, open.p99_ms
+    );
+    let m = &services.ledger_metrics;
+    let commands = m.commands.load(std::sync::atomic::Ordering::Relaxed);
+    let transactions = m
+        .transactions
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .max(1);
+    println!(
+        "group commit: {commands} commands in {transactions} transactions ({:.1} per transaction), {} retries",
+        commands as f64 / transactions as f64,
+        m.retries.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    let checks = actors::ledger_audit::check(&db::connect(&settings.database).await?).await?;
+    let violated = checks.iter().filter(|c| c.violations != 0).count();
+    println!(
+        "check-ledger after the run: {} invariants, {violated} violated",
+        checks.len()
+    );
+    anyhow::ensure!(
+        violated == 0,
+        "ledger invariants violated after the benchmark"
+    );
+    Ok(())
+}
+
+fn db_settings(url: &str) -> loyalty::config::DatabaseSettings {
+    loyalty::config::DatabaseSettings {
+        url: Secret::new(url.to_owned()),
+        ..Default::default()
+    }
+}
+
+fn replace_db(url: &str, database: &str) -> String {
+    let base = url.rsplit_once('/').map_or(url, |(b, _)| b);
+    format!("{base}/{database}")
+}
+
+/// Partners, and wallets funded well enough that redemptions mostly succeed.
+async fn seed(
+    services: &Services,
+    wallets: i64,
+) -> anyhow::Result<(Vec<ClientId>, Vec<PartnerId>)> {
+    let db = services.pg.get().await?;
+    let mut partners = Vec::new();
+    for i in 0..20 {
+        partners.push(
+            store::upsert_approved_partner(&**db, 1_000 + i, &format!("Bench {i}"), 500).await?,
+        );
+    }
+    let mut clients = Vec::new();
+    for i in 0..wallets {
+        clients.push(
+            store::upsert_client_by_telegram(&**db, 10_000 + i, None, None)
+                .await?
+                .0,
+        );
+    }
+    let grants = clients.iter().map(|c| {
+        let op = LedgerOp::WelcomeBonus {
+            client: *c,
+            referrer: None,
+            points: Points::new(100).expect("positive"),
+        };
+        services.ledger.send(LedgerCommand {
+            key: IdempotencyKey::new(format!("w{c}")).expect("key"),
+            op,
+        })
+    });
+    for reply in futures_util::future::join_all(grants).await {
+        anyhow::ensure!(
+            matches!(reply??.outcome, LedgerOutcome::Applied { .. }),
+            "seeding failed"
+        );
+    }
+    Ok((clients, partners))
+}
+
+/// Four accruals to one redemption, over random wallets and partners.
+fn command(seq: u64, clients: &[ClientId], partners: &[PartnerId]) -> LedgerCommand {
+    let h = seq.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let client = clients[(h % clients.len() as u64) as usize];
+    let partner = partners[((h >> 20) % partners.len() as u64) as usize];
+    let op = if seq % 5 == 4 {
+        LedgerOp::Redeem {
+            client,
+            partner,
+            points: Points::new(1 + (h >> 40) as i64 % 20).expect("positive"),
+            receipt: None,
+        }
+    } else {
+        let receipt = Kopecks::new(100_00 + ((h >> 30) % 500_000) as i64).expect("positive");
+        LedgerOp::Accrue {
+            client,
+            partner,
+            receipt,
+            rate: CashbackRate::DEFAULT,
+        }
+    };
+    LedgerCommand {
+        key: IdempotencyKey::new(format!("bench:{seq}")).expect("key"),
+        op,
+    }
+}
+
+fn percentile(sorted: &[Duration], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted[i].as_secs_f64() * 1_000.0
+}
+
+fn summarize(mut latencies: Vec<Duration>, elapsed: Duration) -> Point {
+    latencies.sort_unstable();
+    Point {
+        ops_per_s: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50_ms: percentile(&latencies, 0.50),
+        p99_ms: percentile(&latencies, 0.99),
+    }
+}
+
+async fn closed_loop(
+    ledger: &Addr<LedgerActor>,
+    submitters: usize,
+    duration: Duration,
+    clients: &[ClientId],
+    partners: &[PartnerId],
+    seq: &mut u64,
+) -> Point {
+    let start = Instant::now();
+    let base = *seq;
+    let workers = (0..submitters).map(|w| {
+        let ledger = ledger.clone();
+        async move {
+            let mut latencies = Vec::new();
+            let mut i = 0u64;
+            while start.elapsed() < duration {
+                let cmd = command(base + (i * submitters as u64) + w as u64, clients, partners);
+                let t = Instant::now();
+                if let Ok(Ok(_)) = ledger.send(cmd).await {
+                    latencies.push(t.elapsed());
+                }
+                i += 1;
+            }
+            (latencies, i)
+        }
+    });
+    let results = futures_util::future::join_all(workers).await;
+    let elapsed = start.elapsed();
+    *seq = base
+        + results.iter().map(|(_, i)| *i).max().unwrap_or(0) * submitters as u64
+        + submitters as u64;
+    summarize(results.into_iter().flat_map(|(l, _)| l).collect(), elapsed)
+}
+
+async fn open_loop(
+    ledger: &Addr<LedgerActor>,
+    rate: u64,
+    duration: Duration,
+    clients: &[ClientId],
+    partners: &[PartnerId],
+    seq: &mut u64,
+) -> Point {
+    let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+    let total = (duration.as_secs_f64() * rate as f64) as u64;
+    let start = Instant::now();
+    let mut pending = Vec::with_capacity(total as usize);
+    for i in 0..total {
+        let intended = start + interval * i as u32;
+        tokio::time::sleep_until(intended.into()).await;
+        let cmd = command(*seq + i, clients, partners);
+        let ledger = ledger.clone();
+        pending.push(actix_rt::spawn(async move {
+            let ok = matches!(ledger.send(cmd).await, Ok(Ok(_)));
+            ok.then(|| intended.elapsed())
+        }));
+    }
+    *seq += total;
+    let mut latencies = Vec::with_capacity(pending.len());
+    for handle in pending {
+        if let Ok(Some(l)) = handle.await {
+            latencies.push(l);
+        }
+    }
+    summarize(latencies, start.elapsed())
+}
+
+/// pgbench connection flags from the URL.
+fn pg_flags(url: &str) -> anyhow::Result<Vec<String>> {
+    let config = tokio_postgres::Config::from_str(url)?;
+    let mut flags = Vec::new();
+    if let Some(tokio_postgres::config::Host::Tcp(h)) = config.get_hosts().first() {
+        flags.extend(["-h".into(), h.clone()]);
+    }
+    if let Some(p) = config.get_ports().first() {
+        flags.extend(["-p".into(), p.to_string()]);
+    }
+    if let Some(u) = config.get_user() {
+        flags.extend(["-U".into(), u.to_owned()]);
+    }
+    Ok(flags)
+}
+
+fn prepare_pgbench(url: &str) -> anyhow::Result<()> {
+    let flags = pg_flags(url)?;
+    let run = |args: &[&str]| -> anyhow::Result<()> {
+        let out = Command::new(args[0])
+            .args(&flags)
+            .args(&args[1..])
+            .output()
+            .with_context(|| format!("running {}", args[0]))?;
+        anyhow::ensure!(
+            out.status.success(),
+            "{} failed: {}",
+            args[0],
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    };
+    run(&["dropdb", "--if-exists", "loyalty_bench_pgbench"])?;
+    run(&["createdb", "loyalty_bench_pgbench"])?;
+    // Scale 16: one branch per client at the highest client count, as pgbench's docs advise.
+    run(&["pgbench", "-i", "-q", "-s", "16", "loyalty_bench_pgbench"])
+}
+
+fn pgbench(url: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
+    let out = Command::new("pgbench")
+        .args(pg_flags(url)?)
+        .args([
+            "-N",
+            "-c",
+            &clients.to_string(),
+            "-j",
+            &clients.min(2).to_string(),
+            "-T",
+            &seconds.to_string(),
+        ])
+        .arg("loyalty_bench_pgbench")
+        .output()
+        .context("running pgbench")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    anyhow::ensure!(
+        out.status.success(),
+        "pgbench failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .context("no tps line in pgbench output")
+}

@@ -1,0 +1,453 @@
+//! The ledger against a real Postgres: money rules, idempotency, concurrency, group commit, reversal, invariants.
+
+use actix::Actor;
+use actors::{IdempotencyKey, LedgerActor, LedgerCommand, LedgerOp, LedgerOutcome, LedgerReply};
+use fsm::{CashbackRate, ClientId, Kopecks, OperationId, PartnerId, Points, parse_amount};
+use loyalty::{db, store};
+
+use crate::helpers::TestWorld;
+
+pub fn key(k: &str) -> IdempotencyKey {
+    IdempotencyKey::new(k).expect("valid key")
+}
+
+pub async fn send(world: &TestWorld, key_text: &str, op: LedgerOp) -> LedgerReply {
+    world
+        .services
+        .ledger
+        .send(LedgerCommand {
+            key: key(key_text),
+            op,
+        })
+        .await
+        .expect("actor alive")
+        .expect("final outcome")
+}
+
+pub async fn partner(world: &TestWorld, telegram_id: i64) -> PartnerId {
+    store::upsert_approved_partner(&world.db, telegram_id, "Кофейня", 500)
+        .await
+        .expect("partner")
+}
+
+pub async fn client(world: &TestWorld, telegram_id: i64) -> ClientId {
+    store::upsert_client_by_telegram(&world.db, telegram_id, Some("Анна"), None)
+        .await
+        .expect("client")
+        .0
+}
+
+pub fn accrue(client: ClientId, partner: PartnerId, kopecks: i64) -> LedgerOp {
+    LedgerOp::Accrue {
+        client,
+        partner,
+        receipt: Kopecks::new(kopecks).expect("positive"),
+        rate: CashbackRate::DEFAULT,
+    }
+}
+
+pub fn redeem(client: ClientId, partner: PartnerId, points: i64) -> LedgerOp {
+    LedgerOp::Redeem {
+        client,
+        partner,
+        points: Points::new(points).expect("positive"),
+        receipt: None,
+    }
+}
+
+pub fn welcome(client: ClientId) -> LedgerOp {
+    LedgerOp::WelcomeBonus {
+        client,
+        referrer: None,
+        points: Points::new(100).expect("positive"),
+    }
+}
+
+async fn balance(world: &TestWorld, client: ClientId) -> i64 {
+    store::wallet_balance(&world.db, client)
+        .await
+        .expect("balance")
+}
+
+async fn assert_ledger_clean(world: &TestWorld) {
+    let checks = actors::ledger_audit::check(&world.db)
+        .await
+        .expect("audit runs");
+    let violated: Vec<_> = checks.iter().filter(|c| c.violations != 0).collect();
+    assert!(
+        violated.is_empty(),
+        "ledger invariants violated: {violated:?}"
+    );
+}
+
+#[actix_rt::test]
+async fn receipts_from_the_spec_table_credit_exactly_the_listed_points() {
+    let world = TestWorld::new().await;
+    let p = partner(&world, 1).await;
+    let c = client(&world, 2).await;
+    let max = Kopecks::DEFAULT_RECEIPT_MAX;
+    let mut expected_balance = 0;
+    for (input, points) in [("1000.00", 50), ("999.00", 49), ("1999.99", 99)] {
+        let receipt = parse_amount(input, max).expect("valid amount");
+        let reply = send(&world, &format!("acc:{input}"), accrue(c, p, receipt.get())).await;
+        expected_balance += points;
+        match reply.outcome {
+            LedgerOutcome::Applied {
+                points: got,
+                balance,
+                ..
+            } => {
+                assert_eq!((got.get(), balance), (points, expected_balance), "{input}");
+            }
+            other => panic!("{input}: expected Applied, got {other:?}"),
+        }
+    }
+    let small = parse_amount("19.99", max).expect("valid amount");
+    let reply = send(&world, "acc:19.99", accrue(c, p, small.get())).await;
+    assert_eq!(reply.outcome, LedgerOutcome::NothingToAccrue);
+    for bad in ["1e3", "-5", "1,999.999", ""] {
+        assert!(
+            parse_amount(bad, max).is_err(),
+            "{bad:?} must be refused before it reaches the ledger"
+        );
+    }
+    assert_eq!(balance(&world, c).await, 198);
+    assert_eq!(
+        world.count("SELECT count(*) FROM operations").await,
+        3,
+        "the refused receipt left no operation"
+    );
+    assert_ledger_clean(&world).await;
+}
+
+#[actix_rt::test]
+async fn one_key_sent_100_times_at_once_moves_points_once_and_gets_100_equal_replies() {
+    let world = TestWorld::new().await;
+    let p = partner(&world, 1).await;
+    let c = client(&world, 2).await;
+    let command = LedgerCommand {
+        key: key("till-7:receipt-42"),
+        op: accrue(c, p, 1_000_00),
+    };
+    let sends = (0..100).map(|_| world.services.ledger.send(command.clone()));
+    let replies: Vec<LedgerReply> = futures_util::future::join_all(sends)
+        .await
+        .into_iter()
+        .map(|r| r.expect("alive").expect("final"))
+        .collect();
+    let first = &replies[0].outcome;
+    assert!(
+        matches!(first, LedgerOutcome::Applied { balance: 50, .. }),
+        "{first:?}"
+    );
+    assert!(
+        replies.iter().all(|r| &r.outcome == first),
+        "every reply carries the first result"
+    );
+    assert_eq!(
+        replies.iter().filter(|r| !r.replayed).count(),
+        1,
+        "exactly one submission applied"
+    );
+    assert_eq!(world.count("SELECT count(*) FROM operations").await, 1);
+    assert_eq!(world.count("SELECT count(*) FROM journal_entries").await, 1);
+    assert_eq!(balance(&world, c).await, 50);
+    assert_ledger_clean(&world).await;
+}
+
+#[actix_rt::test]
+async fn a_key_reused_for_another_operation_is_refused_and_changes_nothing() {
+    let world = TestWorld::new().await;
+    let p = partner(&world, 1).await;
+    let c = client(&world, 2).await;
+    send(&world, "k", accrue(c, p, 1_000_00)).await;
+    let reply = send(&world, "k", accrue(c, p, 2_000_00)).await;
+    assert_eq!(reply.outcome, LedgerOutcome::KeyReusedWithOtherParams);
+    assert_eq!(balance(&world, c).await, 50);
+    assert_eq!(world.count("SELECT count(*) FROM operations").await, 1);
+}
+
+#[actix_rt::test]
+async fn two_redemptions_of_the_whole_balance_from_two_replicas_succeed_exactly_once() {
+    let world = TestWorld::new().await;
+    let p = partner(&world, 1).await;
+    // Several rounds, each a fresh client with 100 points and two replicas' ledgers racing for them.
+    let replica_b = LedgerActor::new(
+        db::pg_pool(&world.settings.database, 2).expect("pool"),
+        world.settings.ledger.clone(),
+    )
+    .start();
+    for round in 0..10 {
+        let c = client(&world, 100 + round).await;
+        send(&world, &format!("welcome:{round}"), welcome(c)).await;
+        let a = world.services.ledger.send(LedgerCommand {
+            key: key(&format!("a:{round}")),
+            op: redeem(c, p, 100),
+        });
+        let b = replica_b.send(LedgerCommand {
+            key: key(&format!("b:{round}")),
+            op: redeem(c, p, 100),
+        });
+        let (a, b) = futures_util::future::join(a, b).await;
+        let outcomes = [
+            a.expect("alive").expect("final").outcome,
+            b.expect("alive").expect("final").outcome,
+        ];
+        let applied = outcomes
+            .iter()
+            .filter(|o| matches!(o, LedgerOutcome::Applied { balance: 0, .. }))
+            .count();
+        let refused = outcomes
+            .iter()
+            .filter(|o| **o == LedgerOutcome::InsufficientPoints { balance: 0 })
+            .count();
+        assert_eq!((applied, refused), (1, 1), "round {round}: {outcomes:?}");
+        assert_eq!(balance(&world, c).await, 0);
+    }
+    assert_ledger_clean(&world).await;
+}
+
+#[actix_rt::test]
+async fn insufficient_balance_is_refused_with_the_balance_and_nothing_changes() {
+    let world = TestWorld::new().await;
+    let p = partner(&world, 1).await;
+    let c = client(&world, 2).await;
+    send(&world, "w", welcome(c)).await;
+    send(&world, "r1", redeem(c, p, 50)).await;
+    let ops_before = world.count("SELECT count(*) FROM operations").await;
+    let reply = send(&world, "r2", redeem(c, p, 100)).await;
+    assert_eq!(
+        reply.outcome,
+        LedgerOutcome::InsufficientPoints { balance: 50 }
+    );
+    assert_eq!(balance(&world, c).await, 50);
+    assert_eq!(
+        world.count("SELECT count(*) FROM operations").await,
+        ops_before
+    );
+    // The refusal is the key's first result: replaying it later, even with points available, says the same.
+    send(&world, "a", accrue(c, p, 10_000_00)).await;
+    assert_eq!(
+        send(&world, "r2", redeem(c, p, 100)).await.outcome,
+        LedgerOutcome::InsufficientPoints { balance: 50 }
+    );
+}
+
+#[actix_rt::test]
+async fn welcome_bonus_is_granted_once_per_client_whatever_the_key() {
+    let world = TestWorld::new().await;
+    let c = client(&world, 2).await;
+    let sends = (0..10).map(|i| {
+        world.services.ledger.send(LedgerCommand {
+            key: key(&format!("w{i}")),
+            op: welcome(c),
+        })
+    });
+    let replies = futures_util::future::join_all(sends).await;
+    let applied = replies
+        .into_iter()
+        .filter(|r| {
+            matches!(
+                r.as_ref().expect("alive").as_ref().expect("final").outcome,
+                LedgerOutcome::Applied { .. }
+            )
+        })
+        .count();
+    assert_eq!(applied, 1);
+    assert_eq!(balance(&world, c).await, 100);
+    assert_ledger_clean(&world).await;
+}
+
+#[actix_rt::test]
+async fn pending_or_unknown_partners_cannot_move_points() {
+    let world = TestWorld::new().await;
+    let c = client(&world, 2).await;
+    let p = partner(&world, 1).await;
+    world
+        .db
+        .execute(
+            "UPDATE partners SET status = 'pending' WHERE id = $1",
+            &[&p.0],
+        )
+        .await
+        .expect("update");
+    assert_eq!(
+        send(&world, "a", accrue(c, p, 1_000_00)).await.outcome,
+        LedgerOutcome::PartnerNotActive
+    );
+    assert_eq!(
+        send(&world, "b", accrue(c, PartnerId(999), 1_000_00))
+            .await
+            .outcome,
+        LedgerOutcome::PartnerNotFound
+    );
+    assert_eq!(
+        send(&world, "c", accrue(ClientId(999), p, 1_000_00))
+            .await
+            .outcome,
+        LedgerOutcome::ClientNotFound
+    );
+    assert_eq!(balance(&world, c).await, 0);
+    assert_eq!(world.count("SELECT count(*) FROM operations").await, 0);
+}
+
+#[actix_rt::test]
+async fn reversal_compensates_once_and_never_drives_a_wallet_negative() {
+    let world = TestWorld::new().await;
+    let p = partner(&world, 1).await;
+    let c = client(&world, 2).await;
+    let reverse = |op: OperationId, reason: &str| LedgerOp::Reverse {
+        operation: op,
+        admin_id: 77,
+        reason: reason.into(),
+    };
+    let LedgerOutcome::Applied {
+        operation: accrual, ..
+    } = send(&world, "a", accrue(c, p, 2_000_00)).await.outcome
+    else {
+        panic!("accrual applied")
+    };
+    let LedgerOutcome::Applied {
+        operation: spend, ..
+    } = send(&world, "r", redeem(c, p, 60)).await.outcome
+    else {
+        panic!("redemption applied")
+    };
+    // 100 earned, 60 spent: reversing the accrual would need 100 and there are 40.
+    assert_eq!(
+        send(&world, "x1", reverse(accrual, "mistake"))
+            .await
+            .outcome,
+        LedgerOutcome::InsufficientPoints { balance: 40 }
+    );
+    let LedgerOutcome::Applied {
+        operation: undo,
+        balance,
+        ..
+    } = send(&world, "x2", reverse(spend, "refund")).await.outcome
+    else {
+        panic!("reversal of the redemption applied")
+    };
+    assert_eq!(balance, 100);
+    assert_eq!(
+        send(&world, "x3", reverse(spend, "again")).await.outcome,
+        LedgerOutcome::AlreadyReversed
+    );
+    assert_eq!(
+        send(&world, "x4", reverse(undo, "undo the undo"))
+            .await
+            .outcome,
+        LedgerOutcome::NotReversible
+    );
+    assert_eq!(
+        send(&world, "x5", reverse(OperationId(424242), "?"))
+            .await
+            .outcome,
+        LedgerOutcome::OperationNotFound
+    );
+    assert_eq!(
+        world
+            .count("SELECT count(*) FROM operations WHERE kind = 'redemption'")
+            .await,
+        1,
+        "the original stays"
+    );
+    assert_ledger_clean(&world).await;
+}
+
+#[actix_rt::test]
+async fn one_refused_command_in_a_group_commit_fails_alone() {
+    let world = TestWorld::new().await;
+    let p = partner(&world, 1).await;
+    let c = client(&world, 2).await;
+    send(&world, "seed", accrue(c, p, 1_000_00)).await;
+    let mut commands: Vec<LedgerCommand> = (0..40)
+        .map(|i| LedgerCommand {
+            key: key(&format!("good{i}")),
+            op: accrue(c, p, 1_000_00),
+        })
+        .collect();
+    // A reason longer than the column allows: the constraint refuses this one command inside the shared transaction.
+    commands.insert(
+        20,
+        LedgerCommand {
+            key: key("bad"),
+            op: LedgerOp::Reverse {
+                operation: OperationId(1),
+                admin_id: 1,
+                reason: "x".repeat(5_000),
+            },
+        },
+    );
+    let tx_before = world
+        .services
+        .ledger_metrics
+        .transactions
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let replies = futures_util::future::join_all(
+        commands
+            .iter()
+            .map(|c| world.services.ledger.send(c.clone())),
+    )
+    .await;
+    let outcomes: Vec<LedgerOutcome> = replies
+        .into_iter()
+        .map(|r| r.expect("alive").expect("final").outcome)
+        .collect();
+    assert_eq!(outcomes[20], LedgerOutcome::Rejected);
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, LedgerOutcome::Applied { .. }))
+            .count(),
+        40
+    );
+    assert_eq!(balance(&world, c).await, 50 * 41);
+    let transactions = world
+        .services
+        .ledger_metrics
+        .transactions
+        .load(std::sync::atomic::Ordering::Relaxed)
+        - tx_before;
+    assert!(
+        transactions < 41,
+        "41 commands took {transactions} transactions: group commit did not group"
+    );
+    assert_ledger_clean(&world).await;
+}
+
+#[actix_rt::test]
+async fn ledger_tables_are_append_only() {
+    let world = TestWorld::new().await;
+    let p = partner(&world, 1).await;
+    let c = client(&world, 2).await;
+    send(&world, "a", accrue(c, p, 1_000_00)).await;
+    for sql in [
+        "UPDATE journal_entries SET points = 1",
+        "DELETE FROM operations",
+        "TRUNCATE journal_entries CASCADE",
+    ] {
+        let err = world.db.batch_execute(sql).await.expect_err(sql);
+        assert!(format!("{err:?}").contains("append-only"), "{sql}: {err:?}");
+    }
+    assert_eq!(balance(&world, c).await, 50);
+}
+
+#[actix_rt::test]
+async fn a_negative_wallet_is_impossible_even_for_direct_sql() {
+    let world = TestWorld::new().await;
+    let c = client(&world, 2).await;
+    send(&world, "w", welcome(c)).await;
+    let err = world
+        .db
+        .execute(
+            "UPDATE accounts SET balance = -1 WHERE kind = 'client_wallet' AND client_id = $1",
+            &[&c.0],
+        )
+        .await
+        .expect_err("CHECK constraint");
+    assert!(
+        format!("{err:?}").contains("accounts_wallet_not_negative"),
+        "{err:?}"
+    );
+}

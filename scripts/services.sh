@@ -53,7 +53,7 @@ install_missing() {
 # Runs a Postgres tool as the user that owns the data directory.
 as_pg() {
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi

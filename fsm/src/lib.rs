@@ -3,12 +3,20 @@
 //! This crate does no IO (no tokio, Redis or Postgres), so every rule here is tested as plain functions, and the
 //! session actors in `actors` only load a state, call `step`, run the effects it names and store the result.
 
+pub mod chat;
+pub mod client;
 pub mod identity;
+pub mod ids;
 pub mod money;
+pub mod partner;
+pub mod text;
 
+pub use chat::{BotKind, Lang};
 pub use identity::{IdentityError, MemberCode, Phone};
+pub use ids::{ClientId, OperationId, PartnerId};
 pub use money::{
     AmountError, CashbackRate, Kopecks, Points, PointsError, accrual_points, parse_amount,
 };
-pub mod ids;
-pub use ids::{ClientId, OperationId, PartnerId};
+
+#[cfg(test)]
+mod dialogue_tests;

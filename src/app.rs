@@ -43,3 +43,94 @@ impl Services {
         })
     }
 }
+
+/// The running bots: what the webhook route and the metrics need.
+pub struct BotRuntime {
+    pub ingress: std::sync::Arc<crate::telegram::ingress::Ingress>,
+    pub registry: Addr<actors::session::SessionRegistry>,
+    pub outbox_metrics: Arc<crate::telegram::outbox::OutboxMetrics>,
+}
+
+impl Services {
+    /// Starts the outbox, the session registry and the ingress, then polling (or registers the webhooks).
+    pub async fn start_bots(
+        &self,
+        telegram: &crate::config::TelegramSettings,
+    ) -> anyhow::Result<BotRuntime> {
+        use crate::telegram::{Bots, ingress::Ingress, outbox::Outbox, polling};
+        use actors::bots::BotEnv;
+        use actors::session::{SessionDeps, SessionRegistry};
+        use actors::session_store::SessionStore;
+        use teloxide_core::payloads::SetWebhookSetters;
+        use teloxide_core::requests::Requester;
+
+        let bots = Bots::new(telegram)?;
+        anyhow::ensure!(
+            !bots.kinds().is_empty(),
+            "no bot token configured (telegram.partner_token, ...)"
+        );
+        let (outbox, outbox_metrics) = Outbox::start(&bots, telegram);
+        let sessions = &self.settings.sessions;
+        let store = SessionStore::new(
+            self.redis.clone(),
+            sessions.redis_namespace.clone(),
+            sessions.state_ttl_s,
+            sessions.dedup_ttl_s,
+        );
+        let money = &self.settings.money;
+        let env = BotEnv {
+            pg: self.pg.clone(),
+            ledger: self.ledger.clone(),
+            welcome_bonus: fsm::Points::new(money.welcome_bonus_points.max(1))
+                .context("welcome bonus")?,
+            receipt_max: fsm::Kopecks::new(money.receipt_max_kopecks).context("receipt maximum")?,
+        };
+        let deps = SessionDeps {
+            store: store.clone(),
+            env,
+            outbox: outbox.clone().recipient(),
+            idle_stop: std::time::Duration::from_secs(sessions.idle_stop_s.max(1)),
+        };
+        let registry = SessionRegistry::new(deps).start();
+        let ingress = Ingress::new(
+            registry.clone(),
+            store,
+            bots.clone(),
+            outbox.recipient(),
+            telegram,
+        );
+        for kind in bots.kinds() {
+            let Some(bot) = bots.get(kind).cloned() else {
+                continue;
+            };
+            if telegram.mode == "webhook" {
+                let url = reqwest::Url::parse(&format!(
+                    "{}/webhook/{}",
+                    telegram.public_url.trim_end_matches('/'),
+                    kind.as_str()
+                ))
+                .context("invalid telegram.public_url")?;
+                bot.set_webhook(url)
+                    .secret_token(telegram.webhook_secret.expose().clone())
+                    .await
+                    .context("setWebhook")?;
+            } else {
+                // A bot with a webhook cannot be polled; polling mode takes the bot back.
+                if let Err(e) = bot.delete_webhook().await {
+                    tracing::warn!(bot = kind.as_str(), error = %e, "deleteWebhook failed; polling anyway");
+                }
+                actix_rt::spawn(polling::run(
+                    kind,
+                    bot,
+                    ingress.clone(),
+                    telegram.poll_timeout_s,
+                ));
+            }
+        }
+        Ok(BotRuntime {
+            ingress,
+            registry,
+            outbox_metrics,
+        })
+    }
+}

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
@@ -34,6 +35,18 @@ pub enum Command {
     Demo,
     /// Drive random ledger traffic at the database (run several at once to play replicas).
     StressLedger(stress::StressArgs),
+    /// Create (or re-approve) a partner until the admin bot approves applications.
+    PartnerAdd {
+        /// The partner's Telegram user id.
+        #[arg(long)]
+        telegram_id: i64,
+        /// Company name as clients see it.
+        #[arg(long)]
+        company: String,
+        /// Cashback in basis points (500 = 5 %).
+        #[arg(long, default_value_t = 500)]
+        cashback_bp: i32,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -75,6 +88,32 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::CheckLedger => check_ledger(&settings).await,
         Command::Serve => serve(settings, false).await,
         Command::Demo => serve(settings, true).await,
+        Command::PartnerAdd {
+            telegram_id,
+            company,
+            cashback_bp,
+        } => {
+            let m = &settings.money;
+            let in_bounds = u32::try_from(cashback_bp)
+                .is_ok_and(|bp| (m.cashback_min_bp..=m.cashback_max_bp).contains(&bp));
+            anyhow::ensure!(
+                in_bounds,
+                "cashback must be within {}..={} basis points",
+                m.cashback_min_bp,
+                m.cashback_max_bp
+            );
+            let mut client = db::connect(&settings.database).await?;
+            migrate::migrate(&mut client).await?;
+            let id =
+                crate::store::upsert_approved_partner(&client, telegram_id, &company, cashback_bp)
+                    .await?;
+            let code: String = client
+                .query_one("SELECT referral_code FROM partners WHERE id = $1", &[&id.0])
+                .await?
+                .get(0);
+            println!("partner {id} approved; client bot link payload: /start {code}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::StressLedger(args) => {
             let services = Services::start(settings).await?;
             let summary = stress::run(&services.pg, &services.ledger, &args).await?;
@@ -115,29 +154,105 @@ async fn check_ledger(settings: &Settings) -> anyhow::Result<ExitCode> {
     })
 }
 
-async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
+/// Telegram id of the demo partner the sandbox starts with.
+pub const DEMO_PARTNER_ID: i64 = 1001;
+
+async fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
+    use std::sync::{Arc, OnceLock};
+
+    use crate::sandbox::Emulator;
+    use crate::telegram::webhook::{self, WebhookState};
+
+    let emulator = demo.then(Emulator::new);
+    if let Some(emulator) = &emulator {
+        for (i, kind) in fsm::BotKind::ALL.iter().enumerate() {
+            emulator.add_bot(
+                kind.as_str(),
+                &format!("sandbox-{}", kind.as_str()),
+                9_000 + i as i64,
+            );
+        }
+        settings.telegram.partner_token = crate::Secret::new("sandbox-partner".into());
+        settings.telegram.client_token = crate::Secret::new("sandbox-client".into());
+        settings.telegram.admin_token = crate::Secret::new("sandbox-admin".into());
+        settings.telegram.mode = "polling".into();
+    }
+    let webhook_state = actix_web::web::Data::new(WebhookState {
+        secret: settings.telegram.webhook_secret.clone(),
+        ingress: OnceLock::new(),
+    });
     let listen = settings.http.listen.clone();
     let workers = settings.http.workers;
-    let services = Services::start(settings).await?;
-    let data = actix_web::web::Data::new(services);
+    let services = Services::start(settings.clone()).await?;
+    let data = actix_web::web::Data::new(services.clone());
+    let emulator_data = emulator.clone().map(actix_web::web::Data::new);
+    let hook = webhook_state.clone();
     let mut server = actix_web::HttpServer::new(move || {
-        actix_web::App::new()
+        let mut app = actix_web::App::new()
             .app_data(data.clone())
+            .app_data(hook.clone())
             .configure(http::configure)
+            .configure(webhook::configure);
+        if let Some(emulator) = &emulator_data {
+            app = app
+                .app_data(emulator.clone())
+                .configure(crate::sandbox::configure);
+        }
+        app
     })
     .bind(&listen)?;
     if workers > 0 {
         server = server.workers(workers);
     }
-    for addr in server.addrs() {
-        if demo {
-            println!(
-                "loyalty demo is running: http://{addr}/healthz (readiness: http://{addr}/readyz)"
-            );
-        } else {
-            tracing::info!(%addr, "listening");
-        }
+    let addr = *server
+        .addrs()
+        .first()
+        .context("the server is bound to no address")?;
+    let server_task = actix_rt::spawn(server.run());
+    if let Some(emulator) = &emulator {
+        settings.telegram.api_url = format!("http://{addr}/tg");
+        actix_rt::spawn(emulator.clone().run_webhook_deliverer());
+        let db = services.pg.get().await?;
+        let partner =
+            crate::store::upsert_approved_partner(&**db, DEMO_PARTNER_ID, "Кофейня «Зерно»", 500)
+                .await?;
+        let code: String = db
+            .query_one(
+                "SELECT referral_code FROM partners WHERE id = $1",
+                &[&partner.0],
+            )
+            .await?
+            .get(0);
+        println!(
+            "loyalty demo is running on the built-in Telegram sandbox (no token, no internet)."
+        );
+        println!("  open  http://{addr}/sandbox");
+        println!(
+            "  partner bot: user id {DEMO_PARTNER_ID} is the approved partner «Кофейня «Зерно»»; try /accrue"
+        );
+        println!(
+            "  client bot:  any other user id; /start {code} registers through the partner's link"
+        );
+        println!("  health: http://{addr}/readyz");
+    } else {
+        tracing::info!(%addr, "listening");
     }
-    server.run().await?;
+    let has_tokens = [
+        &settings.telegram.partner_token,
+        &settings.telegram.client_token,
+        &settings.telegram.admin_token,
+    ]
+    .iter()
+    .any(|t| !t.expose().is_empty());
+    // Held for the life of the server: the bots' actors and pollers run as long as it does.
+    let _runtime = if has_tokens {
+        let runtime = services.start_bots(&settings.telegram).await?;
+        let _ = webhook_state.ingress.set(Arc::clone(&runtime.ingress));
+        Some(runtime)
+    } else {
+        tracing::warn!("no bot tokens configured: serving health endpoints only");
+        None
+    };
+    server_task.await.context("server task")??;
     Ok(ExitCode::SUCCESS)
 }

@@ -59,6 +59,8 @@ pub struct Settings {
     pub http: HttpSettings,
     pub ledger: actors::LedgerConfig,
     pub money: MoneySettings,
+    pub telegram: TelegramSettings,
+    pub sessions: SessionSettings,
     pub log: LogSettings,
 }
 
@@ -103,6 +105,86 @@ pub struct MoneySettings {
     pub redemption_consent_ttl_s: u64,
 }
 
+/// How the three bots reach Telegram (or the sandbox), and the limits on traffic both ways.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelegramSettings {
+    /// The Bot API server, without a trailing slash: Telegram's, a local Bot API server, or the sandbox's `/tg`.
+    pub api_url: String,
+    pub partner_token: Secret<String>,
+    pub client_token: Secret<String>,
+    pub admin_token: Secret<String>,
+    /// `polling` (one getUpdates loop per bot) or `webhook` (Telegram posts to `/webhook/{bot}`).
+    pub mode: String,
+    /// With `webhook`: the public https base URL Telegram can reach; `setWebhook` is called at start-up.
+    pub public_url: String,
+    /// Sent by Telegram in `X-Telegram-Bot-Api-Secret-Token`; a request without it is refused with 403.
+    pub webhook_secret: Secret<String>,
+    /// Seconds one getUpdates call may wait.
+    pub poll_timeout_s: u32,
+    /// Incoming updates per user per second, and the burst above it, before updates are dropped.
+    pub updates_per_user_per_s: u32,
+    pub updates_burst_per_user: u32,
+    /// Incoming updates per second for the whole process (all bots, all users).
+    pub updates_global_per_s: u32,
+    /// Outgoing messages per chat per second, and the burst above it (Telegram: about 1/s per chat).
+    pub sends_per_chat_per_s: u32,
+    pub sends_burst_per_chat: u32,
+    /// Outgoing messages per bot per second (Telegram: about 30/s).
+    pub sends_per_bot_per_s: u32,
+    /// Messages waiting to be sent per bot; beyond it the oldest waiting are dropped and counted.
+    pub outbox_queue_max: usize,
+    /// Admins' Telegram ids, checked on every message and button press.
+    pub admin_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionSettings {
+    /// Prefix of every Redis key, so several networks (or tests) can share one Redis.
+    pub redis_namespace: String,
+    /// A dialogue left alone this long is forgotten.
+    pub state_ttl_s: u64,
+    /// How long a processed update id is remembered for deduplication.
+    pub dedup_ttl_s: u64,
+    /// A session actor with no update for this long stops (its state stays in Redis).
+    pub idle_stop_s: u64,
+}
+
+impl Default for TelegramSettings {
+    fn default() -> Self {
+        TelegramSettings {
+            api_url: "https://api.telegram.org".into(),
+            partner_token: Secret::new(String::new()),
+            client_token: Secret::new(String::new()),
+            admin_token: Secret::new(String::new()),
+            mode: "polling".into(),
+            public_url: String::new(),
+            webhook_secret: Secret::new(String::new()),
+            poll_timeout_s: 25,
+            updates_per_user_per_s: 5,
+            updates_burst_per_user: 10,
+            updates_global_per_s: 5_000,
+            sends_per_chat_per_s: 1,
+            sends_burst_per_chat: 3,
+            sends_per_bot_per_s: 30,
+            outbox_queue_max: 10_000,
+            admin_ids: Vec::new(),
+        }
+    }
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            redis_namespace: "loyalty:".into(),
+            state_ttl_s: 7 * 86_400,
+            dedup_ttl_s: 86_400,
+            idle_stop_s: 600,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
@@ -118,6 +200,8 @@ impl Default for Settings {
             http: HttpSettings::default(),
             ledger: actors::LedgerConfig::default(),
             money: MoneySettings::default(),
+            telegram: TelegramSettings::default(),
+            sessions: SessionSettings::default(),
             log: LogSettings {
                 level: "info".into(),
             },

@@ -9,9 +9,11 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod migrate;
-pub mod store;
 pub mod stress;
 pub mod telemetry;
 
+pub use actors::store;
 pub use app::Services;
 pub use config::{Secret, Settings};
+pub mod sandbox;
+pub mod telegram;

@@ -1,4 +1,4 @@
-//! Reads and writes of people: partners and clients. Ledger tables are not touched here (only the ledger writes them).
+//! Reads and writes of people: partners and clients. Ledger tables are not written here (only the ledger does).
 
 use anyhow::Context;
 use fsm::{ClientId, MemberCode, PartnerId};

@@ -1,0 +1,438 @@
+//! Runs the bots' dialogues: loads what a step needs from Postgres, calls the pure `step`, performs the effects it
+//! names (lookups, ledger commands) and feeds their results back, until only messages to send remain.
+//!
+//! Everything here may run more than once for one update (a compare-and-set conflict re-runs the step), so every
+//! effect is idempotent: ledger commands carry keys derived from the dialogue, registrations are upserts.
+
+use actix::Addr;
+use deadpool_postgres::Pool;
+use fsm::chat::{Reply, Sender, UserInput};
+use fsm::client::{
+    self, ClientAccess, ClientCtx, ClientEffect, ClientEvent, ClientProfile, ClientState,
+    ContactOutcome, Registration,
+};
+use fsm::partner::{
+    self, AccrualResult, ClientQuery, FoundClient, PartnerAccess, PartnerCtx, PartnerEffect,
+    PartnerEvent, PartnerInfo, PartnerState,
+};
+use fsm::text::{Msg, escape, render};
+use fsm::{BotKind, CashbackRate, ClientId, Kopecks, Lang, PartnerId, Points};
+use tokio_postgres::error::SqlState;
+
+use crate::ledger::LedgerActor;
+use crate::ledger_types::{IdempotencyKey, LedgerCommand, LedgerOp, LedgerOutcome};
+use crate::store;
+
+/// How many effect rounds one update may take (lookup, then ledger, then done): a bound, not a budget.
+const EFFECT_ROUNDS_MAX: usize = 4;
+
+/// What the dialogues need from the outside world.
+#[derive(Clone)]
+pub struct BotEnv {
+    pub pg: Pool,
+    pub ledger: Addr<LedgerActor>,
+    pub welcome_bonus: Points,
+    pub receipt_max: Kopecks,
+}
+
+/// A message to send, and to whom.
+#[derive(Debug, Clone, PartialEq, Eq, actix::Message)]
+#[rtype(result = "()")]
+pub struct Outgoing {
+    pub bot: BotKind,
+    pub chat_id: i64,
+    pub reply: Reply,
+}
+
+/// The new state (JSON) and what to send once it is stored.
+pub struct StepOutput {
+    pub state_json: String,
+    pub outgoing: Vec<Outgoing>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    #[error("database unavailable")]
+    Database(#[from] tokio_postgres::Error),
+    #[error("database pool: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("{0}")]
+    Other(#[from] anyhow::Error),
+}
+
+/// Runs one user input through the bot's dialogue. `raw_state` is what Redis held (None, or JSON that may no
+/// longer parse, in which case the dialogue starts from the menu and the user is told).
+pub async fn run(
+    env: &BotEnv,
+    bot: BotKind,
+    sender: &Sender,
+    input: UserInput,
+    update_id: i64,
+    raw_state: Option<&str>,
+) -> Result<StepOutput, BotError> {
+    match bot {
+        BotKind::Partner => run_partner(env, sender, input, update_id, raw_state).await,
+        BotKind::Client => run_client(env, sender, input, raw_state).await,
+        BotKind::Admin => Ok(StepOutput {
+            state_json: "{}".into(),
+            outgoing: vec![Outgoing {
+                bot,
+                chat_id: sender.chat_id,
+                reply: Reply::new(render(sender.lang, &Msg::AdminOnly)),
+            }],
+        }),
+    }
+}
+
+/// Parses a stored state; a state that no longer deserializes resets to the default with a notice.
+fn parse_state<S: serde::de::DeserializeOwned + Default>(raw: Option<&str>) -> (S, bool) {
+    match raw {
+        None => (S::default(), false),
+        Some(json) => match serde_json::from_str(json) {
+            Ok(s) => (s, false),
+            Err(_) => (S::default(), true),
+        },
+    }
+}
+
+fn reset_notice(bot: BotKind, sender: &Sender) -> Outgoing {
+    Outgoing {
+        bot,
+        chat_id: sender.chat_id,
+        reply: Reply::new(render(sender.lang, &Msg::StateReset)),
+    }
+}
+
+async fn run_partner(
+    env: &BotEnv,
+    sender: &Sender,
+    input: UserInput,
+    update_id: i64,
+    raw: Option<&str>,
+) -> Result<StepOutput, BotError> {
+    let (state, was_reset): (PartnerState, bool) = parse_state(raw);
+    let mut outgoing = Vec::new();
+    if was_reset {
+        outgoing.push(reset_notice(BotKind::Partner, sender));
+    }
+    let db = env.pg.get().await?;
+    let access = match db
+        .query_opt(
+            "SELECT id, status, company_name, cashback_bp FROM partners WHERE telegram_id = $1",
+            &[&sender.user_id],
+        )
+        .await?
+    {
+        None => PartnerAccess::Unknown,
+        Some(row) => match row.get::<_, &str>(1) {
+            "approved" => PartnerAccess::Approved(PartnerInfo {
+                id: PartnerId(row.get(0)),
+                company: escape(row.get(2)),
+                rate: CashbackRate::from_stored(row.get(3)).unwrap_or(CashbackRate::DEFAULT),
+            }),
+            "pending" => PartnerAccess::Pending,
+            _ => PartnerAccess::Rejected,
+        },
+    };
+    drop(db);
+    let ctx = PartnerCtx {
+        access,
+        lang: sender.lang,
+        receipt_max: env.receipt_max,
+    };
+    let mut t = partner::step(
+        &state,
+        &ctx,
+        PartnerEvent::User {
+            sender: sender.clone(),
+            input,
+            update_id,
+        },
+    );
+    for _ in 0..EFFECT_ROUNDS_MAX {
+        let mut follow_up = None;
+        for effect in std::mem::take(&mut t.effects) {
+            match effect {
+                PartnerEffect::Reply(reply) => outgoing.push(Outgoing {
+                    bot: BotKind::Partner,
+                    chat_id: sender.chat_id,
+                    reply,
+                }),
+                PartnerEffect::NotifyClient {
+                    telegram_id,
+                    lang,
+                    partner,
+                    points,
+                    balance,
+                } => {
+                    let html = render(
+                        lang,
+                        &Msg::AccrualNotice {
+                            partner: &partner,
+                            points,
+                            balance,
+                        },
+                    );
+                    outgoing.push(Outgoing {
+                        bot: BotKind::Client,
+                        chat_id: telegram_id,
+                        reply: Reply::new(html),
+                    });
+                }
+                PartnerEffect::FindClient(query) => {
+                    follow_up = Some(PartnerEvent::ClientLookup(find_client(env, &query).await?))
+                }
+                PartnerEffect::Accrue {
+                    key,
+                    client,
+                    partner,
+                    amount,
+                    rate,
+                } => {
+                    follow_up = Some(PartnerEvent::Accrual(
+                        accrue(env, &key, client, partner, amount, rate).await,
+                    ));
+                }
+            }
+        }
+        match follow_up {
+            Some(event) => t = partner::step(&t.next, &ctx, event),
+            None => break,
+        }
+    }
+    Ok(StepOutput {
+        state_json: serde_json::to_string(&t.next).map_err(anyhow::Error::from)?,
+        outgoing,
+    })
+}
+
+async fn find_client(env: &BotEnv, query: &ClientQuery) -> Result<Option<FoundClient>, BotError> {
+    let db = env.pg.get().await?;
+    const SELECT: &str = "SELECT c.id, c.telegram_id, c.language, COALESCE(a.balance, 0), c.phone, c.member_code
+                          FROM clients c LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id";
+    let row = match query {
+        ClientQuery::Phone(p) => {
+            db.query_opt(&format!("{SELECT} WHERE c.phone = $1"), &[&p.as_str()])
+                .await?
+        }
+        ClientQuery::Code(c) => {
+            db.query_opt(
+                &format!("{SELECT} WHERE c.member_code = $1"),
+                &[&c.as_str()],
+            )
+            .await?
+        }
+    };
+    Ok(row.map(|row| {
+        let label = match query {
+            ClientQuery::Phone(p) => partner::mask_phone(p),
+            ClientQuery::Code(c) => c.to_string(),
+        };
+        FoundClient {
+            id: ClientId(row.get(0)),
+            label: escape(&label),
+            telegram_id: row.get(1),
+            balance: row.get(3),
+            lang: if row.get::<_, &str>(2) == "en" {
+                Lang::En
+            } else {
+                Lang::Ru
+            },
+        }
+    }))
+}
+
+async fn accrue(
+    env: &BotEnv,
+    key: &str,
+    client: ClientId,
+    partner: PartnerId,
+    amount: Kopecks,
+    rate: CashbackRate,
+) -> AccrualResult {
+    let Some(key) = IdempotencyKey::new(key) else {
+        return AccrualResult::Refused;
+    };
+    let command = LedgerCommand {
+        key,
+        op: LedgerOp::Accrue {
+            client,
+            partner,
+            receipt: amount,
+            rate,
+        },
+    };
+    match env.ledger.send(command).await {
+        Ok(Ok(reply)) => match reply.outcome {
+            LedgerOutcome::Applied {
+                points, balance, ..
+            } => AccrualResult::Applied {
+                points: points.get(),
+                balance,
+            },
+            _ => AccrualResult::Refused,
+        },
+        _ => AccrualResult::Unavailable,
+    }
+}
+
+async fn run_client(
+    env: &BotEnv,
+    sender: &Sender,
+    input: UserInput,
+    raw: Option<&str>,
+) -> Result<StepOutput, BotError> {
+    let (state, was_reset): (ClientState, bool) = parse_state(raw);
+    let mut outgoing = Vec::new();
+    if was_reset {
+        outgoing.push(reset_notice(BotKind::Client, sender));
+    }
+    let mut ctx = ClientCtx {
+        access: load_client(env, sender.user_id).await?,
+        lang: sender.lang,
+    };
+    let mut t = client::step(
+        &state,
+        &ctx,
+        ClientEvent::User {
+            sender: sender.clone(),
+            input,
+        },
+    );
+    for _ in 0..EFFECT_ROUNDS_MAX {
+        let mut follow_up = None;
+        for effect in std::mem::take(&mut t.effects) {
+            match effect {
+                ClientEffect::Reply(reply) => outgoing.push(Outgoing {
+                    bot: BotKind::Client,
+                    chat_id: sender.chat_id,
+                    reply,
+                }),
+                ClientEffect::Register { referral } => {
+                    follow_up = Some(register(env, sender, referral.as_deref()).await?)
+                }
+                ClientEffect::SaveContact { phone } => {
+                    follow_up = Some(save_contact(env, sender, &phone).await?)
+                }
+            }
+        }
+        match follow_up {
+            Some(event) => {
+                // Registration changes what the dialogue knows about the client.
+                ctx.access = load_client(env, sender.user_id).await?;
+                t = client::step(&t.next, &ctx, event);
+            }
+            None => break,
+        }
+    }
+    Ok(StepOutput {
+        state_json: serde_json::to_string(&t.next).map_err(anyhow::Error::from)?,
+        outgoing,
+    })
+}
+
+async fn load_client(env: &BotEnv, telegram_id: i64) -> Result<ClientAccess, BotError> {
+    let db = env.pg.get().await?;
+    let row = db
+        .query_opt(
+            "SELECT c.member_code, c.phone_verified, COALESCE(a.balance, 0)
+             FROM clients c LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id
+             WHERE c.telegram_id = $1",
+            &[&telegram_id],
+        )
+        .await?;
+    Ok(match row {
+        None => ClientAccess::Unregistered,
+        Some(row) => ClientAccess::Registered(ClientProfile {
+            member_code: row.get(0),
+            phone_verified: row.get(1),
+            balance: row.get(2),
+        }),
+    })
+}
+
+/// Registers the sender (or finds them) and grants the welcome bonus once. The bonus command is sent on every
+/// `/start` under the client's own key, so a grant that failed transiently is made good next time, and never twice.
+async fn register(
+    env: &BotEnv,
+    sender: &Sender,
+    referral: Option<&str>,
+) -> Result<ClientEvent, BotError> {
+    let db = env.pg.get().await?;
+    let partner = match referral {
+        Some(code) => db
+            .query_opt(
+                "SELECT id, company_name FROM partners WHERE referral_code = $1 AND status = 'approved' AND telegram_id <> $2",
+                &[&code, &sender.user_id],
+            )
+            .await?
+            .map(|row| (PartnerId(row.get(0)), escape(row.get::<_, &str>(1)))),
+        None => None,
+    };
+    let lang = if sender.lang == Lang::En { "en" } else { "ru" };
+    let (client, created) = store::upsert_client_by_telegram(
+        &**db,
+        sender.user_id,
+        Some(&sender.first_name),
+        partner.as_ref().map(|p| p.0),
+    )
+    .await?;
+    if created {
+        db.execute(
+            "UPDATE clients SET language = $1 WHERE id = $2",
+            &[&lang, &client.0],
+        )
+        .await?;
+    }
+    let phone_verified: bool = db
+        .query_one(
+            "SELECT phone_verified FROM clients WHERE id = $1",
+            &[&client.0],
+        )
+        .await?
+        .get(0);
+    drop(db);
+    let key = IdempotencyKey::new(format!("welcome:c{client}"))
+        .ok_or_else(|| anyhow::anyhow!("bad key"))?;
+    let op = LedgerOp::WelcomeBonus {
+        client,
+        referrer: partner.as_ref().map(|p| p.0),
+        points: env.welcome_bonus,
+    };
+    let bonus = match env.ledger.send(LedgerCommand { key, op }).await {
+        Ok(Ok(reply)) => match reply.outcome {
+            LedgerOutcome::Applied { points, .. } if !reply.replayed => Some(points.get()),
+            _ => None,
+        },
+        _ => return Ok(ClientEvent::Unavailable),
+    };
+    Ok(ClientEvent::Registered(Registration {
+        created: created || bonus.is_some(),
+        bonus,
+        partner: partner.map(|p| p.1),
+        phone_verified,
+    }))
+}
+
+async fn save_contact(
+    env: &BotEnv,
+    sender: &Sender,
+    phone: &fsm::Phone,
+) -> Result<ClientEvent, BotError> {
+    let db = env.pg.get().await?;
+    let result = db
+        .execute(
+            "UPDATE clients SET phone = $1, phone_verified = true, claimed_at = COALESCE(claimed_at, now())
+             WHERE telegram_id = $2",
+            &[&phone.as_str(), &sender.user_id],
+        )
+        .await;
+    match result {
+        Ok(_) => Ok(ClientEvent::Contact(ContactOutcome::Saved)),
+        // The phone is someone else's. (Claiming a partner-enrolled record with this phone comes with enrolment.)
+        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+            Ok(ClientEvent::Contact(ContactOutcome::Taken))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

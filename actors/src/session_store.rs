@@ -1,0 +1,144 @@
+//! Conversation state in Redis: one hash per chat (`{ns}fsm:v1:{bot}:{chat}` with fields `v` version and `s` state
+//! JSON) and one dedup key per processed update (`{ns}upd:v1:{bot}:{update_id}`), both with a TTL.
+//!
+//! A transition is written only by [`SessionStore::commit`], a Lua script that checks, atomically, that the update
+//! was not processed already and that the version is the one the step started from; it then writes the new state,
+//! bumps the version and marks the update processed. So two replicas handling the same chat can never lose a
+//! transition, and an update is marked processed exactly when its transition is stored — never before (a crash in
+//! between leaves it unprocessed, and Telegram's redelivery runs it).
+
+use deadpool_redis::redis::{self, Script};
+use fsm::BotKind;
+
+/// Why a commit did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// Stored; the new version.
+    Stored(u64),
+    /// Another handler stored a transition first: reload and step again.
+    Conflict,
+    /// This update was already processed (redelivery, or another replica got it).
+    Duplicate,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("redis unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<redis::RedisError> for StoreError {
+    fn from(e: redis::RedisError) -> Self {
+        StoreError::Unavailable(e.to_string())
+    }
+}
+
+impl From<deadpool_redis::PoolError> for StoreError {
+    fn from(e: deadpool_redis::PoolError) -> Self {
+        StoreError::Unavailable(e.to_string())
+    }
+}
+
+/// A stored state: its version (0 when none) and the raw JSON, which may no longer parse after a deploy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    pub version: u64,
+    pub raw: Option<String>,
+}
+
+const COMMIT_LUA: &str = r#"
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if v ~= tonumber(ARGV[1]) then return -2 end
+redis.call('HSET', KEYS[1], 'v', v + 1, 's', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[4])
+return v + 1
+"#;
+
+#[derive(Clone)]
+pub struct SessionStore {
+    pool: deadpool_redis::Pool,
+    /// Prefix of every key: lets tests and several networks share one Redis.
+    namespace: String,
+    /// Abandoned dialogues expire after this long.
+    pub state_ttl_s: u64,
+    /// How long a processed update id is remembered (Telegram redelivers for up to a day).
+    pub dedup_ttl_s: u64,
+    commit: Script,
+}
+
+impl SessionStore {
+    pub fn new(
+        pool: deadpool_redis::Pool,
+        namespace: impl Into<String>,
+        state_ttl_s: u64,
+        dedup_ttl_s: u64,
+    ) -> SessionStore {
+        SessionStore {
+            pool,
+            namespace: namespace.into(),
+            state_ttl_s,
+            dedup_ttl_s,
+            commit: Script::new(COMMIT_LUA),
+        }
+    }
+
+    pub fn state_key(&self, bot: BotKind, chat: i64) -> String {
+        format!("{}fsm:v1:{}:{chat}", self.namespace, bot.as_str())
+    }
+
+    pub fn dedup_key(&self, bot: BotKind, update_id: i64) -> String {
+        format!("{}upd:v1:{}:{update_id}", self.namespace, bot.as_str())
+    }
+
+    pub async fn load(&self, bot: BotKind, chat: i64) -> Result<Loaded, StoreError> {
+        let mut conn = self.pool.get().await?;
+        let (version, raw): (Option<u64>, Option<String>) = redis::cmd("HMGET")
+            .arg(self.state_key(bot, chat))
+            .arg("v")
+            .arg("s")
+            .query_async(&mut conn)
+            .await?;
+        Ok(Loaded {
+            version: version.unwrap_or(0),
+            raw,
+        })
+    }
+
+    /// Whether this update was processed already (a fast path; `commit` decides for certain).
+    pub async fn seen(&self, bot: BotKind, update_id: i64) -> Result<bool, StoreError> {
+        let mut conn = self.pool.get().await?;
+        Ok(redis::cmd("EXISTS")
+            .arg(self.dedup_key(bot, update_id))
+            .query_async::<i64>(&mut conn)
+            .await?
+            == 1)
+    }
+
+    pub async fn commit(
+        &self,
+        bot: BotKind,
+        chat: i64,
+        update_id: i64,
+        expected_version: u64,
+        state_json: &str,
+    ) -> Result<CommitOutcome, StoreError> {
+        let mut conn = self.pool.get().await?;
+        let result: i64 = self
+            .commit
+            .key(self.state_key(bot, chat))
+            .key(self.dedup_key(bot, update_id))
+            .arg(expected_version)
+            .arg(state_json)
+            .arg(self.state_ttl_s)
+            .arg(self.dedup_ttl_s)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(match result {
+            -1 => CommitOutcome::Duplicate,
+            -2 => CommitOutcome::Conflict,
+            v => CommitOutcome::Stored(u64::try_from(v).unwrap_or(0)),
+        })
+    }
+}

@@ -1,0 +1,167 @@
+//! The outbox: sends replies in per-chat order within Telegram's limits (about 1 msg/s per chat with a small burst,
+//! 30 msg/s per bot), waits out `retry_after` on 429, and keeps a bounded queue per bot whose depth is a metric.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ::actors::bots::Outgoing;
+use actix::prelude::*;
+use fsm::BotKind;
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use teloxide_core::RequestError;
+use teloxide_core::payloads::SendMessageSetters;
+use teloxide_core::requests::Requester;
+use teloxide_core::types::{ChatId, ParseMode};
+use tokio::sync::mpsc;
+
+use super::{Bots, convert};
+use crate::config::TelegramSettings;
+
+/// How often a send is retried (after `retry_after` or a network error) before it is dropped and counted.
+const SEND_ATTEMPTS_MAX: u32 = 5;
+
+/// Outbox figures for `/metrics` and the benchmark.
+#[derive(Debug, Default)]
+pub struct OutboxMetrics {
+    pub queued: AtomicU64,
+    pub sent: AtomicU64,
+    pub failed: AtomicU64,
+    pub dropped_queue_full: AtomicU64,
+    pub retry_after_waits: AtomicU64,
+}
+
+impl OutboxMetrics {
+    /// Messages accepted and not yet sent or given up.
+    pub fn depth(&self) -> u64 {
+        let done = self.sent.load(Ordering::Relaxed) + self.failed.load(Ordering::Relaxed);
+        self.queued.load(Ordering::Relaxed).saturating_sub(done)
+    }
+}
+
+/// Routes outgoing messages to the sender task of their bot.
+pub struct Outbox {
+    senders: HashMap<BotKind, mpsc::Sender<Outgoing>>,
+    metrics: Arc<OutboxMetrics>,
+}
+
+impl Outbox {
+    /// Starts one sender task per bot on the current actix system.
+    pub fn start(bots: &Bots, settings: &TelegramSettings) -> (Addr<Outbox>, Arc<OutboxMetrics>) {
+        let metrics = Arc::new(OutboxMetrics::default());
+        let mut senders = HashMap::new();
+        for kind in bots.kinds() {
+            let Some(bot) = bots.get(kind).cloned() else {
+                continue;
+            };
+            let (tx, rx) = mpsc::channel(settings.outbox_queue_max.max(1));
+            senders.insert(kind, tx);
+            actix_rt::spawn(run_sender(bot, rx, settings.clone(), metrics.clone()));
+        }
+        (
+            Outbox {
+                senders,
+                metrics: metrics.clone(),
+            }
+            .start(),
+            metrics,
+        )
+    }
+}
+
+impl Actor for Outbox {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(100_000);
+    }
+}
+
+impl Handler<Outgoing> for Outbox {
+    type Result = ();
+
+    fn handle(&mut self, msg: Outgoing, _ctx: &mut Self::Context) {
+        let Some(tx) = self.senders.get(&msg.bot) else {
+            tracing::warn!(
+                bot = msg.bot.as_str(),
+                "outbox: no token configured for this bot; message dropped"
+            );
+            return;
+        };
+        match tx.try_send(msg) {
+            Ok(()) => {
+                self.metrics.queued.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(_) => {
+                self.metrics
+                    .dropped_queue_full
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("outbox: queue full; message dropped");
+            }
+        }
+    }
+}
+
+fn quota(per_s: u32, burst: u32) -> Quota {
+    let per_s = NonZeroU32::new(per_s).unwrap_or(NonZeroU32::MIN);
+    Quota::per_second(per_s).allow_burst(NonZeroU32::new(burst).unwrap_or(per_s))
+}
+
+/// One bot's sender: a single consumer, so messages to a chat go out in the order they were queued.
+async fn run_sender(
+    bot: teloxide_core::Bot,
+    mut rx: mpsc::Receiver<Outgoing>,
+    settings: TelegramSettings,
+    metrics: Arc<OutboxMetrics>,
+) {
+    let per_bot: DefaultDirectRateLimiter = RateLimiter::direct(quota(
+        settings.sends_per_bot_per_s,
+        settings.sends_per_bot_per_s,
+    ));
+    let per_chat: DefaultKeyedRateLimiter<i64> = RateLimiter::keyed(quota(
+        settings.sends_per_chat_per_s,
+        settings.sends_burst_per_chat,
+    ));
+    let mut sent_since_prune = 0u32;
+    while let Some(msg) = rx.recv().await {
+        per_chat.until_key_ready(&msg.chat_id).await;
+        per_bot.until_ready().await;
+        let mut attempt = 0;
+        loop {
+            let mut request = bot
+                .send_message(ChatId(msg.chat_id), msg.reply.html.clone())
+                .parse_mode(ParseMode::Html);
+            if let Some(markup) = convert::markup(&msg.reply.keyboard) {
+                request = request.reply_markup(markup);
+            }
+            match request.await {
+                Ok(_) => {
+                    metrics.sent.fetch_add(1, Ordering::Relaxed);
+                    break;
+                }
+                Err(RequestError::RetryAfter(wait)) if attempt < SEND_ATTEMPTS_MAX => {
+                    metrics.retry_after_waits.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(wait.duration()).await;
+                }
+                Err(RequestError::Network(_) | RequestError::Io(_))
+                    if attempt < SEND_ATTEMPTS_MAX =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
+                }
+                Err(e) => {
+                    metrics.failed.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(error = %e, "outbox: message not sent");
+                    break;
+                }
+            }
+            attempt += 1;
+        }
+        sent_since_prune += 1;
+        if sent_since_prune >= 1_000 {
+            // Chats that have been quiet for a while no longer need a limiter entry: memory stays bounded.
+            per_chat.retain_recent();
+            sent_since_prune = 0;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Long polling: one `getUpdates` loop per bot. The offset moves past an update only once it and every update before
+//! it were durably accepted, so an update that could not be stored is fetched again, never lost.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fsm::BotKind;
+use teloxide_core::RequestError;
+use teloxide_core::payloads::GetUpdatesSetters;
+use teloxide_core::requests::Requester;
+use teloxide_core::types::Update;
+
+use super::ingress::Ingress;
+
+/// Pause after a failed poll or a batch that could not be stored.
+const BACKOFF: Duration = Duration::from_millis(500);
+
+pub async fn run(kind: BotKind, bot: teloxide_core::Bot, ingress: Arc<Ingress>, timeout_s: u32) {
+    let mut offset: i32 = 0;
+    loop {
+        let updates = match bot.get_updates().offset(offset).timeout(timeout_s).await {
+            Ok(updates) => updates,
+            Err(RequestError::RetryAfter(wait)) => {
+                tokio::time::sleep(wait.duration()).await;
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(bot = kind.as_str(), error = %e, "polling: getUpdates failed");
+                tokio::time::sleep(BACKOFF).await;
+                continue;
+            }
+        };
+        if updates.is_empty() {
+            continue;
+        }
+        let accepted = accept_batch(kind, &ingress, &updates).await;
+        let mut next = offset;
+        for (update, ok) in updates.iter().zip(&accepted) {
+            if !ok {
+                break;
+            }
+            next = i32::try_from(update.id.0)
+                .unwrap_or(i32::MAX)
+                .saturating_add(1);
+        }
+        if next == offset || accepted.iter().any(|ok| !ok) {
+            tokio::time::sleep(BACKOFF).await;
+        }
+        offset = next;
+    }
+}
+
+/// Chats run concurrently; the updates of one chat run one after another, in order.
+async fn accept_batch(kind: BotKind, ingress: &Ingress, updates: &[Update]) -> Vec<bool> {
+    let mut by_chat: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (i, update) in updates.iter().enumerate() {
+        let chat = update.chat().map_or(0, |c| c.id.0);
+        by_chat.entry(chat).or_default().push(i);
+    }
+    let mut accepted = vec![false; updates.len()];
+    let runs = by_chat.into_values().map(|indexes| async move {
+        let mut results = Vec::with_capacity(indexes.len());
+        for i in indexes {
+            let ok = ingress.accept(kind, &updates[i]).await.is_ok();
+            results.push((i, ok));
+            if !ok {
+                // Later updates of this chat wait for the redelivery, to keep the chat's order.
+                break;
+            }
+        }
+        results
+    });
+    for results in futures_util::future::join_all(runs).await {
+        for (i, ok) in results {
+            accepted[i] = ok;
+        }
+    }
+    accepted
+}

@@ -1,0 +1,58 @@
+//! Webhooks: `POST /webhook/{bot}`. The secret header is compared in constant time; a wrong or missing one is a 403
+//! with no side effect. 200 only after the update is durably accepted; 503 when Redis or Postgres is down, so
+//! Telegram delivers it again.
+
+use std::sync::{Arc, OnceLock};
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use fsm::BotKind;
+use teloxide_core::types::Update;
+
+use super::ingress::Ingress;
+use crate::config::Secret;
+
+/// What the webhook route needs; the ingress is set once the bots are started (after the server is bound).
+pub struct WebhookState {
+    pub secret: Secret<String>,
+    pub ingress: OnceLock<Arc<Ingress>>,
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(webhook);
+}
+
+/// Equal bytes, in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[post("/webhook/{bot}")]
+async fn webhook(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<WebhookState>,
+) -> HttpResponse {
+    let Some(bot) = BotKind::parse(&path.into_inner()) else {
+        return HttpResponse::NotFound().finish();
+    };
+    let expected = state.secret.expose().as_bytes();
+    let given = req
+        .headers()
+        .get("X-Telegram-Bot-Api-Secret-Token")
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if expected.is_empty() || !constant_time_eq(given, expected) {
+        return HttpResponse::Forbidden().finish();
+    }
+    let Ok(update) = serde_json::from_slice::<Update>(&body) else {
+        return HttpResponse::BadRequest().body("not a Telegram update");
+    };
+    let Some(ingress) = state.ingress.get() else {
+        return HttpResponse::ServiceUnavailable().finish();
+    };
+    match ingress.accept(bot, &update).await {
+        Ok(_) => HttpResponse::Ok().finish(),
+        Err(_) => HttpResponse::ServiceUnavailable().finish(),
+    }
+}

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::{Services, db, http, migrate, stress, telemetry};
+use crate::{Services, db, migrate, stress, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -154,105 +154,26 @@ async fn check_ledger(settings: &Settings) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Telegram id of the demo partner the sandbox starts with.
-pub const DEMO_PARTNER_ID: i64 = 1001;
-
-async fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
-    use std::sync::{Arc, OnceLock};
-
-    use crate::sandbox::Emulator;
-    use crate::telegram::webhook::{self, WebhookState};
-
-    let emulator = demo.then(Emulator::new);
-    if let Some(emulator) = &emulator {
-        for (i, kind) in fsm::BotKind::ALL.iter().enumerate() {
-            emulator.add_bot(
-                kind.as_str(),
-                &format!("sandbox-{}", kind.as_str()),
-                9_000 + i as i64,
+async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
+    let running = crate::server::start(settings, demo).await?;
+    match &running.demo_referral {
+        Some(code) => {
+            let addr = running.addr;
+            println!(
+                "loyalty demo is running on the built-in Telegram sandbox (no token, no internet)."
             );
+            println!("  open  http://{addr}/sandbox");
+            println!(
+                "  partner bot: user id {} is the approved partner «Кофейня «Зерно»»; try /accrue",
+                crate::server::DEMO_PARTNER_ID
+            );
+            println!(
+                "  client bot:  any other user id; /start {code} registers through the partner's link"
+            );
+            println!("  health: http://{addr}/readyz");
         }
-        settings.telegram.partner_token = crate::Secret::new("sandbox-partner".into());
-        settings.telegram.client_token = crate::Secret::new("sandbox-client".into());
-        settings.telegram.admin_token = crate::Secret::new("sandbox-admin".into());
-        settings.telegram.mode = "polling".into();
+        None => tracing::info!(addr = %running.addr, "listening"),
     }
-    let webhook_state = actix_web::web::Data::new(WebhookState {
-        secret: settings.telegram.webhook_secret.clone(),
-        ingress: OnceLock::new(),
-    });
-    let listen = settings.http.listen.clone();
-    let workers = settings.http.workers;
-    let services = Services::start(settings.clone()).await?;
-    let data = actix_web::web::Data::new(services.clone());
-    let emulator_data = emulator.clone().map(actix_web::web::Data::new);
-    let hook = webhook_state.clone();
-    let mut server = actix_web::HttpServer::new(move || {
-        let mut app = actix_web::App::new()
-            .app_data(data.clone())
-            .app_data(hook.clone())
-            .configure(http::configure)
-            .configure(webhook::configure);
-        if let Some(emulator) = &emulator_data {
-            app = app
-                .app_data(emulator.clone())
-                .configure(crate::sandbox::configure);
-        }
-        app
-    })
-    .bind(&listen)?;
-    if workers > 0 {
-        server = server.workers(workers);
-    }
-    let addr = *server
-        .addrs()
-        .first()
-        .context("the server is bound to no address")?;
-    let server_task = actix_rt::spawn(server.run());
-    if let Some(emulator) = &emulator {
-        settings.telegram.api_url = format!("http://{addr}/tg");
-        actix_rt::spawn(emulator.clone().run_webhook_deliverer());
-        let db = services.pg.get().await?;
-        let partner =
-            crate::store::upsert_approved_partner(&**db, DEMO_PARTNER_ID, "Кофейня «Зерно»", 500)
-                .await?;
-        let code: String = db
-            .query_one(
-                "SELECT referral_code FROM partners WHERE id = $1",
-                &[&partner.0],
-            )
-            .await?
-            .get(0);
-        println!(
-            "loyalty demo is running on the built-in Telegram sandbox (no token, no internet)."
-        );
-        println!("  open  http://{addr}/sandbox");
-        println!(
-            "  partner bot: user id {DEMO_PARTNER_ID} is the approved partner «Кофейня «Зерно»»; try /accrue"
-        );
-        println!(
-            "  client bot:  any other user id; /start {code} registers through the partner's link"
-        );
-        println!("  health: http://{addr}/readyz");
-    } else {
-        tracing::info!(%addr, "listening");
-    }
-    let has_tokens = [
-        &settings.telegram.partner_token,
-        &settings.telegram.client_token,
-        &settings.telegram.admin_token,
-    ]
-    .iter()
-    .any(|t| !t.expose().is_empty());
-    // Held for the life of the server: the bots' actors and pollers run as long as it does.
-    let _runtime = if has_tokens {
-        let runtime = services.start_bots(&settings.telegram).await?;
-        let _ = webhook_state.ingress.set(Arc::clone(&runtime.ingress));
-        Some(runtime)
-    } else {
-        tracing::warn!("no bot tokens configured: serving health endpoints only");
-        None
-    };
-    server_task.await.context("server task")??;
+    running.task.await.context("server task")??;
     Ok(ExitCode::SUCCESS)
 }

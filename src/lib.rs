@@ -16,4 +16,5 @@ pub use actors::store;
 pub use app::Services;
 pub use config::{Secret, Settings};
 pub mod sandbox;
+pub mod server;
 pub mod telegram;

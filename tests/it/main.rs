@@ -1,7 +1,10 @@
 //! The one integration test binary: every test gets its own database (cloned from a migrated template), its own
 //! Redis key prefix and real servers. Start them with `scripts/services.sh start` (`make test` does).
 
+mod app;
+mod engine;
 mod helpers;
 mod ledger;
 mod ledger_model;
 mod ops;
+mod replicas;

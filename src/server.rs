@@ -1,0 +1,116 @@
+//! Starts the whole product: HTTP (health, webhooks, and with the sandbox its emulator and page), the ledger, and
+//! the bots. `loyalty serve` and `loyalty demo` call it, and so do the tests, on port 0.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use anyhow::Context;
+
+use crate::app::BotRuntime;
+use crate::config::{Secret, Settings};
+use crate::sandbox::Emulator;
+use crate::telegram::webhook::{self, WebhookState};
+use crate::{Services, http};
+
+/// Telegram id of the demo partner the sandbox starts with.
+pub const DEMO_PARTNER_ID: i64 = 1001;
+
+/// A running product.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub services: Services,
+    /// Present when bot tokens were configured (always with the sandbox).
+    pub bots: Option<BotRuntime>,
+    pub emulator: Option<Emulator>,
+    /// With the sandbox: the demo partner's referral payload.
+    pub demo_referral: Option<String>,
+    /// Resolves when the HTTP server stops.
+    pub task: actix_rt::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Binds, serves, and starts the bots. With `sandbox`, the product runs on its own Bot API emulator (tokens
+/// `sandbox-partner`, `sandbox-client`, `sandbox-admin`, long polling) and a demo partner is created.
+pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Running> {
+    let emulator = sandbox.then(Emulator::new);
+    if let Some(emulator) = &emulator {
+        for (i, kind) in fsm::BotKind::ALL.iter().enumerate() {
+            emulator.add_bot(
+                kind.as_str(),
+                &format!("sandbox-{}", kind.as_str()),
+                9_000 + i as i64,
+            );
+        }
+        settings.telegram.partner_token = Secret::new("sandbox-partner".into());
+        settings.telegram.client_token = Secret::new("sandbox-client".into());
+        settings.telegram.admin_token = Secret::new("sandbox-admin".into());
+        settings.telegram.mode = "polling".into();
+    }
+    let webhook_state = actix_web::web::Data::new(WebhookState {
+        secret: settings.telegram.webhook_secret.clone(),
+        ingress: OnceLock::new(),
+    });
+    let services = Services::start(settings.clone()).await?;
+    let data = actix_web::web::Data::new(services.clone());
+    let emulator_data = emulator.clone().map(actix_web::web::Data::new);
+    let hook = webhook_state.clone();
+    let mut server = actix_web::HttpServer::new(move || {
+        let mut app = actix_web::App::new()
+            .app_data(data.clone())
+            .app_data(hook.clone())
+            .configure(http::configure)
+            .configure(webhook::configure);
+        if let Some(emulator) = &emulator_data {
+            app = app
+                .app_data(emulator.clone())
+                .configure(crate::sandbox::configure);
+        }
+        app
+    })
+    .bind(&settings.http.listen)?;
+    if settings.http.workers > 0 {
+        server = server.workers(settings.http.workers);
+    }
+    let addr = *server
+        .addrs()
+        .first()
+        .context("the server is bound to no address")?;
+    let task = actix_rt::spawn(server.run());
+
+    let mut demo_referral = None;
+    if let Some(emulator) = &emulator {
+        settings.telegram.api_url = format!("http://{addr}/tg");
+        actix_rt::spawn(emulator.clone().run_webhook_deliverer());
+        let db = services.pg.get().await?;
+        let partner =
+            crate::store::upsert_approved_partner(&**db, DEMO_PARTNER_ID, "Кофейня «Зерно»", 500)
+                .await?;
+        demo_referral = Some(
+            db.query_one(
+                "SELECT referral_code FROM partners WHERE id = $1",
+                &[&partner.0],
+            )
+            .await?
+            .get(0),
+        );
+    }
+    let t = &settings.telegram;
+    let has_tokens = [&t.partner_token, &t.client_token, &t.admin_token]
+        .iter()
+        .any(|t| !t.expose().is_empty());
+    let bots = if has_tokens {
+        let runtime = services.start_bots(&settings.telegram).await?;
+        let _ = webhook_state.ingress.set(Arc::clone(&runtime.ingress));
+        Some(runtime)
+    } else {
+        tracing::warn!("no bot tokens configured: serving health endpoints only");
+        None
+    };
+    Ok(Running {
+        addr,
+        services,
+        bots,
+        emulator,
+        demo_referral,
+        task,
+    })
+}

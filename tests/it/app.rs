@@ -1,0 +1,213 @@
+//! The whole product running in the test process on port 0, on its own sandbox, with a fresh database and its own
+//! Redis key namespace; plus helpers that act as Telegram users through the sandbox's HTTP API.
+
+use std::time::{Duration, Instant};
+
+use loyalty::config::{Secret, Settings};
+use loyalty::server::{self, Running};
+use serde_json::{Value, json};
+
+use crate::helpers::{connect, db_url, fresh_database, redis_url};
+
+pub const WEBHOOK_SECRET: &str = "test-webhook-secret-0123456789";
+/// How long a helper waits for the product to answer before the test fails.
+const ANSWER_WAIT: Duration = Duration::from_secs(15);
+
+pub struct TestApp {
+    pub settings: Settings,
+    pub running: Running,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub db: tokio_postgres::Client,
+}
+
+/// Settings for a product on `database` with its own Redis namespace.
+pub fn test_settings(database: &str) -> Settings {
+    let mut s = Settings::default();
+    s.database.url = Secret::new(db_url(database));
+    s.redis.url = Secret::new(redis_url());
+    s.http.listen = "127.0.0.1:0".into();
+    s.http.workers = 2;
+    s.log.level = "warn".into();
+    s.sessions.redis_namespace = format!("test:{database}:");
+    s.telegram.webhook_secret = Secret::new(WEBHOOK_SECRET.into());
+    s.telegram.poll_timeout_s = 1;
+    // The sandbox has no per-chat limit; keep the tests quick but the limiter in the path.
+    s.telegram.sends_per_chat_per_s = 50;
+    s.telegram.sends_burst_per_chat = 50;
+    s.telegram.sends_per_bot_per_s = 500;
+    s
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        loyalty::telemetry::init("warn");
+        let database = fresh_database().await;
+        let mut settings = test_settings(&database);
+        adjust(&mut settings);
+        let running = server::start(settings.clone(), true)
+            .await
+            .expect("the product starts");
+        let base = format!("http://{}", running.addr);
+        let db = connect(&db_url(&database)).await;
+        TestApp {
+            settings,
+            running,
+            base,
+            http: reqwest::Client::new(),
+            db,
+        }
+    }
+
+    pub fn referral(&self) -> String {
+        self.running.demo_referral.clone().expect("sandbox partner")
+    }
+
+    async fn user_api(&self, path: &str, body: Value) -> i64 {
+        let r = self
+            .http
+            .post(format!("{}/sandbox/api/{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("sandbox reachable");
+        assert!(
+            r.status().is_success(),
+            "sandbox refused {path}: {}",
+            r.status()
+        );
+        r.json::<Value>().await.expect("json")["update_id"]
+            .as_i64()
+            .expect("update id")
+    }
+
+    pub async fn send(&self, bot: &str, user: i64, text: &str) -> i64 {
+        self.user_api(
+            "send",
+            json!({ "bot": bot, "user_id": user, "first_name": "Анна", "text": text }),
+        )
+        .await
+    }
+
+    pub async fn press(&self, bot: &str, user: i64, message_id: i64, data: &str) -> i64 {
+        self.user_api(
+            "press",
+            json!({ "bot": bot, "user_id": user, "message_id": message_id, "data": data }),
+        )
+        .await
+    }
+
+    pub async fn share_contact(&self, bot: &str, user: i64, phone: &str, owner: i64) -> i64 {
+        self.user_api(
+            "contact",
+            json!({ "bot": bot, "user_id": user, "phone_number": phone, "contact_user_id": owner }),
+        )
+        .await
+    }
+
+    pub async fn attachment(&self, bot: &str, user: i64) -> i64 {
+        self.user_api("attachment", json!({ "bot": bot, "user_id": user }))
+            .await
+    }
+
+    pub async fn chat(&self, bot: &str, user: i64) -> Vec<Value> {
+        let url = format!("{}/sandbox/api/chat?bot={bot}&user_id={user}", self.base);
+        self.http
+            .get(url)
+            .send()
+            .await
+            .expect("sandbox")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// The bot's messages in a chat, once there are at least `n`.
+    pub async fn bot_messages(&self, bot: &str, user: i64, n: usize) -> Vec<Value> {
+        let start = Instant::now();
+        loop {
+            let msgs: Vec<Value> = self
+                .chat(bot, user)
+                .await
+                .into_iter()
+                .filter(|m| m["from"] == "bot")
+                .collect();
+            if msgs.len() >= n {
+                return msgs;
+            }
+            assert!(
+                start.elapsed() < ANSWER_WAIT,
+                "{bot} bot sent {} of {n} messages to {user}: {msgs:#?}",
+                msgs.len()
+            );
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+
+    /// The text of the bot's n-th message (1-based) in a chat, waiting for it.
+    pub async fn nth_text(&self, bot: &str, user: i64, n: usize) -> String {
+        self.bot_messages(bot, user, n).await[n - 1]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub async fn webhook(&self, bot: &str, update: &Value, secret: Option<&str>) -> u16 {
+        let mut r = self
+            .http
+            .post(format!("{}/webhook/{bot}", self.base))
+            .json(update);
+        if let Some(secret) = secret {
+            r = r.header("X-Telegram-Bot-Api-Secret-Token", secret);
+        }
+        r.send().await.expect("server reachable").status().as_u16()
+    }
+
+    pub async fn redis(&self) -> deadpool_redis::Connection {
+        self.running.services.redis.get().await.expect("redis")
+    }
+
+    /// (version, raw state) of a chat's dialogue.
+    pub async fn session(&self, bot: &str, chat: i64) -> (Option<u64>, Option<String>) {
+        let key = format!(
+            "{}fsm:v1:{bot}:{chat}",
+            self.settings.sessions.redis_namespace
+        );
+        let mut conn = self.redis().await;
+        deadpool_redis::redis::cmd("HMGET")
+            .arg(key)
+            .arg("v")
+            .arg("s")
+            .query_async(&mut conn)
+            .await
+            .expect("HMGET")
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.db.query_one(sql, &[]).await.expect("count").get(0)
+    }
+}
+
+/// A Telegram update with a text message, as Telegram would post it to a webhook.
+pub fn text_update(update_id: i64, user: i64, text: &str) -> Value {
+    json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id, "date": 1_700_000_000,
+            "chat": { "id": user, "type": "private", "first_name": "Анна" },
+            "from": { "id": user, "is_bot": false, "first_name": "Анна", "language_code": "ru" },
+            "text": text,
+        }
+    })
+}
+
+pub fn inline_button(message: &Value, index: usize) -> String {
+    message["reply_markup"]["inline_keyboard"][0][index]["callback_data"]
+        .as_str()
+        .expect("inline button")
+        .to_owned()
+}

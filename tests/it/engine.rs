@@ -1,0 +1,299 @@
+//! The conversation engine through the real transport: the sandbox's Bot API over HTTP, long polling, webhooks,
+//! Redis sessions and the ledger.
+
+use std::sync::atomic::Ordering;
+
+use serde_json::json;
+
+use crate::app::{TestApp, WEBHOOK_SECRET, inline_button, text_update};
+
+const PARTNER: i64 = loyalty::server::DEMO_PARTNER_ID;
+
+#[actix_rt::test]
+async fn a_client_joins_by_link_and_a_partner_accrues_with_one_operation_for_a_double_tap() {
+    let app = TestApp::spawn().await;
+    let client = 2001;
+    app.send("client", client, &format!("/start {}", app.referral()))
+        .await;
+    let welcome = app.nth_text("client", client, 1).await;
+    assert!(
+        welcome.contains("Кофейня") && welcome.contains("100"),
+        "{welcome}"
+    );
+    // Someone else's card is refused; the user's own is accepted.
+    app.share_contact("client", client, "+79991234567", 777)
+        .await;
+    assert!(
+        app.nth_text("client", client, 2)
+            .await
+            .contains("только своим номером")
+    );
+    app.share_contact("client", client, "+7 999 123-45-67", client)
+        .await;
+    assert!(
+        app.nth_text("client", client, 3)
+            .await
+            .contains("подтверждён")
+    );
+
+    app.send("partner", PARTNER, "/accrue").await;
+    app.nth_text("partner", PARTNER, 1).await;
+    app.send("partner", PARTNER, "8 999 123 45 67").await;
+    assert!(
+        app.nth_text("partner", PARTNER, 2)
+            .await
+            .contains("<b>100</b>")
+    );
+    app.send("partner", PARTNER, "1999,99").await;
+    let confirm = app.bot_messages("partner", PARTNER, 3).await[2].clone();
+    assert!(
+        confirm["text"].as_str().unwrap().contains("<b>99</b>"),
+        "{confirm}"
+    );
+    let data = inline_button(&confirm, 0);
+    let message_id = confirm["message_id"].as_i64().unwrap();
+    app.press("partner", PARTNER, message_id, &data).await;
+    app.press("partner", PARTNER, message_id, &data).await;
+    let done = app.nth_text("partner", PARTNER, 4).await;
+    assert!(
+        done.contains("<b>99</b>") && done.contains("<b>199</b>"),
+        "{done}"
+    );
+    assert!(
+        app.nth_text("partner", PARTNER, 5)
+            .await
+            .contains("неактуальна"),
+        "the second tap is answered, not applied"
+    );
+    let notice = app.nth_text("client", client, 4).await;
+    assert!(
+        notice.contains("<b>99</b>") && notice.contains("<b>199</b>"),
+        "{notice}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM operations WHERE kind = 'accrual'")
+            .await,
+        1
+    );
+    let balance = loyalty::store::wallet_balance(
+        &app.db,
+        fsm::ClientId(
+            app.db
+                .query_one("SELECT id FROM clients WHERE telegram_id = $1", &[&client])
+                .await
+                .unwrap()
+                .get(0),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(balance, 199);
+}
+
+#[actix_rt::test]
+async fn every_update_delivered_three_times_is_handled_once() {
+    let app = TestApp::spawn().await;
+    let user = 3001;
+    for id in [50_000_001, 50_000_002] {
+        let text = if id == 50_000_001 {
+            "/start"
+        } else {
+            "/balance"
+        };
+        for _ in 0..3 {
+            assert_eq!(
+                app.webhook("client", &text_update(id, user, text), Some(WEBHOOK_SECRET))
+                    .await,
+                200
+            );
+        }
+    }
+    let replies = app.bot_messages("client", user, 2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        app.bot_messages("client", user, 2).await.len(),
+        replies.len()
+    );
+    assert_eq!(replies.len(), 2, "{replies:#?}");
+    assert_eq!(
+        app.session("client", user).await.0,
+        Some(2),
+        "two transitions, one per distinct update"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM operations WHERE kind = 'welcome_bonus'")
+            .await,
+        1
+    );
+    let ingress = &app.running.bots.as_ref().unwrap().ingress.metrics;
+    assert_eq!(ingress.duplicates.load(Ordering::Relaxed), 4);
+}
+
+#[actix_rt::test]
+async fn a_webhook_with_a_wrong_or_missing_secret_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let user = 3002;
+    for secret in [
+        None,
+        Some("wrong"),
+        Some(&WEBHOOK_SECRET[..WEBHOOK_SECRET.len() - 1]),
+    ] {
+        assert_eq!(
+            app.webhook("client", &text_update(60_000_001, user, "/start"), secret)
+                .await,
+            403
+        );
+    }
+    assert_eq!(
+        app.webhook(
+            "nosuchbot",
+            &text_update(60_000_002, user, "/start"),
+            Some(WEBHOOK_SECRET)
+        )
+        .await,
+        404
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(app.session("client", user).await, (None, None));
+    assert!(app.chat("client", user).await.is_empty());
+    assert_eq!(app.count("SELECT count(*) FROM clients").await, 0);
+    // The same update with the right secret is then processed normally.
+    assert_eq!(
+        app.webhook(
+            "client",
+            &text_update(60_000_001, user, "/start"),
+            Some(WEBHOOK_SECRET)
+        )
+        .await,
+        200
+    );
+    assert_eq!(app.count("SELECT count(*) FROM clients").await, 1);
+}
+
+#[actix_rt::test]
+async fn a_flood_from_one_user_is_cut_at_the_limit_counted_and_told_once() {
+    let app = TestApp::spawn_with(|s| {
+        s.telegram.updates_per_user_per_s = 1;
+        s.telegram.updates_burst_per_user = 10;
+    })
+    .await;
+    let user = 3003;
+    let started = std::time::Instant::now();
+    let updates: Vec<_> = (0..1_000)
+        .map(|i| text_update(70_000_000 + i, user, "/balance"))
+        .collect();
+    let sends = updates
+        .iter()
+        .map(|u| app.webhook("client", u, Some(WEBHOOK_SECRET)));
+    let statuses = futures_util::future::join_all(sends).await;
+    let elapsed_s = started.elapsed().as_secs() + 1;
+    assert!(
+        statuses.iter().all(|s| *s == 200),
+        "dropped updates are acknowledged, not retried"
+    );
+    let m = &app.running.bots.as_ref().unwrap().ingress.metrics;
+    let processed = m.processed.load(Ordering::Relaxed);
+    let dropped = m.dropped_rate_limited.load(Ordering::Relaxed);
+    assert_eq!(processed + dropped, 1_000);
+    // The burst, plus one per second the flood lasted: whatever the speed of the machine.
+    assert!(
+        processed <= 10 + elapsed_s,
+        "{processed} reached the actors in {elapsed_s}s"
+    );
+    let slow_downs = app
+        .bot_messages("client", user, 1)
+        .await
+        .iter()
+        .filter(|m| {
+            m["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Слишком много")
+        })
+        .count();
+    assert_eq!(slow_downs, 1);
+}
+
+#[actix_rt::test]
+async fn a_state_that_no_longer_deserializes_resets_to_the_menu_with_a_message() {
+    let app = TestApp::spawn().await;
+    app.send("partner", PARTNER, "/accrue").await;
+    app.nth_text("partner", PARTNER, 1).await;
+    let key = format!(
+        "{}fsm:v1:partner:{PARTNER}",
+        app.settings.sessions.redis_namespace
+    );
+    let mut conn = app.redis().await;
+    let _: () = deadpool_redis::redis::cmd("HSET")
+        .arg(&key)
+        .arg("s")
+        .arg(r#"{"state":"AccrueV0","legacy":true}"#)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    app.send("partner", PARTNER, "+79991234567").await;
+    let reset = app.nth_text("partner", PARTNER, 2).await;
+    assert!(reset.contains("сбросить"), "{reset}");
+    assert!(
+        app.nth_text("partner", PARTNER, 3)
+            .await
+            .contains("Меню партнёра")
+    );
+    assert_eq!(
+        app.session("partner", PARTNER).await.1.as_deref(),
+        Some(r#"{"state":"Menu"}"#)
+    );
+}
+
+#[actix_rt::test]
+async fn stray_input_in_a_dialogue_gets_an_answer_and_forged_buttons_do_nothing() {
+    let app = TestApp::spawn().await;
+    app.send("partner", PARTNER, "/accrue").await;
+    app.nth_text("partner", PARTNER, 1).await;
+    app.attachment("partner", PARTNER).await;
+    assert!(
+        app.nth_text("partner", PARTNER, 2)
+            .await
+            .contains("только текст")
+    );
+    app.send("partner", PARTNER, "/frobnicate").await;
+    assert!(app.nth_text("partner", PARTNER, 3).await.contains("нет"));
+    app.press("partner", PARTNER, 1, "acc:ok:1").await;
+    assert!(
+        app.nth_text("partner", PARTNER, 4)
+            .await
+            .contains("неактуальна")
+    );
+    // Still in the dialogue: the phone is taken as the client query.
+    app.send("partner", PARTNER, "+79990000000").await;
+    assert!(
+        app.nth_text("partner", PARTNER, 5)
+            .await
+            .contains("не найден")
+    );
+    app.send("partner", PARTNER, "/cancel").await;
+    assert!(app.nth_text("partner", PARTNER, 6).await.contains("Меню"));
+    assert_eq!(app.count("SELECT count(*) FROM operations").await, 0);
+}
+
+#[actix_rt::test]
+async fn a_429_from_the_bot_api_is_waited_out_and_the_reply_still_arrives() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .http
+        .post(format!("{}/sandbox/api/throttle", app.base))
+        .json(&json!({ "bot": "client", "count": 2, "retry_after": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    app.send("client", 3004, "/start").await;
+    assert!(
+        app.nth_text("client", 3004, 1)
+            .await
+            .contains("Добро пожаловать")
+    );
+    let outbox = &app.running.bots.as_ref().unwrap().outbox_metrics;
+    assert!(outbox.retry_after_waits.load(Ordering::Relaxed) >= 1);
+    assert_eq!(outbox.failed.load(Ordering::Relaxed), 0);
+}

@@ -1,0 +1,344 @@
+//! The product as separate OS processes (`loyalty serve`) around one sandbox hosted by the test: killed mid-dialogue,
+//! two replicas on one chat, Redis going away under a webhook.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use loyalty::sandbox::Emulator;
+use serde_json::Value;
+
+use crate::app::{TestApp, WEBHOOK_SECRET, test_settings, text_update};
+use crate::helpers::{connect, db_url, fresh_database, redis_url};
+
+const PARTNER: i64 = loyalty::server::DEMO_PARTNER_ID;
+const ANSWER_WAIT: Duration = Duration::from_secs(20);
+
+/// A sandbox (Bot API emulator only) served by the test process.
+struct Sandbox {
+    emulator: Emulator,
+    base: String,
+}
+
+impl Sandbox {
+    fn start() -> Sandbox {
+        let emulator = Emulator::new();
+        for (i, kind) in fsm::BotKind::ALL.iter().enumerate() {
+            emulator.add_bot(
+                kind.as_str(),
+                &format!("sandbox-{}", kind.as_str()),
+                9_000 + i as i64,
+            );
+        }
+        let data = actix_web::web::Data::new(emulator.clone());
+        let server = actix_web::HttpServer::new(move || {
+            actix_web::App::new()
+                .app_data(data.clone())
+                .configure(loyalty::sandbox::configure)
+        })
+        .workers(1)
+        .bind("127.0.0.1:0")
+        .expect("bind sandbox");
+        let base = format!("http://{}", server.addrs()[0]);
+        actix_rt::spawn(server.run());
+        Sandbox { emulator, base }
+    }
+
+    fn send(&self, bot: &str, user: i64, text: &str) {
+        self.emulator
+            .user_update(bot, user, "Анна", "ru", serde_json::json!({ "text": text }))
+            .expect("queued");
+    }
+
+    /// The bot's messages to a user once there are at least `n`.
+    async fn bot_messages(&self, bot: &str, user: i64, n: usize) -> Vec<String> {
+        let start = Instant::now();
+        loop {
+            let msgs: Vec<String> = self
+                .emulator
+                .transcript(bot, user)
+                .into_iter()
+                .filter(|e| e.from == "bot")
+                .map(|e| e.text)
+                .collect();
+            if msgs.len() >= n {
+                return msgs;
+            }
+            assert!(
+                start.elapsed() < ANSWER_WAIT,
+                "{bot} bot sent {} of {n} messages: {msgs:#?}",
+                msgs.len()
+            );
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+}
+
+/// `loyalty serve` polling the sandbox, on `database`, with the Redis namespace `namespace`.
+fn replica(sandbox: &Sandbox, database: &str, namespace: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_loyalty"))
+        .arg("serve")
+        .env_remove("LOYALTY_CONFIG")
+        .env("LOYALTY__DATABASE__URL", db_url(database))
+        .env("LOYALTY__REDIS__URL", redis_url())
+        .env("LOYALTY__HTTP__LISTEN", "127.0.0.1:0")
+        .env("LOYALTY__HTTP__WORKERS", "1")
+        .env("LOYALTY__LOG__LEVEL", "warn")
+        .env("LOYALTY__SESSIONS__REDIS_NAMESPACE", namespace)
+        .env("LOYALTY__TELEGRAM__API_URL", format!("{}/tg", sandbox.base))
+        .env("LOYALTY__TELEGRAM__PARTNER_TOKEN", "sandbox-partner")
+        .env("LOYALTY__TELEGRAM__CLIENT_TOKEN", "sandbox-client")
+        .env("LOYALTY__TELEGRAM__POLL_TIMEOUT_S", "1")
+        .env("LOYALTY__TELEGRAM__SENDS_PER_CHAT_PER_S", "100")
+        .env("LOYALTY__TELEGRAM__SENDS_BURST_PER_CHAT", "100")
+        // These tests send bursts on purpose; flood limiting has its own test.
+        .env("LOYALTY__TELEGRAM__UPDATES_PER_USER_PER_S", "1000")
+        .env("LOYALTY__TELEGRAM__UPDATES_BURST_PER_USER", "1000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn loyalty serve")
+}
+
+/// A database with the demo partner and one client who has a verified phone.
+async fn seeded_database() -> String {
+    let database = fresh_database().await;
+    let db = connect(&db_url(&database)).await;
+    loyalty::store::upsert_approved_partner(&db, PARTNER, "Кофейня", 500)
+        .await
+        .expect("partner");
+    db.batch_execute(
+        "INSERT INTO clients (telegram_id, phone, phone_verified, member_code, registered_via)
+         VALUES (2001, '+79991234567', true, 'K7M2QX', 'bot')",
+    )
+    .await
+    .expect("client");
+    database
+}
+
+async fn session_version(
+    database: &str,
+    namespace: &str,
+    bot: &str,
+    chat: i64,
+) -> (Option<u64>, Option<String>) {
+    let mut settings = test_settings(database);
+    settings.sessions.redis_namespace = namespace.to_owned();
+    let pool = loyalty::db::redis_pool(&settings.redis).expect("pool");
+    let mut conn = pool.get().await.expect("redis");
+    deadpool_redis::redis::cmd("HMGET")
+        .arg(format!("{namespace}fsm:v1:{bot}:{chat}"))
+        .arg("v")
+        .arg("s")
+        .query_async(&mut conn)
+        .await
+        .expect("HMGET")
+}
+
+#[actix_rt::test]
+async fn a_dialogue_half_way_through_survives_sigkill_and_continues_after_restart() {
+    let sandbox = Sandbox::start();
+    let database = seeded_database().await;
+    let namespace = format!("test:{database}:");
+    let mut first = replica(&sandbox, &database, &namespace);
+    sandbox.send("partner", PARTNER, "/accrue");
+    sandbox.bot_messages("partner", PARTNER, 1).await;
+    sandbox.send("partner", PARTNER, "+7 999 123-45-67");
+    assert!(sandbox.bot_messages("partner", PARTNER, 2).await[1].contains("сумму чека"));
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+
+    let mut second = replica(&sandbox, &database, &namespace);
+    sandbox.send("partner", PARTNER, "1000");
+    let confirm = sandbox.bot_messages("partner", PARTNER, 3).await[2].clone();
+    second.kill().ok();
+    second.wait().ok();
+    assert!(
+        confirm.contains("<b>50</b>") && confirm.contains("1000.00"),
+        "the amount step continued: {confirm}"
+    );
+}
+
+#[actix_rt::test]
+async fn two_replicas_on_interleaved_updates_of_one_chat_lose_no_transition() {
+    let sandbox = Sandbox::start();
+    let database = seeded_database().await;
+    let namespace = format!("test:{database}:");
+    let mut a = replica(&sandbox, &database, &namespace);
+    let mut b = replica(&sandbox, &database, &namespace);
+    // Both replicas poll the same bot, so both see every update: each must be applied exactly once, in order.
+    let round = ["/accrue", "+79991234567", "1000", "/cancel"];
+    let rounds = 5;
+    for _ in 0..rounds {
+        for text in round {
+            sandbox.send("partner", PARTNER, text);
+        }
+    }
+    let replies = sandbox
+        .bot_messages("partner", PARTNER, rounds * round.len())
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let replies_after = sandbox.bot_messages("partner", PARTNER, 0).await;
+    a.kill().ok();
+    b.kill().ok();
+    a.wait().ok();
+    b.wait().ok();
+    assert_eq!(
+        replies_after.len(),
+        rounds * round.len(),
+        "one reply per update, none twice: {replies_after:#?}"
+    );
+    for (i, reply) in replies.iter().enumerate() {
+        let expected = [
+            "телефон клиента",
+            "сумму чека",
+            "<b>50</b>",
+            "Меню партнёра",
+        ][i % round.len()];
+        assert!(
+            reply.contains(expected),
+            "reply {i} should contain {expected:?}: {reply}"
+        );
+    }
+    let (version, state) = session_version(&database, &namespace, "partner", PARTNER).await;
+    assert_eq!(
+        version,
+        Some((rounds * round.len()) as u64),
+        "one stored transition per update"
+    );
+    assert_eq!(state.as_deref(), Some(r#"{"state":"Menu"}"#));
+}
+
+/// A Redis of the test's own, so stopping it disturbs no other test.
+struct OwnRedis {
+    port: u16,
+    dir: std::path::PathBuf,
+    child: Option<Child>,
+}
+
+impl OwnRedis {
+    fn start(port: u16, dir: std::path::PathBuf) -> OwnRedis {
+        std::fs::create_dir_all(&dir).expect("redis dir");
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ])
+            .arg("--dir")
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server (install redis-server, or run `make test`)");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        OwnRedis {
+            port,
+            dir,
+            child: Some(child),
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+
+    fn restart(&mut self) {
+        self.stop();
+        *self = OwnRedis::start(self.port, self.dir.clone());
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+#[actix_rt::test]
+async fn with_redis_down_the_webhook_answers_5xx_and_the_redelivery_is_processed_exactly_once() {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("loyalty-redis-{}-{port}", std::process::id()));
+    let mut redis = OwnRedis::start(port, dir);
+    let app = TestApp::spawn_with(|s| {
+        s.redis.url = loyalty::config::Secret::new(format!("redis://127.0.0.1:{port}"))
+    })
+    .await;
+    let user = 3011;
+    assert_eq!(
+        app.webhook(
+            "client",
+            &text_update(80_000_001, 3010, "/start"),
+            Some(WEBHOOK_SECRET)
+        )
+        .await,
+        200
+    );
+
+    redis.stop();
+    let update: Value = text_update(80_000_002, user, "/start");
+    for _ in 0..2 {
+        assert!(
+            app.webhook("client", &update, Some(WEBHOOK_SECRET)).await >= 500,
+            "not acknowledged while Redis is down"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM clients").await,
+        1,
+        "nothing written for the refused update"
+    );
+
+    redis.restart();
+    let started = Instant::now();
+    // Telegram keeps redelivering; the pool reconnects within a few attempts.
+    loop {
+        let status = app.webhook("client", &update, Some(WEBHOOK_SECRET)).await;
+        if status == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < ANSWER_WAIT,
+            "still {status} after Redis came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        app.webhook("client", &update, Some(WEBHOOK_SECRET)).await,
+        200
+    );
+    assert_eq!(app.count("SELECT count(*) FROM clients").await, 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM operations WHERE kind = 'welcome_bonus'")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.bot_messages("client", user, 1).await.len(),
+        1,
+        "one welcome, not two"
+    );
+}

@@ -91,7 +91,11 @@ impl Services {
             outbox: outbox.clone().recipient(),
             idle_stop: std::time::Duration::from_secs(sessions.idle_stop_s.max(1)),
         };
-        let registry = SessionRegistry::new(deps).start();
+        let threads = match sessions.worker_threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        let registry = SessionRegistry::new(deps, threads).start();
         let ingress = Ingress::new(
             registry.clone(),
             store,

@@ -149,6 +149,8 @@ pub struct SessionSettings {
     pub dedup_ttl_s: u64,
     /// A session actor with no update for this long stops (its state stays in Redis).
     pub idle_stop_s: u64,
+    /// Threads the session actors run on; 0 means one per core.
+    pub worker_threads: usize,
 }
 
 impl Default for TelegramSettings {
@@ -181,6 +183,7 @@ impl Default for SessionSettings {
             state_ttl_s: 7 * 86_400,
             dedup_ttl_s: 86_400,
             idle_stop_s: 600,
+            worker_threads: 0,
         }
     }
 }

@@ -99,12 +99,15 @@ pub async fn process(deps: SessionDeps, msg: HandleUpdate) -> Result<Handled, Se
         tracing::warn!(error = %e, "session: state store unavailable");
         SessionError::StoreUnavailable
     };
-    for _ in 0..CAS_ATTEMPTS_MAX {
-        if deps
-            .store
-            .seen(msg.bot, msg.update_id)
-            .await
-            .map_err(store_down)?
+    for attempt in 0..CAS_ATTEMPTS_MAX {
+        // The ingress checked just before the first attempt; after a conflict, another replica may have finished
+        // this very update, and then there is nothing to redo.
+        if attempt > 0
+            && deps
+                .store
+                .seen(msg.bot, msg.update_id)
+                .await
+                .map_err(store_down)?
         {
             return Ok(Handled::Duplicate);
         }
@@ -151,17 +154,45 @@ pub async fn process(deps: SessionDeps, msg: HandleUpdate) -> Result<Handled, Se
     Err(SessionError::Contention)
 }
 
-/// Finds or starts the session actor of a chat and forwards the update to it.
+/// Finds or starts the session actor of a chat and forwards the update to it. Sessions are spread over worker
+/// threads (one arbiter each) by chat, so dialogues use every core while one chat stays on one actor, in order.
 pub struct SessionRegistry {
     deps: SessionDeps,
     sessions: HashMap<(BotKind, i64), Addr<SessionActor>>,
+    /// Worker threads the sessions run on; empty means the registry's own thread.
+    workers: Vec<actix::ArbiterHandle>,
+    /// Kept so the worker threads live as long as the registry.
+    _arbiters: Vec<actix::Arbiter>,
 }
 
 impl SessionRegistry {
-    pub fn new(deps: SessionDeps) -> SessionRegistry {
+    /// `worker_threads` arbiters host the sessions (0 or 1: the current thread).
+    pub fn new(deps: SessionDeps, worker_threads: usize) -> SessionRegistry {
+        let arbiters: Vec<actix::Arbiter> = if worker_threads > 1 {
+            (0..worker_threads).map(|_| actix::Arbiter::new()).collect()
+        } else {
+            Vec::new()
+        };
+        let workers = arbiters.iter().map(|a| a.handle()).collect();
         SessionRegistry {
             deps,
             sessions: HashMap::new(),
+            workers,
+            _arbiters: arbiters,
+        }
+    }
+
+    fn start_session(&self, chat: i64) -> Addr<SessionActor> {
+        let deps = self.deps.clone();
+        let make = move |_: &mut Context<SessionActor>| SessionActor {
+            deps,
+            last_active: Instant::now(),
+        };
+        if self.workers.is_empty() {
+            SessionActor::create(make)
+        } else {
+            let shard = chat.unsigned_abs() as usize % self.workers.len();
+            SessionActor::start_in_arbiter(&self.workers[shard], make)
         }
     }
 }
@@ -194,12 +225,7 @@ impl Handler<HandleUpdate> for SessionRegistry {
         let addr = match self.sessions.get(&key) {
             Some(addr) if addr.connected() => addr.clone(),
             _ => {
-                let deps = self.deps.clone();
-                let addr = SessionActor {
-                    deps,
-                    last_active: Instant::now(),
-                }
-                .start();
+                let addr = self.start_session(msg.sender.chat_id);
                 self.sessions.insert(key, addr.clone());
                 addr
             }

@@ -2,7 +2,9 @@
 //!
 //! `cargo run -p load --release -- ledger` measures the ledger actor (ops/s, p50/p99) at several submitter counts and
 //! runs `pgbench -N` against the same server at the same client counts in the same invocation, printing the ratio.
+//! `cargo run -p load --release -- dialogue` measures the conversation engine end to end through the sandbox.
 
+mod dialogue_bench;
 mod ledger_bench;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +23,8 @@ struct Cli {
 enum Command {
     /// Ledger throughput and latency beside pgbench -N.
     Ledger(ledger_bench::Args),
+    /// Dialogue steps/s and update->reply latency through the sandbox; memory after many chats.
+    Dialogue(dialogue_bench::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -28,5 +32,6 @@ fn main() -> anyhow::Result<()> {
     let system = actix_rt::System::new();
     match cli.command {
         Command::Ledger(args) => system.block_on(ledger_bench::run(args)),
+        Command::Dialogue(args) => system.block_on(dialogue_bench::run(args)),
     }
 }

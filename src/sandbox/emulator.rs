@@ -55,6 +55,8 @@ struct State {
     next_update_id: i64,
     next_message_id: i64,
     users: HashMap<i64, Value>,
+    /// Who waits for the next bot message in a chat (token, chat): the load harness measures replies with it.
+    reply_waiters: HashMap<(String, i64), tokio::sync::oneshot::Sender<()>>,
 }
 
 /// The emulator, shared by the HTTP handlers and the webhook deliverer.
@@ -110,6 +112,16 @@ impl Emulator {
                 ..Bot::default()
             },
         );
+    }
+
+    /// Resolves when the named bot next sends a message to `chat`.
+    pub fn next_reply(&self, name: &str, chat: i64) -> tokio::sync::oneshot::Receiver<()> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let mut s = self.lock();
+        if let Some(token) = s.names.get(name).cloned() {
+            s.reply_waiters.insert((token, chat), tx);
+        }
+        rx
     }
 
     pub fn bot_names(&self) -> Vec<String> {
@@ -578,6 +590,9 @@ fn call(
                 message["reply_markup"] = inline;
             }
             s.next_message_id += 1;
+            if let Some(waiter) = s.reply_waiters.remove(&(token.to_owned(), chat)) {
+                let _ = waiter.send(());
+            }
             ok(message)
         }
         "editmessagetext" | "editmessagereplymarkup" => {

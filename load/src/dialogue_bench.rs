@@ -1,0 +1,301 @@
+//! Dialogue benchmark: the whole product in this process on its sandbox (Bot API emulator over HTTP, long polling,
+//! Redis sessions with compare-and-set, dedup and rate limiting on, the ledger on Postgres), driven by synthetic
+//! partners through the accrual dialogue (`/accrue` -> phone -> amount -> Confirm: four steps, the last one a
+//! ledger write). Latency is update -> the bot's reply. Then 100,000 distinct chats, and the memory they leave.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use loyalty::config::{Secret, Settings};
+use loyalty::sandbox::Emulator;
+use serde_json::json;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Seconds per closed-loop and open-loop point.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Concurrent partners in closed loop.
+    #[arg(long, value_delimiter = ',', default_value = "100,1000")]
+    partners: Vec<usize>,
+    /// Fixed rate of the open-loop run, steps/s.
+    #[arg(long, default_value_t = 1_000)]
+    open_rate: u64,
+    /// Distinct chats for the memory run.
+    #[arg(long, default_value_t = 100_000)]
+    chats: i64,
+    #[arg(
+        long,
+        env = "LOYALTY_BENCH_PG_URL",
+        default_value = "postgres://loyalty@127.0.0.1:55432/postgres"
+    )]
+    pg_url: String,
+    #[arg(
+        long,
+        env = "LOYALTY_BENCH_REDIS_URL",
+        default_value = "redis://127.0.0.1:56379"
+    )]
+    redis_url: String,
+}
+
+const PARTNER_BASE: i64 = 500_000;
+const CLIENT_BASE: i64 = 600_000;
+const CHAT_BASE: i64 = 10_000_000;
+/// A step without a reply after this long counts as lost.
+const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+fn replace_db(url: &str, database: &str) -> String {
+    let base = url.rsplit_once('/').map_or(url, |(b, _)| b);
+    format!("{base}/{database}")
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let admin = loyalty::db::connect(&loyalty::config::DatabaseSettings {
+        url: Secret::new(args.pg_url.clone()),
+        ..Default::default()
+    })
+    .await?;
+    admin
+        .batch_execute("DROP DATABASE IF EXISTS loyalty_bench_dialogue")
+        .await?;
+    admin
+        .batch_execute("CREATE DATABASE loyalty_bench_dialogue")
+        .await?;
+    let mut settings = Settings::load(None)?;
+    settings.database.url = Secret::new(replace_db(&args.pg_url, "loyalty_bench_dialogue"));
+    settings.database.pool_size_max = 32;
+    settings.redis.url = Secret::new(args.redis_url.clone());
+    settings.http.listen = "127.0.0.1:0".into();
+    settings.log.level = "warn".into();
+    settings.sessions.redis_namespace = format!("bench:{}:", std::process::id());
+    settings.sessions.idle_stop_s = 5;
+    // The sandbox is not Telegram: its limits would only measure the limiter. The limiters stay in the path.
+    let t = &mut settings.telegram;
+    t.sends_per_chat_per_s = 10_000;
+    t.sends_burst_per_chat = 10_000;
+    t.sends_per_bot_per_s = 1_000_000;
+    t.updates_global_per_s = 1_000_000;
+    t.updates_per_user_per_s = 1_000;
+    t.updates_burst_per_user = 1_000;
+    t.poll_timeout_s = 1;
+    let running = loyalty::server::start(settings, true).await?;
+    let emulator = running.emulator.clone().context("sandbox emulator")?;
+    let max_partners = args
+        .partners
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(args.open_rate as usize);
+    seed(&running.services, max_partners).await?;
+    println!(
+        "dialogue benchmark: accrual dialogue of 4 steps (1 ledger write), one process, sandbox over HTTP"
+    );
+    println!(
+        "{:>10} {:>12} {:>9} {:>9} {:>8}",
+        "partners", "steps/s", "p50 ms", "p99 ms", "lost"
+    );
+    for &n in &args.partners {
+        let point = closed_loop(&emulator, n, Duration::from_secs(args.seconds)).await;
+        println!(
+            "{n:>10} {:>12.0} {:>9.2} {:>9.2} {:>8}",
+            point.per_s, point.p50_ms, point.p99_ms, point.lost
+        );
+    }
+    let open = open_loop(&emulator, args.open_rate, Duration::from_secs(args.seconds)).await;
+    println!(
+        "open loop at {} steps/s: achieved {:.0} steps/s, p50 {:.2} ms, p99 {:.2} ms (from intended send time), lost {}",
+        args.open_rate, open.per_s, open.p50_ms, open.p99_ms, open.lost
+    );
+    println!("targets (DESIGN.md): >= 5,600 steps/s at 100 partners, p99 <= 50 ms");
+
+    let rss_before = rss_mib();
+    let chats = many_chats(&emulator, args.chats).await;
+    let registry = &running.bots.as_ref().context("bots")?.registry;
+    let live = registry.send(actors::session::SessionCount).await?;
+    let ingress = &running.bots.as_ref().context("bots")?.ingress;
+    println!(
+        "{} distinct chats in {:.1}s ({:.0}/s): RSS {:.1} MiB -> {:.1} MiB, {live} live sessions, {} limiter keys",
+        args.chats,
+        chats.as_secs_f64(),
+        args.chats as f64 / chats.as_secs_f64(),
+        rss_before,
+        rss_mib(),
+        ingress.limiter_keys()
+    );
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let live = registry.send(actors::session::SessionCount).await?;
+    println!(
+        "after the idle stop (5 s): RSS {:.1} MiB, {live} live sessions",
+        rss_mib()
+    );
+    Ok(())
+}
+
+async fn seed(services: &loyalty::Services, n: usize) -> anyhow::Result<()> {
+    let mut db = services.pg.get().await?;
+    let tx = db.transaction().await?;
+    for i in 0..n as i64 {
+        loyalty::store::upsert_approved_partner(&*tx, PARTNER_BASE + i, &format!("Bench {i}"), 500)
+            .await?;
+        let code = fsm::MemberCode::from_random(0x5eed_0000 + i as u64);
+        tx.execute(
+            "INSERT INTO clients (telegram_id, phone, phone_verified, member_code, registered_via) VALUES ($1, $2, true, $3, 'bot')",
+            &[&(CLIENT_BASE + i), &format!("+7900{:07}", i), &code.as_str()],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+struct Point {
+    per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    lost: u64,
+}
+
+fn summarize(mut latencies: Vec<Duration>, lost: u64, elapsed: Duration) -> Point {
+    latencies.sort_unstable();
+    let pct = |q: f64| {
+        latencies
+            .get(((latencies.len().max(1) - 1) as f64 * q).round() as usize)
+            .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
+    };
+    Point {
+        per_s: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+        lost,
+    }
+}
+
+/// Sends one update and waits for the bot's reply to that chat; `None` if none came.
+async fn step(
+    emulator: &Emulator,
+    bot: &str,
+    user: i64,
+    content: serde_json::Value,
+) -> Option<i64> {
+    let reply = emulator.next_reply(bot, user);
+    let id = emulator
+        .user_update(bot, user, "Bench", "ru", content)
+        .ok()?;
+    tokio::time::timeout(STEP_TIMEOUT, reply).await.ok()?.ok()?;
+    Some(id)
+}
+
+/// Step `n` (0..4) of partner `i`'s accrual: `/accrue`, the client's phone, the amount, then Confirm, whose
+/// button data names the amount update.
+fn step_content(i: i64, n: u32, amount_update: i64) -> serde_json::Value {
+    match n % 4 {
+        0 => json!({ "text": "/accrue" }),
+        1 => json!({ "text": format!("+7900{:07}", i) }),
+        2 => json!({ "text": "1000" }),
+        _ => json!({ "callback": { "message_id": 0, "data": format!("acc:ok:{amount_update}") } }),
+    }
+}
+
+/// Runs partner `i`'s dialogue step after step; `slot(k)` says when step k is due (now, in closed loop) and latency
+/// is measured from then.
+async fn partner_loop(
+    emulator: &Emulator,
+    i: i64,
+    until: Instant,
+    mut slot: impl FnMut(u32) -> Option<Instant>,
+) -> (Vec<Duration>, u64) {
+    let (mut latencies, mut lost) = (Vec::new(), 0);
+    let mut amount_update = 0;
+    let mut k = 0u32;
+    while let Some(due) = slot(k) {
+        if due >= until {
+            break;
+        }
+        tokio::time::sleep_until(due.into()).await;
+        match step(
+            emulator,
+            "partner",
+            PARTNER_BASE + i,
+            step_content(i, k, amount_update),
+        )
+        .await
+        {
+            Some(id) => {
+                latencies.push(due.elapsed());
+                if k % 4 == 2 {
+                    amount_update = id;
+                }
+                k += 1;
+            }
+            None => {
+                // Start the dialogue over.
+                lost += 1;
+                k += 4 - k % 4;
+            }
+        }
+    }
+    (latencies, lost)
+}
+
+async fn closed_loop(emulator: &Emulator, partners: usize, duration: Duration) -> Point {
+    let start = Instant::now();
+    let until = start + duration;
+    let runs =
+        (0..partners as i64).map(|i| partner_loop(emulator, i, until, |_| Some(Instant::now())));
+    let results = futures_util::future::join_all(runs).await;
+    let elapsed = start.elapsed();
+    let lost = results.iter().map(|r| r.1).sum();
+    summarize(
+        results.into_iter().flat_map(|r| r.0).collect(),
+        lost,
+        elapsed,
+    )
+}
+
+/// `rate` partners each take one step per second at their own offset: `rate` steps/s in all. A late step is timed
+/// from when it was due, so queueing shows in the latency instead of slowing the load (no coordinated omission).
+async fn open_loop(emulator: &Emulator, rate: u64, duration: Duration) -> Point {
+    let partners = rate.max(1) as usize;
+    let start = Instant::now() + Duration::from_millis(100);
+    let until = start + duration;
+    let runs = (0..partners as i64).map(|i| {
+        let offset = Duration::from_secs_f64(i as f64 / partners as f64);
+        partner_loop(emulator, i, until, move |k| {
+            Some(start + offset + Duration::from_secs(u64::from(k)))
+        })
+    });
+    let results = futures_util::future::join_all(runs).await;
+    let elapsed = until.saturating_duration_since(start);
+    let lost = results.iter().map(|r| r.1).sum();
+    summarize(
+        results.into_iter().flat_map(|r| r.0).collect(),
+        lost,
+        elapsed,
+    )
+}
+
+async fn many_chats(emulator: &Emulator, chats: i64) -> Duration {
+    let start = Instant::now();
+    let in_flight = 500;
+    let workers = (0..in_flight).map(|w| async move {
+        let mut user = CHAT_BASE + w;
+        while user < CHAT_BASE + chats {
+            step(emulator, "client", user, json!({ "text": "/balance" })).await;
+            user += in_flight;
+        }
+    });
+    futures_util::future::join_all(workers).await;
+    start.elapsed()
+}

@@ -1,5 +1,5 @@
 # The two set-up commands are `make demo` and `make test`; everything else here is for day-to-day work.
-.PHONY: demo test services stop lint bench
+.PHONY: demo test services stop bench bench-dialogue
 
 # Run the product locally (starts Postgres and Redis first).
 demo: services
@@ -18,6 +18,10 @@ test: services
 # Ledger throughput and latency beside pgbench -N, on the local Postgres.
 bench: services
 	cargo run --release -p load -- ledger
+
+# Dialogue steps/s and latency through the sandbox, and memory after 100,000 chats.
+bench-dialogue: services
+	cargo run --release -p load -- dialogue
 
 services:
 	scripts/services.sh start

@@ -9,6 +9,12 @@ use tokio_postgres::NoTls;
 
 use crate::config::{DatabaseSettings, RedisSettings};
 
+/// The same server URL naming another database (`postgres://u@h:p/a` -> `postgres://u@h:p/b`).
+pub fn url_with_database(url: &str, database: &str) -> String {
+    let base = url.rsplit_once('/').map_or(url, |(b, _)| b);
+    format!("{base}/{database}")
+}
+
 /// A Postgres pool of at most `size` connections.
 pub fn pg_pool(settings: &DatabaseSettings, size: usize) -> anyhow::Result<Pool> {
     let mut config =

@@ -1,4 +1,4 @@
-//! The HTTP surface: health and readiness for orchestrators (later also webhooks, the sandbox and the dashboard).
+//! The HTTP surface for operators: health, readiness and metrics.
 
 use std::time::Duration;
 
@@ -6,12 +6,121 @@ use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
 use crate::app::Services;
+use crate::telegram::webhook::BotHandles;
 
 /// How long readiness waits for each dependency before calling it down.
 const READY_PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(healthz).service(readyz);
+    cfg.service(healthz).service(readyz).service(metrics);
+}
+
+/// Counters and gauges in the Prometheus text format. Bot figures appear once the bots run.
+#[get("/metrics")]
+async fn metrics(
+    services: web::Data<Services>,
+    bots: Option<web::Data<BotHandles>>,
+) -> HttpResponse {
+    use std::fmt::Write;
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut out = String::new();
+    let mut line = |name: &str, help: &str, kind: &str, samples: &[(&str, u64)]| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (labels, value) in samples {
+            let _ = writeln!(out, "{name}{labels} {value}");
+        }
+    };
+    let l = &services.ledger_metrics;
+    line(
+        "loyalty_ledger_commands_total",
+        "Ledger commands committed.",
+        "counter",
+        &[("", l.commands.load(Relaxed))],
+    );
+    line(
+        "loyalty_ledger_transactions_total",
+        "Ledger transactions committed.",
+        "counter",
+        &[("", l.transactions.load(Relaxed))],
+    );
+    line(
+        "loyalty_ledger_retries_total",
+        "Ledger transactions retried.",
+        "counter",
+        &[("", l.retries.load(Relaxed))],
+    );
+    line(
+        "loyalty_ledger_overloaded_total",
+        "Ledger commands refused, queue full.",
+        "counter",
+        &[("", l.overloaded.load(Relaxed))],
+    );
+    if let Some(bots) = bots {
+        if let Some(ingress) = bots.ingress.get() {
+            let m = &ingress.metrics;
+            line(
+                "loyalty_updates_total",
+                "Incoming updates by outcome.",
+                "counter",
+                &[
+                    ("{outcome=\"processed\"}", m.processed.load(Relaxed)),
+                    ("{outcome=\"duplicate\"}", m.duplicates.load(Relaxed)),
+                    (
+                        "{outcome=\"rate_limited\"}",
+                        m.dropped_rate_limited.load(Relaxed),
+                    ),
+                    ("{outcome=\"ignored\"}", m.ignored.load(Relaxed)),
+                    ("{outcome=\"unavailable\"}", m.unavailable.load(Relaxed)),
+                ],
+            );
+            line(
+                "loyalty_rate_limiter_keys",
+                "Users tracked by the rate limiters.",
+                "gauge",
+                &[("", ingress.limiter_keys() as u64)],
+            );
+        }
+        if let Some(o) = bots.outbox.get() {
+            line(
+                "loyalty_outbox_queue_depth",
+                "Messages waiting to be sent.",
+                "gauge",
+                &[("", o.depth())],
+            );
+            line(
+                "loyalty_outbox_messages_total",
+                "Outgoing messages by result.",
+                "counter",
+                &[
+                    ("{result=\"sent\"}", o.sent.load(Relaxed)),
+                    ("{result=\"failed\"}", o.failed.load(Relaxed)),
+                    (
+                        "{result=\"dropped_queue_full\"}",
+                        o.dropped_queue_full.load(Relaxed),
+                    ),
+                ],
+            );
+            line(
+                "loyalty_outbox_retry_after_waits_total",
+                "429 retry_after waits.",
+                "counter",
+                &[("", o.retry_after_waits.load(Relaxed))],
+            );
+        }
+        if let Some(registry) = bots.registry.get()
+            && let Ok(live) = registry.send(actors::session::SessionCount).await
+        {
+            line(
+                "loyalty_sessions_live",
+                "Session actors alive.",
+                "gauge",
+                &[("", live as u64)],
+            );
+        }
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(out)
 }
 
 /// Liveness: the process answers.

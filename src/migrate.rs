@@ -9,6 +9,10 @@ use anyhow::Context;
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_people", include_str!("../sql/0001_people.sql")),
     ("0002_ledger", include_str!("../sql/0002_ledger.sql")),
+    (
+        "0003_language_override",
+        include_str!("../sql/0003_language_override.sql"),
+    ),
 ];
 
 /// An arbitrary constant naming our advisory lock.

@@ -9,7 +9,7 @@ use anyhow::Context;
 use crate::app::BotRuntime;
 use crate::config::{Secret, Settings};
 use crate::sandbox::Emulator;
-use crate::telegram::webhook::{self, WebhookState};
+use crate::telegram::webhook::{self, BotHandles};
 use crate::{Services, http};
 
 /// Telegram id of the demo partner the sandbox starts with.
@@ -45,9 +45,11 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         settings.telegram.admin_token = Secret::new("sandbox-admin".into());
         settings.telegram.mode = "polling".into();
     }
-    let webhook_state = actix_web::web::Data::new(WebhookState {
+    let webhook_state = actix_web::web::Data::new(BotHandles {
         secret: settings.telegram.webhook_secret.clone(),
         ingress: OnceLock::new(),
+        outbox: OnceLock::new(),
+        registry: OnceLock::new(),
     });
     let services = Services::start(settings.clone()).await?;
     let data = actix_web::web::Data::new(services.clone());
@@ -100,6 +102,10 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
     let bots = if has_tokens {
         let runtime = services.start_bots(&settings.telegram).await?;
         let _ = webhook_state.ingress.set(Arc::clone(&runtime.ingress));
+        let _ = webhook_state
+            .outbox
+            .set(Arc::clone(&runtime.outbox_metrics));
+        let _ = webhook_state.registry.set(runtime.registry.clone());
         Some(runtime)
     } else {
         tracing::warn!("no bot tokens configured: serving health endpoints only");

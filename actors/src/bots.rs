@@ -6,7 +6,7 @@
 
 use actix::Addr;
 use deadpool_postgres::Pool;
-use fsm::chat::{Reply, Sender, UserInput};
+use fsm::chat::{InlineButton, Keyboard, LanguageRequest, Reply, Sender, UserInput};
 use fsm::client::{
     self, ClientAccess, ClientCtx, ClientEffect, ClientEvent, ClientProfile, ClientState,
     ContactOutcome, Registration,
@@ -103,6 +103,54 @@ fn reset_notice(bot: BotKind, sender: &Sender) -> Outgoing {
     }
 }
 
+/// Answers `/language` (buttons) or sets the language (stored, and used for this very reply); the dialogue's state
+/// is left as it was.
+async fn language(
+    env: &BotEnv,
+    bot: BotKind,
+    sender: &Sender,
+    request: LanguageRequest,
+    raw: Option<&str>,
+) -> Result<StepOutput, BotError> {
+    let reply = match request {
+        LanguageRequest::Ask => Reply::with(
+            render(sender.lang, &Msg::ChooseLanguage),
+            Keyboard::Inline(vec![vec![
+                InlineButton {
+                    text: "Русский".into(),
+                    data: "lang:ru".into(),
+                },
+                InlineButton {
+                    text: "English".into(),
+                    data: "lang:en".into(),
+                },
+            ]]),
+        ),
+        LanguageRequest::Set(lang) => {
+            let db = env.pg.get().await?;
+            let sql = if bot == BotKind::Partner {
+                "UPDATE partners SET language_override = $1 WHERE telegram_id = $2"
+            } else {
+                "UPDATE clients SET language_override = $1 WHERE telegram_id = $2"
+            };
+            db.execute(sql, &[&lang.as_str(), &sender.user_id]).await?;
+            Reply::new(render(lang, &Msg::LanguageSet))
+        }
+    };
+    Ok(StepOutput {
+        state_json: raw.unwrap_or(r#"{"state":"Menu"}"#).to_owned(),
+        outgoing: vec![Outgoing {
+            bot,
+            chat_id: sender.chat_id,
+            reply,
+        }],
+    })
+}
+
+fn stored_lang(value: Option<&str>) -> Option<Lang> {
+    value.and_then(Lang::parse)
+}
+
 async fn run_partner(
     env: &BotEnv,
     sender: &Sender,
@@ -110,19 +158,22 @@ async fn run_partner(
     update_id: i64,
     raw: Option<&str>,
 ) -> Result<StepOutput, BotError> {
-    let (state, was_reset): (PartnerState, bool) = parse_state(raw);
-    let mut outgoing = Vec::new();
-    if was_reset {
-        outgoing.push(reset_notice(BotKind::Partner, sender));
-    }
     let db = env.pg.get().await?;
-    let access = match db
+    let row = db
         .query_opt(
-            "SELECT id, status, company_name, cashback_bp FROM partners WHERE telegram_id = $1",
+            "SELECT id, status, company_name, cashback_bp, language_override FROM partners WHERE telegram_id = $1",
             &[&sender.user_id],
         )
-        .await?
-    {
+        .await?;
+    drop(db);
+    let mut sender = sender.clone();
+    if let Some(lang) = row.as_ref().and_then(|r| stored_lang(r.get(4))) {
+        sender.lang = lang;
+    }
+    if let Some(request) = LanguageRequest::from_input(&input) {
+        return language(env, BotKind::Partner, &sender, request, raw).await;
+    }
+    let access = match row {
         None => PartnerAccess::Unknown,
         Some(row) => match row.get::<_, &str>(1) {
             "approved" => PartnerAccess::Approved(PartnerInfo {
@@ -134,7 +185,11 @@ async fn run_partner(
             _ => PartnerAccess::Rejected,
         },
     };
-    drop(db);
+    let (state, was_reset): (PartnerState, bool) = parse_state(raw);
+    let mut outgoing = Vec::new();
+    if was_reset {
+        outgoing.push(reset_notice(BotKind::Partner, &sender));
+    }
     let ctx = PartnerCtx {
         access,
         lang: sender.lang,
@@ -208,7 +263,7 @@ async fn run_partner(
 
 async fn find_client(env: &BotEnv, query: &ClientQuery) -> Result<Option<FoundClient>, BotError> {
     let db = env.pg.get().await?;
-    const SELECT: &str = "SELECT c.id, c.telegram_id, c.language, COALESCE(a.balance, 0), c.phone, c.member_code
+    const SELECT: &str = "SELECT c.id, c.telegram_id, COALESCE(c.language_override, c.language), COALESCE(a.balance, 0)
                           FROM clients c LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id";
     let row = match query {
         ClientQuery::Phone(p) => {
@@ -282,13 +337,22 @@ async fn run_client(
     input: UserInput,
     raw: Option<&str>,
 ) -> Result<StepOutput, BotError> {
+    let (access, stored) = load_client(env, sender.user_id).await?;
+    let mut sender = sender.clone();
+    if let Some(lang) = stored {
+        sender.lang = lang;
+    }
+    if let Some(request) = LanguageRequest::from_input(&input) {
+        return language(env, BotKind::Client, &sender, request, raw).await;
+    }
+    let sender = &sender;
     let (state, was_reset): (ClientState, bool) = parse_state(raw);
     let mut outgoing = Vec::new();
     if was_reset {
         outgoing.push(reset_notice(BotKind::Client, sender));
     }
     let mut ctx = ClientCtx {
-        access: load_client(env, sender.user_id).await?,
+        access,
         lang: sender.lang,
     };
     let mut t = client::step(
@@ -319,7 +383,7 @@ async fn run_client(
         match follow_up {
             Some(event) => {
                 // Registration changes what the dialogue knows about the client.
-                ctx.access = load_client(env, sender.user_id).await?;
+                ctx.access = load_client(env, sender.user_id).await?.0;
                 t = client::step(&t.next, &ctx, event);
             }
             None => break,
@@ -331,23 +395,30 @@ async fn run_client(
     })
 }
 
-async fn load_client(env: &BotEnv, telegram_id: i64) -> Result<ClientAccess, BotError> {
+/// The client as stored now, and the language they chose with /language, if any.
+async fn load_client(
+    env: &BotEnv,
+    telegram_id: i64,
+) -> Result<(ClientAccess, Option<Lang>), BotError> {
     let db = env.pg.get().await?;
     let row = db
         .query_opt(
-            "SELECT c.member_code, c.phone_verified, COALESCE(a.balance, 0)
+            "SELECT c.member_code, c.phone_verified, COALESCE(a.balance, 0), c.language_override
              FROM clients c LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id
              WHERE c.telegram_id = $1",
             &[&telegram_id],
         )
         .await?;
     Ok(match row {
-        None => ClientAccess::Unregistered,
-        Some(row) => ClientAccess::Registered(ClientProfile {
-            member_code: row.get(0),
-            phone_verified: row.get(1),
-            balance: row.get(2),
-        }),
+        None => (ClientAccess::Unregistered, None),
+        Some(row) => (
+            ClientAccess::Registered(ClientProfile {
+                member_code: row.get(0),
+                phone_verified: row.get(1),
+                balance: row.get(2),
+            }),
+            stored_lang(row.get(3)),
+        ),
     })
 }
 

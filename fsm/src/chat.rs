@@ -91,6 +91,45 @@ impl UserInput {
     }
 }
 
+impl Lang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Ru => "ru",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "ru" | "русский" => Some(Lang::Ru),
+            "en" | "english" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// `/language` (ask), `/language en` or the `lang:en` button (set): the same in every bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LanguageRequest {
+    Ask,
+    Set(Lang),
+}
+
+impl LanguageRequest {
+    pub fn from_input(input: &UserInput) -> Option<LanguageRequest> {
+        match input {
+            UserInput::Command { name, args } if name == "language" || name == "lang" => {
+                Some(Lang::parse(args).map_or(LanguageRequest::Ask, LanguageRequest::Set))
+            }
+            UserInput::Callback { data } => data
+                .strip_prefix("lang:")
+                .and_then(Lang::parse)
+                .map(LanguageRequest::Set),
+            _ => None,
+        }
+    }
+}
+
 /// Who did it, as Telegram says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sender {

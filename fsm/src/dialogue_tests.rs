@@ -435,3 +435,33 @@ proptest! {
         prop_assert!(!t.effects.is_empty());
     }
 }
+
+#[test]
+fn language_can_be_asked_for_and_set_by_command_or_button() {
+    use crate::chat::LanguageRequest;
+    assert_eq!(
+        LanguageRequest::from_input(&text("/language")),
+        Some(LanguageRequest::Ask)
+    );
+    assert_eq!(
+        LanguageRequest::from_input(&text("/language en")),
+        Some(LanguageRequest::Set(Lang::En))
+    );
+    assert_eq!(
+        LanguageRequest::from_input(&text("/lang RU")),
+        Some(LanguageRequest::Set(Lang::Ru))
+    );
+    assert_eq!(
+        LanguageRequest::from_input(&UserInput::Callback {
+            data: "lang:en".into()
+        }),
+        Some(LanguageRequest::Set(Lang::En))
+    );
+    assert_eq!(
+        LanguageRequest::from_input(&UserInput::Callback {
+            data: "lang:de".into()
+        }),
+        None
+    );
+    assert_eq!(LanguageRequest::from_input(&text("english")), None);
+}

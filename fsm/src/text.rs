@@ -32,6 +32,8 @@ pub enum Msg<'a> {
     TryAgainLater,
     StaleButton,
     NotYet,
+    ChooseLanguage,
+    LanguageSet,
     UnknownCommand,
     UseTheButtons,
     // Partner bot: access.
@@ -147,6 +149,9 @@ pub fn render(lang: Lang, msg: &Msg<'_>) -> String {
         (En, Msg::SlowDown) => "Too many messages in a row. Please wait a moment.".into(),
         (Ru, Msg::TryAgainLater) => "Не получилось выполнить действие. Попробуйте ещё раз через минуту.".into(),
         (En, Msg::TryAgainLater) => "That did not work. Please try again in a minute.".into(),
+        (_, Msg::ChooseLanguage) => "Выберите язык · Choose the language".into(),
+        (Ru, Msg::LanguageSet) => "Язык: русский.".into(),
+        (En, Msg::LanguageSet) => "Language: English.".into(),
         (Ru, Msg::NotYet) => "Этот раздел скоро появится.".into(),
         (En, Msg::NotYet) => "This section is coming soon.".into(),
         (Ru, Msg::UnknownCommand) => "Такой команды нет. Выберите действие в меню или нажмите /cancel.".into(),

@@ -55,11 +55,6 @@ fn rss_mib() -> f64 {
         .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
-fn replace_db(url: &str, database: &str) -> String {
-    let base = url.rsplit_once('/').map_or(url, |(b, _)| b);
-    format!("{base}/{database}")
-}
-
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let admin = loyalty::db::connect(&loyalty::config::DatabaseSettings {
         url: Secret::new(args.pg_url.clone()),
@@ -73,7 +68,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .batch_execute("CREATE DATABASE loyalty_bench_dialogue")
         .await?;
     let mut settings = Settings::load(None)?;
-    settings.database.url = Secret::new(replace_db(&args.pg_url, "loyalty_bench_dialogue"));
+    settings.database.url = Secret::new(loyalty::db::url_with_database(
+        &args.pg_url,
+        "loyalty_bench_dialogue",
+    ));
     settings.database.pool_size_max = 32;
     settings.redis.url = Secret::new(args.redis_url.clone());
     settings.http.listen = "127.0.0.1:0".into();

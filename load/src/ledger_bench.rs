@@ -49,7 +49,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .batch_execute("DROP DATABASE IF EXISTS loyalty_bench")
         .await?;
     admin.batch_execute("CREATE DATABASE loyalty_bench").await?;
-    let bench_url = replace_db(&args.pg_url, "loyalty_bench");
+    let bench_url = loyalty::db::url_with_database(&args.pg_url, "loyalty_bench");
     // Ledger limits come from the environment like the product's (LOYALTY__LEDGER__BATCH_MAX, ...).
     let mut settings = Settings::load(None)?;
     settings.database.url = Secret::new(bench_url);
@@ -128,11 +128,6 @@ fn db_settings(url: &str) -> loyalty::config::DatabaseSettings {
         url: Secret::new(url.to_owned()),
         ..Default::default()
     }
-}
-
-fn replace_db(url: &str, database: &str) -> String {
-    let base = url.rsplit_once('/').map_or(url, |(b, _)| b);
-    format!("{base}/{database}")
 }
 
 /// Partners, and wallets funded well enough that redemptions mostly succeed.

@@ -11,10 +11,13 @@ use teloxide_core::types::Update;
 use super::ingress::Ingress;
 use crate::config::Secret;
 
-/// What the webhook route needs; the ingress is set once the bots are started (after the server is bound).
-pub struct WebhookState {
+/// The running bots as the HTTP routes see them (webhook, metrics); set once the bots are started, which happens
+/// after the server is bound.
+pub struct BotHandles {
     pub secret: Secret<String>,
     pub ingress: OnceLock<Arc<Ingress>>,
+    pub outbox: OnceLock<Arc<crate::telegram::outbox::OutboxMetrics>>,
+    pub registry: OnceLock<actix::Addr<actors::session::SessionRegistry>>,
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -31,7 +34,7 @@ async fn webhook(
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
-    state: web::Data<WebhookState>,
+    state: web::Data<BotHandles>,
 ) -> HttpResponse {
     let Some(bot) = BotKind::parse(&path.into_inner()) else {
         return HttpResponse::NotFound().finish();

@@ -297,3 +297,60 @@ async fn a_429_from_the_bot_api_is_waited_out_and_the_reply_still_arrives() {
     assert!(outbox.retry_after_waits.load(Ordering::Relaxed) >= 1);
     assert_eq!(outbox.failed.load(Ordering::Relaxed), 0);
 }
+
+#[actix_rt::test]
+async fn a_client_switches_to_english_and_every_later_text_is_english() {
+    let app = TestApp::spawn().await;
+    let user = 3005;
+    app.send("client", user, "/start").await;
+    assert!(
+        app.nth_text("client", user, 1)
+            .await
+            .contains("Добро пожаловать")
+    );
+    app.send("client", user, "/language").await;
+    let choose = app.bot_messages("client", user, 2).await[1].clone();
+    assert_eq!(inline_button(&choose, 1), "lang:en");
+    app.press(
+        "client",
+        user,
+        choose["message_id"].as_i64().unwrap(),
+        "lang:en",
+    )
+    .await;
+    assert_eq!(app.nth_text("client", user, 3).await, "Language: English.");
+    app.send("client", user, "/balance").await;
+    assert!(
+        app.nth_text("client", user, 4)
+            .await
+            .contains("Your balance: <b>100</b>")
+    );
+    // A forged language in the button data changes nothing.
+    app.press("client", user, 0, "lang:xx").await;
+    assert!(!app.nth_text("client", user, 5).await.contains("Language"));
+}
+
+#[actix_rt::test]
+async fn metrics_report_updates_outbox_and_sessions() {
+    let app = TestApp::spawn().await;
+    app.send("client", 3006, "/start").await;
+    app.nth_text("client", 3006, 1).await;
+    let body = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        "loyalty_updates_total{outcome=\"processed\"} 1",
+        "loyalty_outbox_messages_total{result=\"sent\"} 1",
+        "loyalty_outbox_queue_depth 0",
+        "loyalty_sessions_live 1",
+        "loyalty_ledger_commands_total 1",
+    ] {
+        assert!(body.contains(expected), "missing {expected:?} in:\n{body}");
+    }
+}

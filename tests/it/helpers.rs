@@ -19,9 +19,7 @@ pub fn redis_url() -> String {
 
 /// A URL for `database` on the test server.
 pub fn db_url(database: &str) -> String {
-    let admin = admin_pg_url();
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    format!("{base}/{database}")
+    loyalty::db::url_with_database(&admin_pg_url(), database)
 }
 
 pub async fn connect(url: &str) -> tokio_postgres::Client {

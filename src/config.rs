@@ -132,8 +132,10 @@ pub struct TelegramSettings {
     pub sends_burst_per_chat: u32,
     /// Outgoing messages per bot per second (Telegram: about 30/s).
     pub sends_per_bot_per_s: u32,
-    /// Messages waiting to be sent per bot; beyond it the oldest waiting are dropped and counted.
+    /// Messages waiting to be sent per bot; beyond it new ones are dropped and counted.
     pub outbox_queue_max: usize,
+    /// Concurrent senders per bot; a chat always uses the same one, so its messages keep their order.
+    pub outbox_lanes_per_bot: usize,
     /// Admins' Telegram ids, checked on every message and button press.
     pub admin_ids: Vec<i64>,
 }
@@ -171,6 +173,7 @@ impl Default for TelegramSettings {
             sends_burst_per_chat: 3,
             sends_per_bot_per_s: 30,
             outbox_queue_max: 10_000,
+            outbox_lanes_per_bot: 8,
             admin_ids: Vec::new(),
         }
     }

@@ -1,4 +1,4 @@
-//! The outbox: sends replies in per-chat order within Telegram's limits (about 1 msg/s per chat with a small burst,
+//! The outbox: sends replies in per-chat order, over several lanes per bot (a chat keeps to one lane), within Telegram's limits (about 1 msg/s per chat with a small burst,
 //! 30 msg/s per bot), waits out `retry_after` on 429, and keeps a bounded queue per bot whose depth is a metric.
 
 use std::collections::HashMap;
@@ -42,7 +42,8 @@ impl OutboxMetrics {
 
 /// Routes outgoing messages to the sender task of their bot.
 pub struct Outbox {
-    senders: HashMap<BotKind, mpsc::Sender<Outgoing>>,
+    /// Per bot, its lanes: a chat always uses lane `chat % lanes`, so its messages keep their order.
+    senders: HashMap<BotKind, Vec<mpsc::Sender<Outgoing>>>,
     metrics: Arc<OutboxMetrics>,
 }
 
@@ -51,13 +52,29 @@ impl Outbox {
     pub fn start(bots: &Bots, settings: &TelegramSettings) -> (Addr<Outbox>, Arc<OutboxMetrics>) {
         let metrics = Arc::new(OutboxMetrics::default());
         let mut senders = HashMap::new();
+        let lanes = settings.outbox_lanes_per_bot.max(1);
         for kind in bots.kinds() {
             let Some(bot) = bots.get(kind).cloned() else {
                 continue;
             };
-            let (tx, rx) = mpsc::channel(settings.outbox_queue_max.max(1));
-            senders.insert(kind, tx);
-            actix_rt::spawn(run_sender(bot, rx, settings.clone(), metrics.clone()));
+            // The limits are the bot's, whatever lane a message takes.
+            let limits = Arc::new(Limits {
+                per_bot: RateLimiter::direct(quota(
+                    settings.sends_per_bot_per_s,
+                    settings.sends_per_bot_per_s,
+                )),
+                per_chat: RateLimiter::keyed(quota(
+                    settings.sends_per_chat_per_s,
+                    settings.sends_burst_per_chat,
+                )),
+            });
+            let mut lane_senders = Vec::with_capacity(lanes);
+            for _ in 0..lanes {
+                let (tx, rx) = mpsc::channel((settings.outbox_queue_max / lanes).max(1));
+                lane_senders.push(tx);
+                actix_rt::spawn(run_sender(bot.clone(), rx, limits.clone(), metrics.clone()));
+            }
+            senders.insert(kind, lane_senders);
         }
         (
             Outbox {
@@ -82,7 +99,11 @@ impl Handler<Outgoing> for Outbox {
     type Result = ();
 
     fn handle(&mut self, msg: Outgoing, _ctx: &mut Self::Context) {
-        let Some(tx) = self.senders.get(&msg.bot) else {
+        let lane = self
+            .senders
+            .get(&msg.bot)
+            .and_then(|lanes| lanes.get(msg.chat_id.unsigned_abs() as usize % lanes.len()));
+        let Some(tx) = lane else {
             tracing::warn!(
                 bot = msg.bot.as_str(),
                 "outbox: no token configured for this bot; message dropped"
@@ -109,20 +130,20 @@ fn quota(per_s: u32, burst: u32) -> Quota {
 }
 
 /// One bot's sender: a single consumer, so messages to a chat go out in the order they were queued.
+/// A bot's rate limits, shared by its lanes.
+struct Limits {
+    per_bot: DefaultDirectRateLimiter,
+    per_chat: DefaultKeyedRateLimiter<i64>,
+}
+
+/// One lane of a bot: a single consumer, so messages to a chat go out in the order they were queued.
 async fn run_sender(
     bot: teloxide_core::Bot,
     mut rx: mpsc::Receiver<Outgoing>,
-    settings: TelegramSettings,
+    limits: Arc<Limits>,
     metrics: Arc<OutboxMetrics>,
 ) {
-    let per_bot: DefaultDirectRateLimiter = RateLimiter::direct(quota(
-        settings.sends_per_bot_per_s,
-        settings.sends_per_bot_per_s,
-    ));
-    let per_chat: DefaultKeyedRateLimiter<i64> = RateLimiter::keyed(quota(
-        settings.sends_per_chat_per_s,
-        settings.sends_burst_per_chat,
-    ));
+    let (per_bot, per_chat) = (&limits.per_bot, &limits.per_chat);
     let mut sent_since_prune = 0u32;
     while let Some(msg) = rx.recv().await {
         per_chat.until_key_ready(&msg.chat_id).await;

@@ -40,6 +40,7 @@ impl Sandbox {
         .expect("bind sandbox");
         let base = format!("http://{}", server.addrs()[0]);
         actix_rt::spawn(server.run());
+        actix_rt::spawn(emulator.clone().run_webhook_deliverer());
         Sandbox { emulator, base }
     }
 
@@ -206,6 +207,47 @@ async fn two_replicas_on_interleaved_updates_of_one_chat_lose_no_transition() {
         "one stored transition per update"
     );
     assert_eq!(state.as_deref(), Some(r#"{"state":"Menu"}"#));
+}
+
+#[actix_rt::test]
+async fn in_webhook_mode_the_bots_register_their_webhook_and_serve_what_telegram_posts() {
+    let sandbox = Sandbox::start();
+    let database = seeded_database().await;
+    let port = free_port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_loyalty"))
+        .arg("serve")
+        .env_remove("LOYALTY_CONFIG")
+        .env("LOYALTY__DATABASE__URL", db_url(&database))
+        .env("LOYALTY__REDIS__URL", redis_url())
+        .env("LOYALTY__HTTP__LISTEN", format!("127.0.0.1:{port}"))
+        .env("LOYALTY__LOG__LEVEL", "warn")
+        .env(
+            "LOYALTY__SESSIONS__REDIS_NAMESPACE",
+            format!("test:{database}:"),
+        )
+        .env("LOYALTY__TELEGRAM__API_URL", format!("{}/tg", sandbox.base))
+        .env("LOYALTY__TELEGRAM__CLIENT_TOKEN", "sandbox-client")
+        .env("LOYALTY__TELEGRAM__MODE", "webhook")
+        .env(
+            "LOYALTY__TELEGRAM__PUBLIC_URL",
+            format!("http://127.0.0.1:{port}"),
+        )
+        .env("LOYALTY__TELEGRAM__WEBHOOK_SECRET", WEBHOOK_SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn loyalty serve");
+    sandbox.send("client", 4001, "/start");
+    let reply = sandbox.bot_messages("client", 4001, 1).await;
+    server.kill().ok();
+    server.wait().ok();
+    assert!(reply[0].contains("Добро пожаловать"), "{reply:?}");
+    assert!(sandbox.emulator.calls("client", "setWebhook") >= 1);
+    assert_eq!(
+        sandbox.emulator.calls("client", "getUpdates"),
+        0,
+        "webhook mode does not poll"
+    );
 }
 
 /// A Redis of the test's own, so stopping it disturbs no other test.

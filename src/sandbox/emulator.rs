@@ -85,12 +85,17 @@ fn error(code: u16, description: &str) -> HttpResponse {
 
 impl Emulator {
     pub fn new() -> Emulator {
+        // Update ids start at a random point, not at 1: processed-update marks outlive a sandbox restart in Redis
+        // (as they must for real Telegram, which never reuses ids that soon), so a restarted sandbox counting from
+        // 1 again would have its first updates taken for duplicates.
+        let first_update_id = i64::from(rand::random::<u32>() % (1 << 30)) + 1;
+        let state = State {
+            next_update_id: first_update_id,
+            next_message_id: 1,
+            ..State::default()
+        };
         Emulator {
-            state: Arc::new(Mutex::new(State {
-                next_update_id: 1,
-                next_message_id: 1,
-                ..State::default()
-            })),
+            state: Arc::new(Mutex::new(state)),
             arrived: Arc::default(),
         }
     }

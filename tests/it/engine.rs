@@ -354,3 +354,21 @@ async fn metrics_report_updates_outbox_and_sessions() {
         assert!(body.contains(expected), "missing {expected:?} in:\n{body}");
     }
 }
+
+#[actix_rt::test]
+async fn a_restarted_sandbox_on_the_same_redis_loses_no_first_update() {
+    // Two products one after the other on the same database namespace, as with `make demo` run twice.
+    let first = TestApp::spawn().await;
+    first.send("partner", PARTNER, "/start").await;
+    assert!(first.nth_text("partner", PARTNER, 1).await.contains("Меню"));
+    let namespace = first.settings.sessions.redis_namespace.clone();
+    let second = TestApp::spawn_with(|s| s.sessions.redis_namespace = namespace).await;
+    second.send("partner", PARTNER, "/start").await;
+    assert!(
+        second
+            .nth_text("partner", PARTNER, 1)
+            .await
+            .contains("Меню"),
+        "the new sandbox's first update was processed"
+    );
+}

@@ -30,7 +30,6 @@ pub struct ChatEntry {
     pub parse_mode: Option<String>,
     /// The keyboard as sent (inline or reply), for the page to draw.
     pub reply_markup: Option<Value>,
-    pub callback_answer: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -54,7 +53,6 @@ struct State {
     names: HashMap<String, String>,
     next_update_id: i64,
     next_message_id: i64,
-    users: HashMap<i64, Value>,
     /// Who waits for the next bot message in a chat (token, chat): the load harness measures replies with it.
     reply_waiters: HashMap<(String, i64), tokio::sync::oneshot::Sender<()>>,
 }
@@ -158,10 +156,8 @@ impl Emulator {
             .unwrap_or(0)
     }
 
-    fn user_json(s: &mut State, user_id: i64, first_name: &str, language_code: &str) -> Value {
-        let user = json!({ "id": user_id, "is_bot": false, "first_name": first_name, "language_code": language_code });
-        s.users.insert(user_id, user.clone());
-        user
+    fn user_json(user_id: i64, first_name: &str, language_code: &str) -> Value {
+        json!({ "id": user_id, "is_bot": false, "first_name": first_name, "language_code": language_code })
     }
 
     /// Queues an update from a simulated user: `content` is the message body (`{"text": ...}`, `{"contact": ...}`)
@@ -180,7 +176,7 @@ impl Emulator {
             .get(name)
             .cloned()
             .ok_or_else(|| format!("no bot named {name}"))?;
-        let user = Self::user_json(&mut s, user_id, first_name, language_code);
+        let user = Self::user_json(user_id, first_name, language_code);
         let chat = json!({ "id": user_id, "type": "private", "first_name": first_name });
         let update_id = s.next_update_id;
         s.next_update_id += 1;
@@ -242,7 +238,6 @@ impl Emulator {
                     text: shown,
                     parse_mode: None,
                     reply_markup: None,
-                    callback_answer: None,
                 },
             );
             json!({ "update_id": update_id, "message": message })
@@ -577,7 +572,6 @@ fn call(
                     text: text.clone(),
                     parse_mode,
                     reply_markup: markup.clone(),
-                    callback_answer: None,
                 },
             );
             let mut message = json!({

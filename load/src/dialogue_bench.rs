@@ -36,6 +36,37 @@ pub struct Args {
         default_value = "redis://127.0.0.1:56379"
     )]
     redis_url: String,
+    /// How updates reach the product: `polling` (getUpdates from the sandbox) or `webhook` (posted concurrently to
+    /// /webhook/{bot}, as Telegram does in production).
+    #[arg(long, default_value = "polling")]
+    transport: String,
+}
+
+/// Where and how a step's update is delivered.
+#[derive(Clone)]
+struct Delivery {
+    emulator: Emulator,
+    /// With webhooks: the product's base URL and an HTTP client.
+    webhook: Option<(String, reqwest::Client)>,
+}
+
+const WEBHOOK_SECRET: &str = "bench-webhook-secret-0123456789";
+static NEXT_UPDATE_ID: std::sync::atomic::AtomicI64 =
+    std::sync::atomic::AtomicI64::new(1_500_000_000);
+
+/// A Telegram-shaped update carrying `content` (as the sandbox's user API takes it) from `user`.
+fn update(id: i64, user: i64, content: &serde_json::Value) -> serde_json::Value {
+    let from = json!({ "id": user, "is_bot": false, "first_name": "Bench", "language_code": "ru" });
+    let chat = json!({ "id": user, "type": "private", "first_name": "Bench" });
+    match content.get("callback") {
+        Some(cb) => json!({ "update_id": id, "callback_query": {
+            "id": format!("cb{id}"), "from": from, "chat_instance": "bench", "data": cb["data"],
+            "message": { "message_id": 1, "date": 0, "chat": chat, "text": "" },
+        }}),
+        None => json!({ "update_id": id, "message": {
+            "message_id": id, "date": 0, "chat": chat, "from": from, "text": content["text"],
+        }}),
+    }
 }
 
 const PARTNER_BASE: i64 = 500_000;
@@ -87,8 +118,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     t.updates_per_user_per_s = 1_000;
     t.updates_burst_per_user = 1_000;
     t.poll_timeout_s = 1;
+    t.webhook_secret = Secret::new(WEBHOOK_SECRET.into());
     let running = loyalty::server::start(settings, true).await?;
-    let emulator = running.emulator.clone().context("sandbox emulator")?;
+    let emulator = Delivery {
+        emulator: running.emulator.clone().context("sandbox emulator")?,
+        webhook: (args.transport == "webhook")
+            .then(|| (format!("http://{}", running.addr), reqwest::Client::new())),
+    };
+    let emulator = &emulator;
     let max_partners = args
         .partners
         .iter()
@@ -98,7 +135,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .max(args.open_rate as usize);
     seed(&running.services, max_partners).await?;
     println!(
-        "dialogue benchmark: accrual dialogue of 4 steps (1 ledger write), one process, sandbox over HTTP"
+        "dialogue benchmark: accrual dialogue of 4 steps (1 ledger write), one process, sandbox over HTTP, updates by {}",
+        args.transport
     );
     println!(
         "{:>10} {:>12} {:>9} {:>9} {:>8}",
@@ -182,15 +220,32 @@ fn summarize(mut latencies: Vec<Duration>, lost: u64, elapsed: Duration) -> Poin
 
 /// Sends one update and waits for the bot's reply to that chat; `None` if none came.
 async fn step(
-    emulator: &Emulator,
+    delivery: &Delivery,
     bot: &str,
     user: i64,
     content: serde_json::Value,
 ) -> Option<i64> {
-    let reply = emulator.next_reply(bot, user);
-    let id = emulator
-        .user_update(bot, user, "Bench", "ru", content)
-        .ok()?;
+    let reply = delivery.emulator.next_reply(bot, user);
+    let id = match &delivery.webhook {
+        None => delivery
+            .emulator
+            .user_update(bot, user, "Bench", "ru", content)
+            .ok()?,
+        Some((base, client)) => {
+            let id = NEXT_UPDATE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let sent = client
+                .post(format!("{base}/webhook/{bot}"))
+                .header("X-Telegram-Bot-Api-Secret-Token", WEBHOOK_SECRET)
+                .json(&update(id, user, &content))
+                .send()
+                .await
+                .ok()?;
+            if !sent.status().is_success() {
+                return None;
+            }
+            id
+        }
+    };
     tokio::time::timeout(STEP_TIMEOUT, reply).await.ok()?.ok()?;
     Some(id)
 }
@@ -209,7 +264,7 @@ fn step_content(i: i64, n: u32, amount_update: i64) -> serde_json::Value {
 /// Runs partner `i`'s dialogue step after step; `slot(k)` says when step k is due (now, in closed loop) and latency
 /// is measured from then.
 async fn partner_loop(
-    emulator: &Emulator,
+    emulator: &Delivery,
     i: i64,
     until: Instant,
     mut slot: impl FnMut(u32) -> Option<Instant>,
@@ -247,7 +302,7 @@ async fn partner_loop(
     (latencies, lost)
 }
 
-async fn closed_loop(emulator: &Emulator, partners: usize, duration: Duration) -> Point {
+async fn closed_loop(emulator: &Delivery, partners: usize, duration: Duration) -> Point {
     let start = Instant::now();
     let until = start + duration;
     let runs =
@@ -264,7 +319,7 @@ async fn closed_loop(emulator: &Emulator, partners: usize, duration: Duration) -
 
 /// `rate` partners each take one step per second at their own offset: `rate` steps/s in all. A late step is timed
 /// from when it was due, so queueing shows in the latency instead of slowing the load (no coordinated omission).
-async fn open_loop(emulator: &Emulator, rate: u64, duration: Duration) -> Point {
+async fn open_loop(emulator: &Delivery, rate: u64, duration: Duration) -> Point {
     let partners = rate.max(1) as usize;
     let start = Instant::now() + Duration::from_millis(100);
     let until = start + duration;
@@ -284,7 +339,7 @@ async fn open_loop(emulator: &Emulator, rate: u64, duration: Duration) -> Point 
     )
 }
 
-async fn many_chats(emulator: &Emulator, chats: i64) -> Duration {
+async fn many_chats(emulator: &Delivery, chats: i64) -> Duration {
     let start = Instant::now();
     let in_flight = 500;
     let workers = (0..in_flight).map(|w| async move {

@@ -143,13 +143,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "partners", "steps/s", "p50 ms", "p99 ms", "lost"
     );
     for &n in &args.partners {
-        let point = closed_loop(&emulator, n, Duration::from_secs(args.seconds)).await;
+        let point = closed_loop(emulator, n, Duration::from_secs(args.seconds)).await;
         println!(
             "{n:>10} {:>12.0} {:>9.2} {:>9.2} {:>8}",
             point.per_s, point.p50_ms, point.p99_ms, point.lost
         );
     }
-    let open = open_loop(&emulator, args.open_rate, Duration::from_secs(args.seconds)).await;
+    let open = open_loop(emulator, args.open_rate, Duration::from_secs(args.seconds)).await;
     println!(
         "open loop at {} steps/s: achieved {:.0} steps/s, p50 {:.2} ms, p99 {:.2} ms (from intended send time), lost {}",
         args.open_rate, open.per_s, open.p50_ms, open.p99_ms, open.lost
@@ -157,7 +157,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     println!("targets (DESIGN.md): >= 5,600 steps/s at 100 partners, p99 <= 50 ms");
 
     let rss_before = rss_mib();
-    let chats = many_chats(&emulator, args.chats).await;
+    let chats = many_chats(emulator, args.chats).await;
     let registry = &running.bots.as_ref().context("bots")?.registry;
     let live = registry.send(actors::session::SessionCount).await?;
     let ingress = &running.bots.as_ref().context("bots")?.ingress;

@@ -71,8 +71,18 @@ impl Services {
         );
         let (outbox, outbox_metrics) = Outbox::start(&bots, telegram);
         let sessions = &self.settings.sessions;
+        // Short timeouts: while Redis is down an update must fail fast (webhook 503), not hang.
+        let redis_config = deadpool_redis::redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(std::time::Duration::from_secs(1)))
+            .set_response_timeout(Some(std::time::Duration::from_secs(2)))
+            .set_number_of_retries(2);
+        let redis = deadpool_redis::redis::Client::open(self.settings.redis.url.expose().as_str())
+            .context("invalid redis.url")?
+            .get_connection_manager_with_config(redis_config)
+            .await
+            .context("connecting to Redis for the sessions")?;
         let store = SessionStore::new(
-            self.redis.clone(),
+            redis,
             sessions.redis_namespace.clone(),
             sessions.state_ttl_s,
             sessions.dedup_ttl_s,

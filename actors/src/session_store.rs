@@ -7,8 +7,9 @@
 //! transition, and an update is marked processed exactly when its transition is stored — never before (a crash in
 //! between leaves it unprocessed, and Telegram's redelivery runs it).
 
-use deadpool_redis::redis::{self, Script};
 use fsm::BotKind;
+use redis::aio::ConnectionManager;
+use redis::{self, Script};
 
 /// Why a commit did not happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,12 +34,6 @@ impl From<redis::RedisError> for StoreError {
     }
 }
 
-impl From<deadpool_redis::PoolError> for StoreError {
-    fn from(e: deadpool_redis::PoolError) -> Self {
-        StoreError::Unavailable(e.to_string())
-    }
-}
-
 /// A stored state: its version (0 when none) and the raw JSON, which may no longer parse after a deploy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Loaded {
@@ -58,7 +53,10 @@ return v + 1
 
 #[derive(Clone)]
 pub struct SessionStore {
-    pool: deadpool_redis::Pool,
+    /// One multiplexed connection shared by every session (cloning it is cheap). Unlike a pool checkout, which
+    /// costs an extra PING round trip, every operation here is a single round trip; the manager reconnects by
+    /// itself after Redis comes back.
+    conn: ConnectionManager,
     /// Prefix of every key: lets tests and several networks share one Redis.
     namespace: String,
     /// Abandoned dialogues expire after this long.
@@ -70,13 +68,13 @@ pub struct SessionStore {
 
 impl SessionStore {
     pub fn new(
-        pool: deadpool_redis::Pool,
+        conn: ConnectionManager,
         namespace: impl Into<String>,
         state_ttl_s: u64,
         dedup_ttl_s: u64,
     ) -> SessionStore {
         SessionStore {
-            pool,
+            conn,
             namespace: namespace.into(),
             state_ttl_s,
             dedup_ttl_s,
@@ -93,7 +91,7 @@ impl SessionStore {
     }
 
     pub async fn load(&self, bot: BotKind, chat: i64) -> Result<Loaded, StoreError> {
-        let mut conn = self.pool.get().await?;
+        let mut conn = self.conn.clone();
         let (version, raw): (Option<u64>, Option<String>) = redis::cmd("HMGET")
             .arg(self.state_key(bot, chat))
             .arg("v")
@@ -108,7 +106,7 @@ impl SessionStore {
 
     /// Whether this update was processed already (a fast path; `commit` decides for certain).
     pub async fn seen(&self, bot: BotKind, update_id: i64) -> Result<bool, StoreError> {
-        let mut conn = self.pool.get().await?;
+        let mut conn = self.conn.clone();
         Ok(redis::cmd("EXISTS")
             .arg(self.dedup_key(bot, update_id))
             .query_async::<i64>(&mut conn)
@@ -124,7 +122,7 @@ impl SessionStore {
         expected_version: u64,
         state_json: &str,
     ) -> Result<CommitOutcome, StoreError> {
-        let mut conn = self.pool.get().await?;
+        let mut conn = self.conn.clone();
         let result: i64 = self
             .commit
             .key(self.state_key(bot, chat))

@@ -13,6 +13,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_language_override",
         include_str!("../sql/0003_language_override.sql"),
     ),
+    (
+        "0004_ledger_batch",
+        include_str!("../sql/0004_ledger_batch.sql"),
+    ),
 ];
 
 /// An arbitrary constant naming our advisory lock.

@@ -2,13 +2,15 @@
 //!
 //! It owns a queue of pending commands and at most `inflight_max` Postgres transactions at a time. While a
 //! transaction is committing, new commands wait in the queue; the next transaction takes up to `batch_max` of them at
-//! once (group commit), so one fsync serves many commands. The transaction first locks the batch's client wallets in
-//! id order (`ledger_lock()`), runs one `ledger_apply()` per command (pipelined on one connection), then moves the
-//! other side of every transfer (partner accounts, bonus pool: rows every batch shares) summed per account, in id
-//! order, in one `ledger_settle()` just before commit. One global lock order means ledger transactions never
-//! deadlock, and the shared rows are held only for the instant before commit, so transactions overlap. A refusal is decided before anything is
-//! written, so a refused command leaves the others untouched; a command that fails unexpectedly aborts the
-//! transaction, and the batch is then run one command per transaction so only the culprit fails.
+//! once (group commit), so one fsync serves many commands. A transaction is one call of `ledger_apply_batch()`
+//! (sql/0004) between BEGIN and COMMIT, all three sent in one round trip: it takes the keys' advisory locks, locks
+//! the client wallets in id order, decides every command in memory in submission order, writes operations, journal
+//! entries, balances and keys with one statement each, and moves the shared side of every transfer (partner
+//! accounts, the bonus pool) summed per account, in id order, just before commit. One global lock order means ledger
+//! transactions never deadlock, and the shared rows are held only for the instant before commit, so transactions
+//! overlap. A refusal is decided before anything is written, so a refused command leaves the others untouched; a
+//! command that fails unexpectedly aborts the transaction, and the batch is then split in halves until only the
+//! culprit fails.
 //!
 //! The actor serializes this process's mutations; Postgres (conditional updates, constraints, the idempotency key's
 //! unique index) keeps them correct across processes.
@@ -26,10 +28,8 @@ use tokio_postgres::types::ToSql;
 
 use crate::ledger_types::{LedgerCommand, LedgerError, LedgerOp, LedgerOutcome, LedgerReply};
 
-const LOCK_SQL: &str = "SELECT ledger_lock($1, $2, $3, $4)";
-const SETTLE_SQL: &str = "SELECT ledger_settle($1, $2)";
-const APPLY_SQL: &str = "SELECT r_outcome, r_operation_id, r_points, r_balance, r_replayed, r_settle_account, r_settle_delta \
-                         FROM ledger_apply($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+const APPLY_SQL: &str = "SELECT r_outcome, r_operation_id, r_points, r_balance, r_replayed \
+                         FROM ledger_apply_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 /// Limits of the ledger actor, all named and configurable.
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
@@ -171,33 +171,30 @@ async fn run_batch(pool: Pool, batch: Vec<Pending>, retries_max: u32, metrics: A
     }
 }
 
-/// Runs the commands in one transaction; when a statement fails for a non-transient reason, runs each alone so one
-/// bad command fails only itself.
-async fn execute_isolating(
-    pool: &Pool,
-    commands: &[&LedgerCommand],
+/// Runs the commands in one transaction. When a statement fails for a non-transient reason, the batch is split in
+/// halves, each run the same way, so a bad command fails only itself and the others commit in about
+/// 2·log2(batch) transactions.
+fn execute_isolating<'a>(
+    pool: &'a Pool,
+    commands: &'a [&'a LedgerCommand],
     retries_max: u32,
-    metrics: &LedgerMetrics,
-) -> Vec<Result<LedgerReply, LedgerError>> {
-    match execute_with_retries(pool, commands, retries_max, metrics).await {
-        Ok(replies) => replies.into_iter().map(Ok).collect(),
-        Err(TxError::Statement) if commands.len() > 1 => {
-            let mut results = Vec::with_capacity(commands.len());
-            for command in commands {
-                let alone = execute_with_retries(pool, &[command], retries_max, metrics).await;
-                results.push(
-                    alone
-                        .map(|mut replies| replies.remove(0))
-                        .or_else(lone_failure),
-                );
+    metrics: &'a LedgerMetrics,
+) -> futures_util::future::BoxFuture<'a, Vec<Result<LedgerReply, LedgerError>>> {
+    Box::pin(async move {
+        match execute_with_retries(pool, commands, retries_max, metrics).await {
+            Ok(replies) => replies.into_iter().map(Ok).collect(),
+            Err(TxError::Statement) if commands.len() > 1 => {
+                let (left, right) = commands.split_at(commands.len() / 2);
+                let mut results = execute_isolating(pool, left, retries_max, metrics).await;
+                results.extend(execute_isolating(pool, right, retries_max, metrics).await);
+                results
             }
-            results
+            Err(e) => commands.iter().map(|_| lone_failure(e)).collect(),
         }
-        Err(e) => commands.iter().map(|_| lone_failure(e)).collect(),
-    }
+    })
 }
 
-/// The answer for a command that failed in a transaction of its own.
+/// The answer for commands whose transaction failed: a statement error here is a command that failed alone.
 fn lone_failure(error: TxError) -> Result<LedgerReply, LedgerError> {
     match error {
         // Alone and still refused by a constraint: this command is the culprit, and retrying will not change that.
@@ -234,46 +231,40 @@ async fn execute(
     commands: &[&LedgerCommand],
     metrics: &LedgerMetrics,
 ) -> Result<Vec<LedgerReply>, TxError> {
-    let mut client = pool.get().await.map_err(|e| {
+    let client = pool.get().await.map_err(|e| {
         tracing::warn!(error = %e, "ledger: no database connection");
         TxError::Unavailable
     })?;
-    let tx = client.transaction().await.map_err(classify)?;
-    let lock = tx.prepare_cached(LOCK_SQL).await.map_err(classify)?;
-    let statement = tx.prepare_cached(APPLY_SQL).await.map_err(classify)?;
-    let params: Vec<ApplyParams> = commands.iter().map(|c| ApplyParams::from(*c)).collect();
-    let kinds: Vec<&str> = params.iter().map(|p| p.kind).collect();
-    let clients: Vec<Option<i64>> = params.iter().map(|p| p.client).collect();
-    let partners: Vec<Option<i64>> = params.iter().map(|p| p.partner).collect();
-    let reverses: Vec<Option<i64>> = params.iter().map(|p| p.reverses).collect();
-    let refs: Vec<[&(dyn ToSql + Sync); 11]> = params.iter().map(ApplyParams::refs).collect();
-    // Pipelined: the lock statement and every command go out together and run in this order on the server.
-    let lock_params: [&(dyn ToSql + Sync); 4] = [&kinds, &clients, &partners, &reverses];
-    let locking = tx.query_one(&lock, &lock_params);
-    let calls = futures_util::future::join_all(refs.iter().map(|r| tx.query_one(&statement, r)));
-    let (locked, rows) = futures_util::future::join(locking, calls).await;
-    locked.map_err(classify)?;
-    let mut replies = Vec::with_capacity(rows.len());
-    let (mut settle_accounts, mut settle_deltas) = (Vec::<i64>::new(), Vec::<i64>::new());
-    for row in rows {
-        let row = row.map_err(classify)?;
-        replies.push(reply_from_row(&row).map_err(|e| {
-            tracing::error!(error = %e, "ledger: unreadable ledger_apply row");
-            TxError::Statement
-        })?);
-        let settle: (Option<i64>, Option<i64>) = (row.get(5), row.get(6));
-        if let (Some(account), Some(delta)) = settle {
-            settle_accounts.push(account);
-            settle_deltas.push(delta);
-        }
+    let statement = client.prepare_cached(APPLY_SQL).await.map_err(classify)?;
+    let params = BatchParams::new(commands);
+    // One round trip: BEGIN, the batch and COMMIT are pipelined on the connection and run in this order. The
+    // replies count only once COMMIT has answered, so nothing is acknowledged before it is durable. After a failed
+    // statement, Postgres answers COMMIT by rolling back.
+    let begin = client.batch_execute("BEGIN");
+    let refs = params.refs();
+    let apply = client.query(&statement, &refs);
+    let commit = client.batch_execute("COMMIT");
+    let (begun, rows, committed) = futures_util::future::join3(begin, apply, commit).await;
+    begun.map_err(classify)?;
+    let rows = rows.map_err(classify)?;
+    committed.map_err(classify)?;
+    if rows.len() != commands.len() {
+        tracing::error!(
+            rows = rows.len(),
+            commands = commands.len(),
+            "ledger: ledger_apply_batch answered the wrong number of rows"
+        );
+        return Err(TxError::Unavailable);
     }
-    if !settle_accounts.is_empty() {
-        let settle = tx.prepare_cached(SETTLE_SQL).await.map_err(classify)?;
-        tx.query_one(&settle, &[&settle_accounts, &settle_deltas])
-            .await
-            .map_err(classify)?;
-    }
-    tx.commit().await.map_err(classify)?;
+    let replies = rows
+        .iter()
+        .map(reply_from_row)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            // Committed, but unreadable: the outcome is recorded under each key, and a retry replays it.
+            tracing::error!(error = %e, "ledger: unreadable ledger_apply_batch row");
+            TxError::Unavailable
+        })?;
     metrics.transactions.fetch_add(1, Ordering::Relaxed);
     metrics
         .commands
@@ -303,7 +294,7 @@ fn classify(error: tokio_postgres::Error) -> TxError {
     }
 }
 
-/// The eleven parameters of `ledger_apply`, owned so their references can be pipelined.
+/// One command's parameters of `ledger_apply_batch`.
 struct ApplyParams {
     key: String,
     fingerprint: String,
@@ -318,20 +309,55 @@ struct ApplyParams {
     actor: Option<i64>,
 }
 
-impl ApplyParams {
+/// The eleven parallel arrays of `ledger_apply_batch`, one element per command.
+#[derive(Default)]
+struct BatchParams {
+    keys: Vec<String>,
+    fingerprints: Vec<String>,
+    kinds: Vec<&'static str>,
+    clients: Vec<Option<i64>>,
+    partners: Vec<Option<i64>>,
+    points: Vec<i64>,
+    receipts: Vec<Option<i64>>,
+    rate_bps: Vec<Option<i32>>,
+    reverses: Vec<Option<i64>>,
+    reasons: Vec<Option<String>>,
+    actors: Vec<Option<i64>>,
+}
+
+impl BatchParams {
+    fn new(commands: &[&LedgerCommand]) -> BatchParams {
+        let mut b = BatchParams::default();
+        for command in commands {
+            let p = ApplyParams::from(*command);
+            b.keys.push(p.key);
+            b.fingerprints.push(p.fingerprint);
+            b.kinds.push(p.kind);
+            b.clients.push(p.client);
+            b.partners.push(p.partner);
+            b.points.push(p.points);
+            b.receipts.push(p.receipt);
+            b.rate_bps.push(p.rate_bp);
+            b.reverses.push(p.reverses);
+            b.reasons.push(p.reason);
+            b.actors.push(p.actor);
+        }
+        b
+    }
+
     fn refs(&self) -> [&(dyn ToSql + Sync); 11] {
         [
-            &self.key,
-            &self.fingerprint,
-            &self.kind,
-            &self.client,
-            &self.partner,
+            &self.keys,
+            &self.fingerprints,
+            &self.kinds,
+            &self.clients,
+            &self.partners,
             &self.points,
-            &self.receipt,
-            &self.rate_bp,
+            &self.receipts,
+            &self.rate_bps,
             &self.reverses,
-            &self.reason,
-            &self.actor,
+            &self.reasons,
+            &self.actors,
         ]
     }
 }

@@ -74,6 +74,8 @@ DECLARE
     j            integer;
     w            integer;
     v_debit_is_wallet boolean;
+    v_create_wallets  boolean := false;
+    v_create_partner_accounts boolean := false;
 BEGIN
     IF n = 0 THEN
         RETURN;
@@ -85,36 +87,9 @@ BEGIN
     END LOOP;
 
     -- 1. Keys. Serializes commands with the same key across transactions and processes: the loser waits for the
-    --    winner's commit and then finds its row.
+    --    winner's commit and then finds its row (step 3).
     PERFORM pg_advisory_xact_lock(s.h)
        FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(p_keys) AS k ORDER BY 1) AS s;
-    FOR r IN SELECT u.i::integer AS i, k.fingerprint, k.outcome, k.operation_id, k.points, k.balance
-               FROM unnest(p_keys) WITH ORDINALITY AS u(key, i)
-               JOIN idempotency_keys k ON k.key = u.key
-    LOOP
-        c_decided[r.i] := true;
-        IF r.fingerprint <> p_fingerprints[r.i] THEN
-            o_outcome[r.i] := 'key_reused';
-            o_points[r.i] := NULL;
-        ELSE
-            o_outcome[r.i] := r.outcome;
-            o_op[r.i] := r.operation_id;
-            o_points[r.i] := r.points;
-            o_balance[r.i] := r.balance;
-            o_replayed[r.i] := true;
-        END IF;
-    END LOOP;
-    FOR i IN 1 .. n LOOP
-        IF NOT c_decided[i] THEN
-            j := array_position(p_keys, p_keys[i]);
-            IF j < i THEN
-                c_decided[i] := true;  -- a repeat within the batch; answered after its first occurrence
-            ELSE
-                c_fresh[i] := true;
-            END IF;
-        END IF;
-    END LOOP;
-
     -- 2. Reversals: the original operation and its transfer.
     IF 'reversal' = ANY (p_kinds) THEN
         FOR r IN SELECT u.i::integer AS i, o.kind, o.client_id, o.partner_id, o.points,
@@ -138,17 +113,54 @@ BEGIN
         END LOOP;
     END IF;
 
-    -- 3. Clients and partners of the other commands.
-    FOR r IN SELECT u.i::integer AS i, c.id IS NOT NULL AS client_found, p.status
-               FROM unnest(p_clients, p_partners, p_kinds) WITH ORDINALITY AS u(client, partner, kind, i)
+    -- 3. One read for everything else: a recorded outcome under the key, the client, the partner, and whether the
+    --    wallet and the partner account exist yet (the common case: they do, and nothing is created).
+    FOR r IN SELECT u.i::integer AS i, u.kind, k.key IS NOT NULL AS key_found, k.fingerprint, k.outcome,
+                    k.operation_id, k.points, k.balance, c.id IS NOT NULL AS client_found, p.status,
+                    wa.id IS NOT NULL AS wallet_found, pa.id AS partner_account
+               FROM unnest(p_keys, p_clients, p_partners, p_kinds) WITH ORDINALITY AS u(key, client, partner, kind, i)
+               LEFT JOIN idempotency_keys k ON k.key = u.key
                LEFT JOIN clients c ON c.id = u.client
                LEFT JOIN partners p ON p.id = u.partner
-              WHERE u.kind <> 'reversal'
+               LEFT JOIN accounts wa ON wa.kind = 'client_wallet' AND wa.client_id = c.id
+               LEFT JOIN accounts pa ON pa.partner_id = p.id AND u.kind IN ('accrual', 'redemption')
+                    AND pa.kind = CASE WHEN u.kind = 'accrual' THEN 'partner_issued' ELSE 'partner_redeemed' END
     LOOP
-        IF NOT r.client_found THEN
-            c_client[r.i] := NULL;
+        IF r.key_found THEN
+            c_decided[r.i] := true;
+            IF r.fingerprint <> p_fingerprints[r.i] THEN
+                o_outcome[r.i] := 'key_reused';
+                o_points[r.i] := NULL;
+            ELSE
+                o_outcome[r.i] := r.outcome;
+                o_op[r.i] := r.operation_id;
+                o_points[r.i] := r.points;
+                o_balance[r.i] := r.balance;
+                o_replayed[r.i] := true;
+            END IF;
         END IF;
-        c_status[r.i] := r.status;
+        IF r.kind <> 'reversal' THEN
+            IF NOT r.client_found THEN
+                c_client[r.i] := NULL;
+            ELSIF NOT r.wallet_found THEN
+                v_create_wallets := true;
+            END IF;
+            c_status[r.i] := r.status;
+            IF r.status = 'approved' AND r.kind IN ('accrual', 'redemption') THEN
+                c_other[r.i] := r.partner_account;
+                v_create_partner_accounts := v_create_partner_accounts OR r.partner_account IS NULL;
+            END IF;
+        END IF;
+    END LOOP;
+    FOR i IN 1 .. n LOOP
+        IF NOT c_decided[i] THEN
+            j := array_position(p_keys, p_keys[i]);
+            IF j < i THEN
+                c_decided[i] := true;  -- a repeat within the batch; answered after its first occurrence
+            ELSE
+                c_fresh[i] := true;
+            END IF;
+        END IF;
     END LOOP;
 
     -- 4. Wallets: every client a fresh command names, created on first use and locked in id order.
@@ -158,10 +170,12 @@ BEGIN
         END IF;
     END LOOP;
     IF array_length(w_client, 1) > 0 THEN
-        INSERT INTO accounts (kind, client_id)
-            SELECT 'client_wallet', x FROM unnest(w_client) AS x
-             WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.kind = 'client_wallet' AND a.client_id = x)
-            ON CONFLICT DO NOTHING;
+        IF v_create_wallets THEN
+            INSERT INTO accounts (kind, client_id)
+                SELECT 'client_wallet', x FROM unnest(w_client) AS x
+                 WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.kind = 'client_wallet' AND a.client_id = x)
+                ON CONFLICT DO NOTHING;
+        END IF;
         w_id := array_fill(NULL::bigint, ARRAY[array_length(w_client, 1)]);
         w_balance := array_fill(0::bigint, ARRAY[array_length(w_client, 1)]);
         w_welcomed := array_fill(false, ARRAY[array_length(w_client, 1)]);
@@ -184,8 +198,8 @@ BEGIN
         END IF;
     END IF;
 
-    -- 5. The partner accounts of accruals and redemptions, created on first use; the bonus pool.
-    IF 'accrual' = ANY (p_kinds) OR 'redemption' = ANY (p_kinds) THEN
+    -- 5. The partner accounts of accruals and redemptions a partner makes for the first time; the bonus pool.
+    IF v_create_partner_accounts THEN
         INSERT INTO accounts (kind, partner_id)
             SELECT DISTINCT CASE WHEN u.kind = 'accrual' THEN 'partner_issued' ELSE 'partner_redeemed' END, u.partner
               FROM unnest(p_kinds, p_partners, c_status, c_fresh) AS u(kind, partner, status, fresh)

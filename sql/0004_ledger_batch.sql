@@ -171,9 +171,11 @@ BEGIN
     END LOOP;
     IF array_length(w_client, 1) > 0 THEN
         IF v_create_wallets THEN
+            -- In client order: two transactions creating the same wallets wait for each other in one order only.
             INSERT INTO accounts (kind, client_id)
                 SELECT 'client_wallet', x FROM unnest(w_client) AS x
                  WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.kind = 'client_wallet' AND a.client_id = x)
+                 ORDER BY x
                 ON CONFLICT DO NOTHING;
         END IF;
         w_id := array_fill(NULL::bigint, ARRAY[array_length(w_client, 1)]);
@@ -201,11 +203,13 @@ BEGIN
     -- 5. The partner accounts of accruals and redemptions a partner makes for the first time; the bonus pool.
     IF v_create_partner_accounts THEN
         INSERT INTO accounts (kind, partner_id)
-            SELECT DISTINCT CASE WHEN u.kind = 'accrual' THEN 'partner_issued' ELSE 'partner_redeemed' END, u.partner
+            SELECT DISTINCT CASE WHEN u.kind = 'accrual' THEN 'partner_issued' ELSE 'partner_redeemed' END AS kind,
+                   u.partner
               FROM unnest(p_kinds, p_partners, c_status, c_fresh) AS u(kind, partner, status, fresh)
              WHERE u.fresh AND u.kind IN ('accrual', 'redemption') AND u.status = 'approved'
                AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.partner_id = u.partner
                                   AND a.kind = CASE WHEN u.kind = 'accrual' THEN 'partner_issued' ELSE 'partner_redeemed' END)
+             ORDER BY 2, 1
             ON CONFLICT DO NOTHING;
         FOR r IN SELECT u.i::integer AS i, a.id
                    FROM unnest(p_kinds, p_partners, c_status, c_fresh) WITH ORDINALITY AS u(kind, partner, status, fresh, i)
@@ -298,30 +302,37 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- 7. Write: operations, their journal entries, wallets, the shared accounts (locked in id order, last), keys.
-    INSERT INTO operations (id, idempotency_key, kind, client_id, partner_id, points, receipt_kopecks, cashback_bp,
-                            reverses_operation_id, reason, actor_id)
-        SELECT u.op, u.key, u.kind, u.client, u.partner, u.points, u.receipt, u.bp, u.reverses, u.reason, u.actor
-          FROM unnest(c_new_op, p_keys, p_kinds, c_client, c_partner, o_points, p_receipts, p_bps, p_reverses,
-                      p_reasons, p_actors)
-               AS u(op, key, kind, client, partner, points, receipt, bp, reverses, reason, actor)
-         WHERE u.op IS NOT NULL;
-    INSERT INTO journal_entries (operation_id, debit_account_id, credit_account_id, points)
-        SELECT u.op, u.debit, u.credit, u.points
-          FROM unnest(c_new_op, c_debit, c_credit, o_points) AS u(op, debit, credit, points)
-         WHERE u.op IS NOT NULL;
-    UPDATE accounts a SET balance = u.balance
-      FROM unnest(w_id, w_balance, w_dirty) AS u(id, balance, dirty)
-     WHERE u.dirty AND a.id = u.id;
+    -- 7. Write. The shared accounts are locked in id order, after the wallets; then one statement writes the
+    --    operations, their journal entries, the wallets, the shared side of every transfer (summed per account) and
+    --    the keys. (Its foreign-key checks run at its end, when the new operations are visible.)
     PERFORM 1 FROM accounts a
       WHERE a.id IN (SELECT u.other FROM unnest(c_new_op, c_other) AS u(op, other) WHERE u.op IS NOT NULL)
       ORDER BY a.id FOR UPDATE;
-    UPDATE accounts a SET balance = a.balance + s.delta
-      FROM (SELECT u.other, SUM(CASE WHEN u.debit = u.other THEN -u.points ELSE u.points END)::bigint AS delta
-              FROM unnest(c_new_op, c_other, c_debit, o_points) AS u(op, other, debit, points)
+    WITH new_operations AS (
+        INSERT INTO operations (id, idempotency_key, kind, client_id, partner_id, points, receipt_kopecks, cashback_bp,
+                                reverses_operation_id, reason, actor_id)
+            SELECT u.op, u.key, u.kind, u.client, u.partner, u.points, u.receipt, u.bp, u.reverses, u.reason, u.actor
+              FROM unnest(c_new_op, p_keys, p_kinds, c_client, c_partner, o_points, p_receipts, p_bps, p_reverses,
+                          p_reasons, p_actors)
+                   AS u(op, key, kind, client, partner, points, receipt, bp, reverses, reason, actor)
              WHERE u.op IS NOT NULL
-             GROUP BY u.other) AS s
-     WHERE a.id = s.other;
+    ), new_entries AS (
+        INSERT INTO journal_entries (operation_id, debit_account_id, credit_account_id, points)
+            SELECT u.op, u.debit, u.credit, u.points
+              FROM unnest(c_new_op, c_debit, c_credit, o_points) AS u(op, debit, credit, points)
+             WHERE u.op IS NOT NULL
+    ), wallets AS (
+        UPDATE accounts a SET balance = u.balance
+          FROM unnest(w_id, w_balance, w_dirty) AS u(id, balance, dirty)
+         WHERE u.dirty AND a.id = u.id
+    ), shared AS (
+        UPDATE accounts a SET balance = a.balance + s.delta
+          FROM (SELECT u.other, SUM(CASE WHEN u.debit = u.other THEN -u.points ELSE u.points END)::bigint AS delta
+                  FROM unnest(c_new_op, c_other, c_debit, o_points) AS u(op, other, debit, points)
+                 WHERE u.op IS NOT NULL
+                 GROUP BY u.other) AS s
+         WHERE a.id = s.other
+    )
     INSERT INTO idempotency_keys (key, fingerprint, outcome, operation_id, points, balance)
         SELECT u.key, u.fingerprint, u.outcome, u.op, u.points, u.balance
           FROM unnest(p_keys, p_fingerprints, o_outcome, c_new_op, o_points, o_balance, c_fresh)

@@ -2,9 +2,8 @@
 --
 -- 0002 applied a batch as one ledger_apply() call per command (about a dozen statements each) between a
 -- ledger_lock() and a ledger_settle(). ledger_apply_batch() decides the same outcomes in the same order, but reads
--- what it needs for the whole batch in a few statements, decides every command in memory, and writes the operations,
--- journal entries, balances and keys with one statement each. The batch is sent with BEGIN and COMMIT in one
--- round trip.
+-- what it needs for the whole batch in one statement, decides every command in memory, and writes the operations,
+-- journal entries, balances and keys in one statement. The batch is sent with BEGIN and COMMIT in one round trip.
 --
 -- Lock order, the same for every ledger transaction in every process, so none can deadlock: idempotency keys
 -- (advisory locks, in hash order), then client wallets (in id order), then the shared accounts every batch touches

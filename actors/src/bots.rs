@@ -151,6 +151,17 @@ fn stored_lang(value: Option<&str>) -> Option<Lang> {
     value.and_then(Lang::parse)
 }
 
+/// A read of at most one row through the connection's statement cache. The reads a dialogue step makes (who is the
+/// partner, which client) are parsed and planned once per pooled connection instead of on every step.
+async fn read_row(
+    db: &deadpool_postgres::Client,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Option<tokio_postgres::Row>, tokio_postgres::Error> {
+    let statement = db.prepare_cached(sql).await?;
+    db.query_opt(&statement, params).await
+}
+
 async fn run_partner(
     env: &BotEnv,
     sender: &Sender,
@@ -159,12 +170,12 @@ async fn run_partner(
     raw: Option<&str>,
 ) -> Result<StepOutput, BotError> {
     let db = env.pg.get().await?;
-    let row = db
-        .query_opt(
-            "SELECT id, status, company_name, cashback_bp, language_override FROM partners WHERE telegram_id = $1",
-            &[&sender.user_id],
-        )
-        .await?;
+    let row = read_row(
+        &db,
+        "SELECT id, status, company_name, cashback_bp, language_override FROM partners WHERE telegram_id = $1",
+        &[&sender.user_id],
+    )
+    .await?;
     drop(db);
     let mut sender = sender.clone();
     if let Some(lang) = row.as_ref().and_then(|r| stored_lang(r.get(4))) {
@@ -263,20 +274,15 @@ async fn run_partner(
 
 async fn find_client(env: &BotEnv, query: &ClientQuery) -> Result<Option<FoundClient>, BotError> {
     let db = env.pg.get().await?;
-    const SELECT: &str = "SELECT c.id, c.telegram_id, COALESCE(c.language_override, c.language), COALESCE(a.balance, 0)
-                          FROM clients c LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id";
+    const BY_PHONE: &str = "SELECT c.id, c.telegram_id, COALESCE(c.language_override, c.language), COALESCE(a.balance, 0)
+                            FROM clients c LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id
+                            WHERE c.phone = $1";
+    const BY_CODE: &str = "SELECT c.id, c.telegram_id, COALESCE(c.language_override, c.language), COALESCE(a.balance, 0)
+                           FROM clients c LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id
+                           WHERE c.member_code = $1";
     let row = match query {
-        ClientQuery::Phone(p) => {
-            db.query_opt(&format!("{SELECT} WHERE c.phone = $1"), &[&p.as_str()])
-                .await?
-        }
-        ClientQuery::Code(c) => {
-            db.query_opt(
-                &format!("{SELECT} WHERE c.member_code = $1"),
-                &[&c.as_str()],
-            )
-            .await?
-        }
+        ClientQuery::Phone(p) => read_row(&db, BY_PHONE, &[&p.as_str()]).await?,
+        ClientQuery::Code(c) => read_row(&db, BY_CODE, &[&c.as_str()]).await?,
     };
     Ok(row.map(|row| {
         let label = match query {
@@ -401,14 +407,14 @@ async fn load_client(
     telegram_id: i64,
 ) -> Result<(ClientAccess, Option<Lang>), BotError> {
     let db = env.pg.get().await?;
-    let row = db
-        .query_opt(
-            "SELECT c.member_code, c.phone_verified, COALESCE(a.balance, 0), c.language_override
-             FROM clients c LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id
-             WHERE c.telegram_id = $1",
-            &[&telegram_id],
-        )
-        .await?;
+    let row = read_row(
+        &db,
+        "SELECT c.member_code, c.phone_verified, COALESCE(a.balance, 0), c.language_override
+         FROM clients c LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id
+         WHERE c.telegram_id = $1",
+        &[&telegram_id],
+    )
+    .await?;
     Ok(match row {
         None => (ClientAccess::Unregistered, None),
         Some(row) => (

@@ -86,6 +86,38 @@ async fn template(admin: &tokio_postgres::Client) -> String {
     name
 }
 
+/// Drops the databases of test processes that have ended, and templates of other migration sets, so repeated test
+/// runs do not fill the disk. A database is kept while the process named in it runs (nextest runs every test in a
+/// process of its own). Called under `TEMPLATE_LOCK`.
+async fn drop_leftovers(admin: &tokio_postgres::Client, template: &str) {
+    let names: Vec<String> = admin
+        .query(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'loyalty\\_test\\_%' OR datname LIKE 'loyalty\\_tmpl\\_%'",
+            &[],
+        )
+        .await
+        .expect("list databases")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    for name in names {
+        let stale = match name.strip_prefix("loyalty_test_") {
+            Some(rest) => rest
+                .split('_')
+                .next()
+                .and_then(|pid| pid.parse::<u32>().ok())
+                .is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()),
+            None => name != template && !name.ends_with("_building"),
+        };
+        if stale {
+            // Best effort: a database another session still holds is left for a later run.
+            let _ = admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+        }
+    }
+}
+
 /// A new database with the current schema; its name is unique across processes and runs.
 pub async fn fresh_database() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -95,6 +127,7 @@ pub async fn fresh_database() -> String {
         .await
         .expect("lock");
     let template = template(&admin).await;
+    drop_leftovers(&admin, &template).await;
     let name = format!(
         "loyalty_test_{}_{}_{}",
         std::process::id(),

@@ -274,12 +274,15 @@ async fn run_partner(
 
 async fn find_client(env: &BotEnv, query: &ClientQuery) -> Result<Option<FoundClient>, BotError> {
     let db = env.pg.get().await?;
-    const BY_PHONE: &str = "SELECT c.id, c.telegram_id, COALESCE(c.language_override, c.language), COALESCE(a.balance, 0)
-                            FROM clients c LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id
-                            WHERE c.phone = $1";
-    const BY_CODE: &str = "SELECT c.id, c.telegram_id, COALESCE(c.language_override, c.language), COALESCE(a.balance, 0)
-                           FROM clients c LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id
-                           WHERE c.member_code = $1";
+    // One select list for both lookups, as literals so each whole statement is a constant the cache can key on.
+    macro_rules! select {
+        () => {
+            "SELECT c.id, c.telegram_id, COALESCE(c.language_override, c.language), COALESCE(a.balance, 0)
+             FROM clients c LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id"
+        };
+    }
+    const BY_PHONE: &str = concat!(select!(), " WHERE c.phone = $1");
+    const BY_CODE: &str = concat!(select!(), " WHERE c.member_code = $1");
     let row = match query {
         ClientQuery::Phone(p) => read_row(&db, BY_PHONE, &[&p.as_str()]).await?,
         ClientQuery::Code(c) => read_row(&db, BY_CODE, &[&c.as_str()]).await?,

@@ -32,16 +32,23 @@ pub struct ChatEntry {
     pub reply_markup: Option<Value>,
 }
 
+/// An update waiting for the bot, serialized once when it is queued (polls and webhook posts send the text as is).
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub update_id: i64,
+    pub json: String,
+}
+
 #[derive(Debug, Default)]
 struct Bot {
     id: i64,
     username: String,
-    queue: VecDeque<Value>,
+    queue: VecDeque<Queued>,
     webhook: Option<(String, Option<String>)>,
     /// Answer this many next calls with 429.
     throttle: u32,
     retry_after_s: u32,
-    chats: HashMap<i64, Vec<ChatEntry>>,
+    chats: HashMap<i64, VecDeque<ChatEntry>>,
     /// Every Bot API call by method name (lower case), for tests of the transport.
     calls: HashMap<String, u64>,
 }
@@ -246,7 +253,10 @@ impl Emulator {
         if bot.queue.len() >= QUEUE_MAX {
             bot.queue.pop_front();
         }
-        bot.queue.push_back(update);
+        bot.queue.push_back(Queued {
+            update_id,
+            json: update.to_string(),
+        });
         drop(s);
         self.arrived.notify_waiters();
         Ok(update_id)
@@ -259,12 +269,12 @@ impl Emulator {
             .get(name)
             .and_then(|t| s.bots.get(t))
             .and_then(|b| b.chats.get(&user_id))
-            .cloned()
+            .map(|c| c.iter().cloned().collect())
             .unwrap_or_default()
     }
 
     /// Updates waiting for a bot in webhook mode, with where to send them.
-    pub fn take_webhook_batch(&self) -> Vec<(String, Option<String>, Value, String)> {
+    pub fn take_webhook_batch(&self) -> Vec<(String, Option<String>, Queued, String)> {
         let mut s = self.lock();
         let mut out = Vec::new();
         for (token, bot) in s.bots.iter_mut() {
@@ -278,7 +288,7 @@ impl Emulator {
     }
 
     /// Puts an update the webhook refused back at the front of its queue, as Telegram retries.
-    pub fn requeue(&self, token: &str, update: Value) {
+    pub fn requeue(&self, token: &str, update: Queued) {
         if let Some(bot) = self.lock().bots.get_mut(token) {
             bot.queue.push_front(update);
         }
@@ -297,7 +307,8 @@ impl Emulator {
             for (url, secret, update, token) in batch {
                 let mut request = client
                     .post(&url)
-                    .json(&update)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(update.json.clone())
                     .timeout(Duration::from_secs(10));
                 if let Some(secret) = &secret {
                     request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
@@ -316,9 +327,9 @@ impl Emulator {
 fn push_entry(bot: &mut Bot, chat: i64, entry: ChatEntry) {
     let chat = bot.chats.entry(chat).or_default();
     if chat.len() >= TRANSCRIPT_MAX {
-        chat.remove(0);
+        chat.pop_front();
     }
-    chat.push(entry);
+    chat.push_back(entry);
 }
 
 /// Parameters from the query string, a JSON body or a form body, merged (body wins).
@@ -469,18 +480,21 @@ async fn get_updates(
                 );
             }
             // An offset confirms every update before it, as Telegram does.
-            while bot
-                .queue
-                .front()
-                .and_then(|u| u["update_id"].as_i64())
-                .is_some_and(|id| id < offset)
-            {
+            while bot.queue.front().is_some_and(|u| u.update_id < offset) {
                 bot.queue.pop_front();
             }
             if !bot.queue.is_empty() {
-                return ok(Value::Array(
-                    bot.queue.iter().take(limit).cloned().collect(),
-                ));
+                let mut body = String::from(r#"{"ok":true,"result":["#);
+                for (i, update) in bot.queue.iter().take(limit).enumerate() {
+                    if i > 0 {
+                        body.push(',');
+                    }
+                    body.push_str(&update.json);
+                }
+                body.push_str("]}");
+                return HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body(body);
             }
         }
         if tokio::time::timeout_at(deadline, arrived).await.is_err() {

@@ -96,7 +96,7 @@ impl Services {
             receipt_max: fsm::Kopecks::new(money.receipt_max_kopecks).context("receipt maximum")?,
         };
         let deps = SessionDeps {
-            store: store.clone(),
+            store,
             env,
             outbox: outbox.clone().recipient(),
             idle_stop: std::time::Duration::from_secs(sessions.idle_stop_s.max(1)),
@@ -106,13 +106,7 @@ impl Services {
             n => n,
         };
         let registry = SessionRegistry::new(deps, threads).start();
-        let ingress = Ingress::new(
-            registry.clone(),
-            store,
-            bots.clone(),
-            outbox.recipient(),
-            telegram,
-        );
+        let ingress = Ingress::new(registry.clone(), bots.clone(), outbox.recipient(), telegram);
         for kind in bots.kinds() {
             let Some(bot) = bots.get(kind).cloned() else {
                 continue;

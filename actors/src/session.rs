@@ -1,7 +1,7 @@
 //! Session actors: one per (bot, chat), created on demand by the [`SessionRegistry`], stopped when idle.
 //!
 //! A session handles its chat's updates one at a time, in arrival order (`AtomicResponse`). For each: skip if
-//! already processed; load state and version from Redis; run the dialogue (`bots::run`); compare-and-set the new
+//! already processed, else load state and version from Redis (one round trip for both); run the dialogue (`bots::run`); compare-and-set the new
 //! state together with the update's dedup mark; on a conflict (another replica moved first) run again from the
 //! fresh state; only then hand the replies to the outbox. The actor itself holds no conversation state: it can stop
 //! at any time, and another process can continue the dialogue.
@@ -99,23 +99,17 @@ pub async fn process(deps: SessionDeps, msg: HandleUpdate) -> Result<Handled, Se
         tracing::warn!(error = %e, "session: state store unavailable");
         SessionError::StoreUnavailable
     };
-    for attempt in 0..CAS_ATTEMPTS_MAX {
-        // The ingress checked just before the first attempt; after a conflict, another replica may have finished
-        // this very update, and then there is nothing to redo.
-        if attempt > 0
-            && deps
-                .store
-                .seen(msg.bot, msg.update_id)
-                .await
-                .map_err(store_down)?
-        {
-            return Ok(Handled::Duplicate);
-        }
-        let loaded = deps
+    for _ in 0..CAS_ATTEMPTS_MAX {
+        // Before every attempt: after a conflict, another replica may have finished this very update, and then
+        // there is nothing to redo. The dedup check and the state read share one round trip.
+        let Some(loaded) = deps
             .store
-            .load(msg.bot, msg.sender.chat_id)
+            .load_unless_seen(msg.bot, msg.sender.chat_id, msg.update_id)
             .await
-            .map_err(store_down)?;
+            .map_err(store_down)?
+        else {
+            return Ok(Handled::Duplicate);
+        };
         let output = bots::run(
             &deps.env,
             msg.bot,

@@ -90,28 +90,28 @@ impl SessionStore {
         format!("{}upd:v1:{}:{update_id}", self.namespace, bot.as_str())
     }
 
-    pub async fn load(&self, bot: BotKind, chat: i64) -> Result<Loaded, StoreError> {
+    /// The chat's state, or `None` when this update was processed already (a fast path; `commit` decides for
+    /// certain). Both reads go in one round trip.
+    pub async fn load_unless_seen(
+        &self,
+        bot: BotKind,
+        chat: i64,
+        update_id: i64,
+    ) -> Result<Option<Loaded>, StoreError> {
         let mut conn = self.conn.clone();
-        let (version, raw): (Option<u64>, Option<String>) = redis::cmd("HMGET")
+        let (seen, (version, raw)): (i64, (Option<u64>, Option<String>)) = redis::pipe()
+            .cmd("EXISTS")
+            .arg(self.dedup_key(bot, update_id))
+            .cmd("HMGET")
             .arg(self.state_key(bot, chat))
             .arg("v")
             .arg("s")
             .query_async(&mut conn)
             .await?;
-        Ok(Loaded {
+        Ok((seen == 0).then(|| Loaded {
             version: version.unwrap_or(0),
             raw,
-        })
-    }
-
-    /// Whether this update was processed already (a fast path; `commit` decides for certain).
-    pub async fn seen(&self, bot: BotKind, update_id: i64) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
-        Ok(redis::cmd("EXISTS")
-            .arg(self.dedup_key(bot, update_id))
-            .query_async::<i64>(&mut conn)
-            .await?
-            == 1)
+        }))
     }
 
     pub async fn commit(

@@ -1,7 +1,8 @@
 //! The ingress: every update from polling or a webhook comes through here. In order: updates the product does not
-//! handle are acknowledged; a button press is answered at once; an update already processed is skipped (fast path;
-//! the session's compare-and-set decides for certain); the per-user and global rate limits drop floods (counted, with
-//! at most one "slow down" reply per user per window); then the chat's session actor runs it. `accept` returns Ok
+//! handle are acknowledged; a button press is answered at once; the per-user and global rate limits drop floods
+//! (counted, with at most one "slow down" reply per user per window); then the chat's session actor runs it, which
+//! skips an update already processed (its dedup check shares a Redis round trip with the state read, and its
+//! compare-and-set decides for certain). `accept` returns Ok
 //! only once the transition is stored, so the transport may acknowledge the update to Telegram.
 
 use std::num::NonZeroU32;
@@ -12,7 +13,6 @@ use std::time::Duration;
 use actix::{Addr, Recipient};
 use actors::bots::Outgoing;
 use actors::session::{HandleUpdate, Handled, SessionRegistry};
-use actors::session_store::SessionStore;
 use fsm::BotKind;
 use fsm::chat::Reply;
 use fsm::text::{Msg, render};
@@ -52,7 +52,6 @@ pub struct NotAccepted;
 
 pub struct Ingress {
     registry: Addr<SessionRegistry>,
-    store: SessionStore,
     bots: Bots,
     outbox: Recipient<Outgoing>,
     per_user: DefaultKeyedRateLimiter<i64>,
@@ -68,7 +67,6 @@ fn nz(v: u32) -> NonZeroU32 {
 impl Ingress {
     pub fn new(
         registry: Addr<SessionRegistry>,
-        store: SessionStore,
         bots: Bots,
         outbox: Recipient<Outgoing>,
         settings: &TelegramSettings,
@@ -80,7 +78,6 @@ impl Ingress {
             Quota::with_period(SLOW_DOWN_WINDOW).unwrap_or(Quota::per_second(NonZeroU32::MIN));
         let ingress = Arc::new(Ingress {
             registry,
-            store,
             bots,
             outbox,
             per_user: RateLimiter::keyed(per_user),
@@ -118,19 +115,6 @@ impl Ingress {
             actix_rt::spawn(async move {
                 let _ = answer.await;
             });
-        }
-        let unavailable = |_| {
-            self.metrics.unavailable.fetch_add(1, Ordering::Relaxed);
-            NotAccepted
-        };
-        if self
-            .store
-            .seen(bot, inbound.update_id)
-            .await
-            .map_err(unavailable)?
-        {
-            self.metrics.duplicates.fetch_add(1, Ordering::Relaxed);
-            return Ok(Accepted::Duplicate);
         }
         let user = inbound.sender.user_id;
         if self.global.check().is_err() || self.per_user.check_key(&user).is_err() {

@@ -94,6 +94,9 @@ impl Services {
             welcome_bonus: fsm::Points::new(money.welcome_bonus_points.max(1))
                 .context("welcome bonus")?,
             receipt_max: fsm::Kopecks::new(money.receipt_max_kopecks).context("receipt maximum")?,
+            partners: std::sync::Arc::new(actors::partner_cache::PartnerCache::new(
+                std::time::Duration::from_millis(sessions.partner_cache_ms),
+            )),
         };
         let deps = SessionDeps {
             store,

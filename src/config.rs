@@ -153,6 +153,9 @@ pub struct SessionSettings {
     pub idle_stop_s: u64,
     /// Threads the session actors run on; 0 means one per core.
     pub worker_threads: usize,
+    /// How long an approved partner read by one step serves the next steps (ms; 0 reads Postgres on every step).
+    /// A partner blocked elsewhere keeps the menu at most this long; the ledger refuses their operations at once.
+    pub partner_cache_ms: u64,
 }
 
 impl Default for TelegramSettings {
@@ -187,6 +190,7 @@ impl Default for SessionSettings {
             dedup_ttl_s: 86_400,
             idle_stop_s: 600,
             worker_threads: 0,
+            partner_cache_ms: 2_000,
         }
     }
 }

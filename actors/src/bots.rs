@@ -19,8 +19,11 @@ use fsm::text::{Msg, escape, render};
 use fsm::{BotKind, CashbackRate, ClientId, Kopecks, Lang, PartnerId, Points};
 use tokio_postgres::error::SqlState;
 
+use std::sync::Arc;
+
 use crate::ledger::LedgerActor;
 use crate::ledger_types::{IdempotencyKey, LedgerCommand, LedgerOp, LedgerOutcome};
+use crate::partner_cache::{ApprovedPartner, PartnerCache};
 use crate::store;
 
 /// How many effect rounds one update may take (lookup, then ledger, then done): a bound, not a budget.
@@ -33,6 +36,8 @@ pub struct BotEnv {
     pub ledger: Addr<LedgerActor>,
     pub welcome_bonus: Points,
     pub receipt_max: Kopecks,
+    /// Approved partners read a moment ago.
+    pub partners: Arc<PartnerCache>,
 }
 
 /// A message to send, and to whom.
@@ -134,6 +139,9 @@ async fn language(
                 "UPDATE clients SET language_override = $1 WHERE telegram_id = $2"
             };
             db.execute(sql, &[&lang.as_str(), &sender.user_id]).await?;
+            if bot == BotKind::Partner {
+                env.partners.forget(sender.user_id);
+            }
             Reply::new(render(lang, &Msg::LanguageSet))
         }
     };
@@ -162,6 +170,49 @@ async fn read_row(
     db.query_opt(&statement, params).await
 }
 
+/// Who the partner behind this chat is, and the language they chose. Approved partners come from the short-lived
+/// cache when they were read a moment ago (see `partner_cache`); everyone else is read every time.
+async fn partner_access(
+    env: &BotEnv,
+    telegram_id: i64,
+) -> Result<(PartnerAccess, Option<Lang>), BotError> {
+    if let Some(known) = env.partners.get(telegram_id) {
+        return Ok((PartnerAccess::Approved(known.info), known.lang));
+    }
+    let db = env.pg.get().await?;
+    let row = read_row(
+        &db,
+        "SELECT id, status, company_name, cashback_bp, language_override FROM partners WHERE telegram_id = $1",
+        &[&telegram_id],
+    )
+    .await?;
+    drop(db);
+    let Some(row) = row else {
+        return Ok((PartnerAccess::Unknown, None));
+    };
+    let lang = stored_lang(row.get(4));
+    let access = match row.get::<_, &str>(1) {
+        "approved" => {
+            let info = PartnerInfo {
+                id: PartnerId(row.get(0)),
+                company: escape(row.get(2)),
+                rate: CashbackRate::from_stored(row.get(3)).unwrap_or(CashbackRate::DEFAULT),
+            };
+            env.partners.put(
+                telegram_id,
+                ApprovedPartner {
+                    info: info.clone(),
+                    lang,
+                },
+            );
+            PartnerAccess::Approved(info)
+        }
+        "pending" => PartnerAccess::Pending,
+        _ => PartnerAccess::Rejected,
+    };
+    Ok((access, lang))
+}
+
 async fn run_partner(
     env: &BotEnv,
     sender: &Sender,
@@ -169,33 +220,14 @@ async fn run_partner(
     update_id: i64,
     raw: Option<&str>,
 ) -> Result<StepOutput, BotError> {
-    let db = env.pg.get().await?;
-    let row = read_row(
-        &db,
-        "SELECT id, status, company_name, cashback_bp, language_override FROM partners WHERE telegram_id = $1",
-        &[&sender.user_id],
-    )
-    .await?;
-    drop(db);
+    let (access, stored) = partner_access(env, sender.user_id).await?;
     let mut sender = sender.clone();
-    if let Some(lang) = row.as_ref().and_then(|r| stored_lang(r.get(4))) {
+    if let Some(lang) = stored {
         sender.lang = lang;
     }
     if let Some(request) = LanguageRequest::from_input(&input) {
         return language(env, BotKind::Partner, &sender, request, raw).await;
     }
-    let access = match row {
-        None => PartnerAccess::Unknown,
-        Some(row) => match row.get::<_, &str>(1) {
-            "approved" => PartnerAccess::Approved(PartnerInfo {
-                id: PartnerId(row.get(0)),
-                company: escape(row.get(2)),
-                rate: CashbackRate::from_stored(row.get(3)).unwrap_or(CashbackRate::DEFAULT),
-            }),
-            "pending" => PartnerAccess::Pending,
-            _ => PartnerAccess::Rejected,
-        },
-    };
     let (state, was_reset): (PartnerState, bool) = parse_state(raw);
     let mut outgoing = Vec::new();
     if was_reset {

@@ -8,6 +8,7 @@ pub mod bots;
 pub mod ledger;
 pub mod ledger_audit;
 pub mod ledger_types;
+pub mod partner_cache;
 pub mod session;
 pub mod session_store;
 pub mod store;

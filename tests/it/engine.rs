@@ -372,3 +372,50 @@ async fn a_restarted_sandbox_on_the_same_redis_loses_no_first_update() {
         "the new sandbox's first update was processed"
     );
 }
+
+#[actix_rt::test]
+async fn a_partner_rejected_mid_dialogue_gets_no_accrual_and_loses_the_menu_once_the_cache_expires()
+{
+    let app = TestApp::spawn_with(|s| s.sessions.partner_cache_ms = 1_500).await;
+    let client = 2101;
+    app.send("client", client, "/start").await;
+    app.nth_text("client", client, 1).await;
+    app.share_contact("client", client, "+79997654321", client)
+        .await;
+    app.nth_text("client", client, 2).await;
+
+    app.send("partner", PARTNER, "/accrue").await;
+    app.nth_text("partner", PARTNER, 1).await;
+    app.send("partner", PARTNER, "+79997654321").await;
+    app.nth_text("partner", PARTNER, 2).await;
+    app.send("partner", PARTNER, "1000").await;
+    let confirm = app.bot_messages("partner", PARTNER, 3).await[2].clone();
+    // An admin rejects the partner while the confirmation is on screen; this replica still remembers them as
+    // approved, so the press reaches the ledger, which reads the status in its own transaction.
+    app.db
+        .execute(
+            "UPDATE partners SET status = 'rejected' WHERE telegram_id = $1",
+            &[&PARTNER],
+        )
+        .await
+        .unwrap();
+    app.press(
+        "partner",
+        PARTNER,
+        confirm["message_id"].as_i64().unwrap(),
+        &inline_button(&confirm, 0),
+    )
+    .await;
+    let refused = app.nth_text("partner", PARTNER, 4).await;
+    assert!(refused.contains("не выполнено"), "{refused}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM operations WHERE kind = 'accrual'")
+            .await,
+        0
+    );
+    // Once the cached row is older than partner_cache_ms, the next message reads the status again.
+    tokio::time::sleep(std::time::Duration::from_millis(1_600)).await;
+    app.send("partner", PARTNER, "/start").await;
+    let now = app.nth_text("partner", PARTNER, 5).await;
+    assert!(now.contains("отклонена"), "{now}");
+}

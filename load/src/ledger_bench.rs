@@ -85,6 +85,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             point.p99_ms,
             point.ops_per_s / tps
         );
+        if n == 1 {
+            let floor = commit_floor(&args.pg_url, args.seconds)?;
+            println!(
+                "         1 client, durable-commit floor (one-row INSERT per commit): {floor:.0} tx/s = {:.2}x pgbench -N; \
+                 one submitter waits for each commit, so no ledger exceeds this",
+                floor / tps
+            );
+        }
     }
     let open = open_loop(
         &services.ledger,
@@ -319,9 +327,9 @@ fn prepare_pgbench(url: &str) -> anyhow::Result<()> {
 }
 
 fn pgbench(url: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
-    let out = Command::new("pgbench")
-        .args(pg_flags(url)?)
-        .args([
+    pgbench_tps(
+        url,
+        &[
             "-N",
             "-c",
             &clients.to_string(),
@@ -329,7 +337,41 @@ fn pgbench(url: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
             &clients.min(2).to_string(),
             "-T",
             &seconds.to_string(),
-        ])
+        ],
+    )
+}
+
+/// Transactions per second of the cheapest durable write one client can make: a one-row INSERT, committed on its
+/// own, one after another. A ledger that commits every acknowledged command before it replies cannot beat this with
+/// one submitter, whatever it does inside the transaction.
+fn commit_floor(url: &str, seconds: u64) -> anyhow::Result<f64> {
+    let script =
+        std::env::temp_dir().join(format!("loyalty_commit_floor_{}.sql", std::process::id()));
+    std::fs::write(&script, "INSERT INTO bench_commit_floor VALUES (1);\n")?;
+    let out = Command::new("psql")
+        .args(pg_flags(url)?)
+        .args(["-q", "-d", "loyalty_bench_pgbench", "-c"])
+        .arg("CREATE TABLE IF NOT EXISTS bench_commit_floor (x int)")
+        .output()
+        .context("running psql")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = script.to_string_lossy().into_owned();
+    let tps = pgbench_tps(
+        url,
+        &["-n", "-c", "1", "-T", &seconds.to_string(), "-f", &path],
+    );
+    let _ = std::fs::remove_file(&script);
+    tps
+}
+
+fn pgbench_tps(url: &str, args: &[&str]) -> anyhow::Result<f64> {
+    let out = Command::new("pgbench")
+        .args(pg_flags(url)?)
+        .args(args)
         .arg("loyalty_bench_pgbench")
         .output()
         .context("running pgbench")?;

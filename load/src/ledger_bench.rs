@@ -323,7 +323,16 @@ fn prepare_pgbench(url: &str) -> anyhow::Result<()> {
     run(&["dropdb", "--if-exists", "loyalty_bench_pgbench"])?;
     run(&["createdb", "loyalty_bench_pgbench"])?;
     // Scale 16: one branch per client at the highest client count, as pgbench's docs advise.
-    run(&["pgbench", "-i", "-q", "-s", "16", "loyalty_bench_pgbench"])
+    run(&["pgbench", "-i", "-q", "-s", "16", "loyalty_bench_pgbench"])?;
+    // The table of the durable-commit floor (`commit_floor`).
+    run(&[
+        "psql",
+        "-q",
+        "-d",
+        "loyalty_bench_pgbench",
+        "-c",
+        "CREATE TABLE bench_commit_floor (x int)",
+    ])
 }
 
 fn pgbench(url: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
@@ -348,17 +357,6 @@ fn commit_floor(url: &str, seconds: u64) -> anyhow::Result<f64> {
     let script =
         std::env::temp_dir().join(format!("loyalty_commit_floor_{}.sql", std::process::id()));
     std::fs::write(&script, "INSERT INTO bench_commit_floor VALUES (1);\n")?;
-    let out = Command::new("psql")
-        .args(pg_flags(url)?)
-        .args(["-q", "-d", "loyalty_bench_pgbench", "-c"])
-        .arg("CREATE TABLE IF NOT EXISTS bench_commit_floor (x int)")
-        .output()
-        .context("running psql")?;
-    anyhow::ensure!(
-        out.status.success(),
-        "psql failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let path = script.to_string_lossy().into_owned();
     let tps = pgbench_tps(
         url,

@@ -4,6 +4,8 @@
 //! Everything here may run more than once for one update (a compare-and-set conflict re-runs the step), so every
 //! effect is idempotent: ledger commands carry keys derived from the dialogue, registrations are upserts.
 
+use std::sync::Arc;
+
 use actix::Addr;
 use deadpool_postgres::Pool;
 use fsm::chat::{InlineButton, Keyboard, LanguageRequest, Reply, Sender, UserInput};
@@ -18,8 +20,6 @@ use fsm::partner::{
 use fsm::text::{Msg, escape, render};
 use fsm::{BotKind, CashbackRate, ClientId, Kopecks, Lang, PartnerId, Points};
 use tokio_postgres::error::SqlState;
-
-use std::sync::Arc;
 
 use crate::ledger::LedgerActor;
 use crate::ledger_types::{IdempotencyKey, LedgerCommand, LedgerOp, LedgerOutcome};

@@ -73,12 +73,9 @@ impl PartnerCache {
         self.lock().remove(&telegram_id);
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.lock().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -117,7 +114,7 @@ mod tests {
         let off = PartnerCache::new(Duration::ZERO);
         off.put(7, partner(1));
         assert_eq!(off.get(7), None);
-        assert!(off.is_empty());
+        assert_eq!(off.len(), 0);
     }
 
     #[test]

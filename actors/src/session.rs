@@ -1,10 +1,10 @@
 //! Session actors: one per (bot, chat), created on demand by the [`SessionRegistry`], stopped when idle.
 //!
 //! A session handles its chat's updates one at a time, in arrival order (`AtomicResponse`). For each: skip if
-//! already processed, else load state and version from Redis (one round trip for both); run the dialogue (`bots::run`); compare-and-set the new
-//! state together with the update's dedup mark; on a conflict (another replica moved first) run again from the
-//! fresh state; only then hand the replies to the outbox. The actor itself holds no conversation state: it can stop
-//! at any time, and another process can continue the dialogue.
+//! already processed, else load state and version from Redis (one round trip for both); run the dialogue
+//! (`bots::run`); compare-and-set the new state together with the update's dedup mark; on a conflict (another
+//! replica moved first) run again from the fresh state; only then hand the replies to the outbox. The actor itself
+//! holds no conversation state: it can stop at any time, and another process can continue the dialogue.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

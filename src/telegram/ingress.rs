@@ -2,8 +2,8 @@
 //! handle are acknowledged; a button press is answered at once; the per-user and global rate limits drop floods
 //! (counted, with at most one "slow down" reply per user per window); then the chat's session actor runs it, which
 //! skips an update already processed (its dedup check shares a Redis round trip with the state read, and its
-//! compare-and-set decides for certain). `accept` returns Ok
-//! only once the transition is stored, so the transport may acknowledge the update to Telegram.
+//! compare-and-set decides for certain). `accept` returns Ok only once the transition is stored, so the transport
+//! may acknowledge the update to Telegram.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;

@@ -22,6 +22,15 @@ pub struct Bots(HashMap<BotKind, Bot>);
 impl Bots {
     pub fn new(settings: &TelegramSettings) -> anyhow::Result<Bots> {
         let url = reqwest::Url::parse(&settings.api_url).context("invalid telegram.api_url")?;
+        // teloxide's default client gives up after 17 s, shorter than a long poll (`poll_timeout_s`, 25 by default):
+        // every idle poll would end in a network error and a back-off. Its other defaults are kept, and so is
+        // `TELOXIDE_PROXY`, which `Bot::new` honours.
+        let wait = std::time::Duration::from_secs(u64::from(settings.poll_timeout_s) + 10);
+        let mut builder = teloxide_core::net::default_reqwest_settings().timeout(wait);
+        if let Ok(proxy) = std::env::var("TELOXIDE_PROXY") {
+            builder = builder.proxy(reqwest::Proxy::all(proxy).context("invalid TELOXIDE_PROXY")?);
+        }
+        let client = builder.build().context("building the Bot API client")?;
         let mut bots = HashMap::new();
         for (kind, token) in [
             (BotKind::Partner, &settings.partner_token),
@@ -31,7 +40,8 @@ impl Bots {
             if !token.expose().is_empty() {
                 bots.insert(
                     kind,
-                    Bot::new(token.expose().clone()).set_api_url(url.clone()),
+                    Bot::with_client(token.expose().clone(), client.clone())
+                        .set_api_url(url.clone()),
                 );
             }
         }

@@ -17,6 +17,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_ledger_batch",
         include_str!("../sql/0004_ledger_batch.sql"),
     ),
+    (
+        "0005_ledger_shared_last",
+        include_str!("../sql/0005_ledger_shared_last.sql"),
+    ),
 ];
 
 /// An arbitrary constant naming our advisory lock.

@@ -58,15 +58,15 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
     let mut server = actix_web::HttpServer::new(move || {
         let mut app = actix_web::App::new()
             .app_data(data.clone())
-            .app_data(hook.clone())
-            .configure(http::configure)
-            .configure(webhook::configure);
+            .app_data(hook.clone());
+        // The sandbox first: its routes are static prefixes, so the emulator's calls are routed before the webhook
+        // route's pattern is tried, and the product's own routes are unaffected.
         if let Some(emulator) = &emulator_data {
             app = app
                 .app_data(emulator.clone())
                 .configure(crate::sandbox::configure);
         }
-        app
+        app.configure(http::configure).configure(webhook::configure)
     })
     .bind(&settings.http.listen)?;
     if settings.http.workers > 0 {

@@ -419,15 +419,18 @@ fn chat_id(p: &serde_json::Map<String, Value>) -> Option<i64> {
 /// `/tg/bot<TOKEN>/<method>`.
 pub async fn bot_api(
     req: HttpRequest,
-    path: web::Path<(String, String)>,
     body: web::Bytes,
     emulator: web::Data<Emulator>,
 ) -> HttpResponse {
-    let (bot_token, method) = path.into_inner();
-    let Some(token) = bot_token.strip_prefix("bot") else {
+    let Some((token, method)) = req
+        .path()
+        .strip_prefix("/tg/bot")
+        .and_then(|rest| rest.split_once('/'))
+        .filter(|(_, method)| !method.is_empty() && !method.contains('/'))
+        .map(|(token, method)| (token, method.to_ascii_lowercase()))
+    else {
         return error(404, "Not Found");
     };
-    let method = method.to_ascii_lowercase();
     let p = params(&req, &body);
     {
         let mut s = emulator.lock();

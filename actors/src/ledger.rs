@@ -1,17 +1,17 @@
 //! The ledger actor: the only writer of ledger tables.
 //!
-//! It owns a queue of pending commands and at most `inflight_max` Postgres transactions at a time. While a
-//! transaction is committing, new commands wait in the queue; the next transaction takes them at once (group commit,
-//! at most `batch_max`), so one fsync serves many commands. A queue of at least `parallel_batch_min` commands may
-//! start a second transaction beside the running one, and a large queue is split evenly over the free slots. A transaction is one call of
-//! `ledger_apply_batch()` (sql/0004, 0005) between BEGIN and COMMIT, all three sent in one round trip: it takes the
-//! keys' advisory locks, locks the client wallets in id order, decides every command in memory in submission order,
-//! writes operations, journal entries, wallets and keys in one statement, and last moves the shared side of every
-//! transfer (partner accounts, the bonus pool) summed per account, in id order. One global lock order means ledger
-//! transactions never deadlock, and the shared rows are held only from the last statement to the commit, so two
-//! transactions in flight overlap all their other work. A refusal is decided before anything is written, so a
-//! refused command leaves the others untouched; a command that fails unexpectedly aborts the transaction, and the
-//! batch is then split in halves until only the culprit fails.
+//! It owns a queue of pending commands and at most `inflight_max` Postgres transactions at a time. While a transaction
+//! is committing, new commands wait in the queue; the next transaction takes them at once (group commit, at most
+//! `batch_max`), so one fsync serves many commands. A queue of at least `parallel_batch_min` commands may start a
+//! second transaction beside the running one, and a large queue is split evenly over the free slots. A transaction is
+//! one call of `ledger_apply_batch()` (sql/0004, 0005) between BEGIN and COMMIT, all three sent in one round trip: it
+//! takes the keys' advisory locks, locks the client wallets in id order, decides every command in memory in submission
+//! order, writes operations, journal entries, wallets and keys in one statement, and last moves the shared side of
+//! every transfer (partner accounts, the bonus pool) summed per account, in id order. One global lock order means
+//! ledger transactions never deadlock, and the shared rows are held only from the last statement to the commit, so two
+//! transactions in flight overlap all their other work. A refusal is decided before anything is written, so a refused
+//! command leaves the others untouched; a command that fails unexpectedly aborts the transaction, and the batch is then
+//! split in halves until only the culprit fails.
 //!
 //! The actor serializes this process's mutations; Postgres (conditional updates, constraints, the idempotency key's
 //! unique index) keeps them correct across processes.

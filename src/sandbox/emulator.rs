@@ -422,9 +422,11 @@ pub async fn bot_api(
     body: web::Bytes,
     emulator: web::Data<Emulator>,
 ) -> HttpResponse {
+    // What follows the mount point (`/tg`): `/bot<token>/<method>`.
     let Some((token, method)) = req
-        .path()
-        .strip_prefix("/tg/bot")
+        .match_info()
+        .unprocessed()
+        .strip_prefix("/bot")
         .and_then(|rest| rest.split_once('/'))
         .filter(|(_, method)| !method.is_empty() && !method.contains('/'))
         .map(|(token, method)| (token, method.to_ascii_lowercase()))

@@ -18,10 +18,10 @@ pub struct Args {
     /// Concurrent partners in closed loop.
     #[arg(long, value_delimiter = ',', default_value = "100,1000")]
     partners: Vec<usize>,
-    /// Fixed rate of the open-loop run, steps/s.
+    /// Fixed rate of the open-loop run, steps/s (0: no open-loop run).
     #[arg(long, default_value_t = 1_000)]
     open_rate: u64,
-    /// Distinct chats for the memory run.
+    /// Distinct chats for the memory run (0: no memory run).
     #[arg(long, default_value_t = 100_000)]
     chats: i64,
     #[arg(
@@ -150,23 +150,38 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             point.per_s, point.p50_ms, point.p99_ms, point.lost
         );
     }
-    let open = open_loop(emulator, args.open_rate, Duration::from_secs(args.seconds)).await;
-    println!(
-        "open loop at {} steps/s: achieved {:.0} steps/s, p50 {:.2} ms, p99 {:.2} ms (from intended send time), lost {}",
-        args.open_rate, open.per_s, open.p50_ms, open.p99_ms, open.lost
-    );
+    if args.open_rate > 0 {
+        let open = open_loop(emulator, args.open_rate, Duration::from_secs(args.seconds)).await;
+        println!(
+            "open loop at {} steps/s: achieved {:.0} steps/s, p50 {:.2} ms, p99 {:.2} ms (from intended send time), lost {}",
+            args.open_rate, open.per_s, open.p50_ms, open.p99_ms, open.lost
+        );
+    }
     println!("targets (DESIGN.md): >= 5,600 steps/s at 100 partners, p99 <= 50 ms");
+    if args.chats > 0 {
+        memory_run(&running, emulator, args.chats).await?;
+    }
+    let removed = forget_namespace(&running.services.redis, &namespace).await?;
+    println!("removed the run's {removed} Redis keys (states and dedup marks under {namespace})");
+    Ok(())
+}
 
+/// `chats` distinct chats one step each, then the memory they leave and what the idle stop gives back.
+async fn memory_run(
+    running: &loyalty::server::Running,
+    emulator: &Delivery,
+    chats: i64,
+) -> anyhow::Result<()> {
     let rss_before = rss_mib();
-    let chats = many_chats(emulator, args.chats).await;
+    let elapsed = many_chats(emulator, chats).await;
     let registry = &running.bots.as_ref().context("bots")?.registry;
     let live = registry.send(actors::session::SessionCount).await?;
     let ingress = &running.bots.as_ref().context("bots")?.ingress;
     println!(
         "{} distinct chats in {:.1}s ({:.0}/s): RSS {:.1} MiB -> {:.1} MiB, {live} live sessions, {} limiter keys",
-        args.chats,
-        chats.as_secs_f64(),
-        args.chats as f64 / chats.as_secs_f64(),
+        chats,
+        elapsed.as_secs_f64(),
+        chats as f64 / elapsed.as_secs_f64(),
         rss_before,
         rss_mib(),
         ingress.limiter_keys()
@@ -179,8 +194,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "after the idle stop (5 s): RSS {:.1} MiB, {live} live sessions",
         rss_mib()
     );
-    let removed = forget_namespace(&running.services.redis, &namespace).await?;
-    println!("removed the run's {removed} Redis keys (states and dedup marks under {namespace})");
     Ok(())
 }
 

@@ -151,7 +151,8 @@ pub struct SessionSettings {
     pub dedup_ttl_s: u64,
     /// A session actor with no update for this long stops (its state stays in Redis).
     pub idle_stop_s: u64,
-    /// Threads the session actors run on; 0 means one per core.
+    /// Threads the session actors run on; 0 means one per core beyond the first (with two cores or fewer: the main
+    /// thread, beside the pollers, the outbox and the ledger). 1 is the main thread.
     pub worker_threads: usize,
     /// How long an approved partner read by one step serves the next steps (ms; 0 reads Postgres on every step).
     /// A partner blocked elsewhere keeps the menu at most this long; the ledger refuses their operations at once.

@@ -106,6 +106,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     settings.database.pool_size_max = 32;
     settings.redis.url = Secret::new(args.redis_url.clone());
     settings.http.listen = "127.0.0.1:0".into();
+    // With polling, the HTTP server only serves the sandbox, which stands in for Telegram's servers (elsewhere in
+    // production): one worker keeps it from taking a core's worth of threads from the product. With webhooks it is
+    // the product's ingress and keeps the default.
+    if args.transport == "polling" {
+        settings.http.workers = 1;
+    }
     settings.log.level = "warn".into();
     let namespace = format!("bench:{}:", std::process::id());
     settings.sessions.redis_namespace = namespace.clone();
@@ -136,8 +142,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .max(args.open_rate as usize);
     seed(&running.services, max_partners).await?;
     println!(
-        "dialogue benchmark: accrual dialogue of 4 steps (1 ledger write), one process, sandbox over HTTP, updates by {}",
-        args.transport
+        "dialogue benchmark: accrual dialogue of 4 steps (1 ledger write), one process, sandbox over HTTP, updates by {}{}",
+        args.transport,
+        if args.transport == "polling" {
+            " (sandbox: 1 HTTP worker)"
+        } else {
+            ""
+        }
     );
     println!(
         "{:>10} {:>12} {:>9} {:>9} {:>8}",

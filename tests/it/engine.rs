@@ -92,7 +92,9 @@ async fn a_client_joins_by_link_and_a_partner_accrues_with_one_operation_for_a_d
 
 #[actix_rt::test]
 async fn every_update_delivered_three_times_is_handled_once() {
-    let app = TestApp::spawn().await;
+    // Sessions on two worker threads (the default on this 2-core box is the main thread): the copies of an update
+    // reach the chat's one actor whichever thread hosts it.
+    let app = TestApp::spawn_with(|s| s.sessions.worker_threads = 2).await;
     let user = 3001;
     for id in [50_000_001, 50_000_002] {
         let text = if id == 50_000_001 {

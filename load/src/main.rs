@@ -7,6 +7,10 @@
 mod dialogue_bench;
 mod ledger_bench;
 
+/// The product's allocator (see `src/main.rs`), so the benchmarks measure what runs in production.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]

@@ -1,14 +1,18 @@
 //! The ingress: every update from polling or a webhook comes through here. In order: updates the product does not
 //! handle are acknowledged; a button press is answered at once; the per-user and global rate limits drop floods
-//! (counted, with at most one "slow down" reply per user per window); then the chat's session actor runs it, which
+//! (counted, with at most one "slow down" reply per user per window); an update is charged to them once, so its
+//! redeliveries after a failure (a refetched batch, a webhook retry) cannot use up its sender's allowance and have
+//! it dropped; then the chat's session actor runs it, which
 //! skips an update already processed (its dedup check shares a Redis round trip with the state read, and its
 //! compare-and-set decides for certain). `accept` returns Ok only once the transition is stored, so the transport
 //! may acknowledge the update to Telegram.
 
+use std::collections::HashSet;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use std::time::Instant;
 
 use actix::{Addr, Recipient};
 use actors::bots::Outgoing;
@@ -25,6 +29,17 @@ use crate::config::TelegramSettings;
 
 /// One "slow down" reply per user per this long, however long the flood.
 const SLOW_DOWN_WINDOW: Duration = Duration::from_secs(10);
+
+/// An update admitted by the rate limits is remembered this long at least (twice this at most), so its redeliveries
+/// pass without being charged again.
+const ADMITTED_WINDOW: Duration = Duration::from_secs(30);
+
+/// Updates admitted lately, in two generations that rotate every `ADMITTED_WINDOW` (memory stays bounded).
+struct Admitted {
+    current: HashSet<(BotKind, i64)>,
+    previous: HashSet<(BotKind, i64)>,
+    rotated: Instant,
+}
 
 #[derive(Debug, Default)]
 pub struct IngressMetrics {
@@ -57,6 +72,7 @@ pub struct Ingress {
     per_user: DefaultKeyedRateLimiter<i64>,
     global: DefaultDirectRateLimiter,
     slow_down_sent: DefaultKeyedRateLimiter<i64>,
+    admitted: Mutex<Admitted>,
     pub metrics: IngressMetrics,
 }
 
@@ -83,6 +99,11 @@ impl Ingress {
             per_user: RateLimiter::keyed(per_user),
             global: RateLimiter::direct(global),
             slow_down_sent: RateLimiter::keyed(slow_down),
+            admitted: Mutex::new(Admitted {
+                current: HashSet::new(),
+                previous: HashSet::new(),
+                rotated: Instant::now(),
+            }),
             metrics: IngressMetrics::default(),
         });
         // Users who stopped sending no longer need limiter entries: memory stays bounded with 100,000 chats.
@@ -105,6 +126,28 @@ impl Ingress {
         self.per_user.len() + self.slow_down_sent.len()
     }
 
+    /// Whether the rate limits let this update through. An update admitted before (this is a redelivery) passes
+    /// without being charged again.
+    fn admit(&self, bot: BotKind, update_id: i64, user: i64) -> bool {
+        let mut admitted = self
+            .admitted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if admitted.rotated.elapsed() >= ADMITTED_WINDOW {
+            admitted.previous = std::mem::take(&mut admitted.current);
+            admitted.rotated = Instant::now();
+        }
+        let key = (bot, update_id);
+        if admitted.current.contains(&key) || admitted.previous.contains(&key) {
+            return true;
+        }
+        if self.global.check().is_err() || self.per_user.check_key(&user).is_err() {
+            return false;
+        }
+        admitted.current.insert(key);
+        true
+    }
+
     pub async fn accept(&self, bot: BotKind, update: &Update) -> Result<Accepted, NotAccepted> {
         let Some(inbound) = convert::inbound(update) else {
             self.metrics.ignored.fetch_add(1, Ordering::Relaxed);
@@ -117,7 +160,7 @@ impl Ingress {
             });
         }
         let user = inbound.sender.user_id;
-        if self.global.check().is_err() || self.per_user.check_key(&user).is_err() {
+        if !self.admit(bot, inbound.update_id, user) {
             self.metrics
                 .dropped_rate_limited
                 .fetch_add(1, Ordering::Relaxed);

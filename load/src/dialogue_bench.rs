@@ -109,7 +109,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     // With polling, the HTTP server only serves the sandbox, which stands in for Telegram's servers (elsewhere in
     // production): one worker keeps it from taking a core's worth of threads from the product. With webhooks it is
     // the product's ingress and keeps the default.
-    if args.transport == "polling" {
+    let sandbox_only_http = args.transport == "polling";
+    if sandbox_only_http {
         settings.http.workers = 1;
     }
     settings.log.level = "warn".into();
@@ -144,7 +145,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     println!(
         "dialogue benchmark: accrual dialogue of 4 steps (1 ledger write), one process, sandbox over HTTP, updates by {}{}",
         args.transport,
-        if args.transport == "polling" {
+        if sandbox_only_http {
             " (sandbox: 1 HTTP worker)"
         } else {
             ""

@@ -1,18 +1,16 @@
 //! The ingress: every update from polling or a webhook comes through here. In order: updates the product does not
 //! handle are acknowledged; a button press is answered at once; the per-user and global rate limits drop floods
 //! (counted, with at most one "slow down" reply per user per window); an update is charged to them once, so its
-//! redeliveries after a failure (a refetched batch, a webhook retry) cannot use up its sender's allowance and have
-//! it dropped; then the chat's session actor runs it, which
-//! skips an update already processed (its dedup check shares a Redis round trip with the state read, and its
-//! compare-and-set decides for certain). `accept` returns Ok only once the transition is stored, so the transport
-//! may acknowledge the update to Telegram.
+//! redeliveries after a failure (a refetched batch, a webhook retry) cannot use up its sender's allowance and have it
+//! dropped; then the chat's session actor runs it, which skips an update already processed (its dedup check shares a
+//! Redis round trip with the state read, and its compare-and-set decides for certain). `accept` returns Ok only once
+//! the transition is stored, so the transport may acknowledge the update to Telegram.
 
 use std::collections::HashSet;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use std::time::Instant;
 
 use actix::{Addr, Recipient};
 use actors::bots::Outgoing;
@@ -30,15 +28,15 @@ use crate::config::TelegramSettings;
 /// One "slow down" reply per user per this long, however long the flood.
 const SLOW_DOWN_WINDOW: Duration = Duration::from_secs(10);
 
-/// An update admitted by the rate limits is remembered this long at least (twice this at most), so its redeliveries
-/// pass without being charged again.
-const ADMITTED_WINDOW: Duration = Duration::from_secs(30);
+/// How often idle limiter keys are pruned and the admitted updates rotate. An update admitted by the rate limits is
+/// remembered this long at least (twice this at most), so its redeliveries pass without being charged again.
+const PRUNE_EVERY: Duration = Duration::from_secs(30);
 
-/// Updates admitted lately, in two generations that rotate every `ADMITTED_WINDOW` (memory stays bounded).
+/// Updates admitted lately, in two generations rotated by the pruning task (memory stays bounded).
+#[derive(Default)]
 struct Admitted {
     current: HashSet<(BotKind, i64)>,
     previous: HashSet<(BotKind, i64)>,
-    rotated: Instant,
 }
 
 #[derive(Debug, Default)]
@@ -99,23 +97,22 @@ impl Ingress {
             per_user: RateLimiter::keyed(per_user),
             global: RateLimiter::direct(global),
             slow_down_sent: RateLimiter::keyed(slow_down),
-            admitted: Mutex::new(Admitted {
-                current: HashSet::new(),
-                previous: HashSet::new(),
-                rotated: Instant::now(),
-            }),
+            admitted: Mutex::new(Admitted::default()),
             metrics: IngressMetrics::default(),
         });
-        // Users who stopped sending no longer need limiter entries: memory stays bounded with 100,000 chats.
+        // Users who stopped sending no longer need limiter entries, nor old updates their admission: memory stays
+        // bounded with 100,000 chats.
         let pruned = Arc::downgrade(&ingress);
         actix_rt::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_secs(30)).await;
+                tokio::time::sleep(PRUNE_EVERY).await;
                 let Some(ingress) = pruned.upgrade() else {
                     break;
                 };
                 ingress.per_user.retain_recent();
                 ingress.slow_down_sent.retain_recent();
+                let mut admitted = ingress.admitted();
+                admitted.previous = std::mem::take(&mut admitted.current);
             }
         });
         ingress
@@ -126,17 +123,16 @@ impl Ingress {
         self.per_user.len() + self.slow_down_sent.len()
     }
 
+    fn admitted(&self) -> std::sync::MutexGuard<'_, Admitted> {
+        self.admitted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Whether the rate limits let this update through. An update admitted before (this is a redelivery) passes
     /// without being charged again.
     fn admit(&self, bot: BotKind, update_id: i64, user: i64) -> bool {
-        let mut admitted = self
-            .admitted
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if admitted.rotated.elapsed() >= ADMITTED_WINDOW {
-            admitted.previous = std::mem::take(&mut admitted.current);
-            admitted.rotated = Instant::now();
-        }
+        let mut admitted = self.admitted();
         let key = (bot, update_id);
         if admitted.current.contains(&key) || admitted.previous.contains(&key) {
             return true;

@@ -104,9 +104,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             );
             let mut client = db::connect(&settings.database).await?;
             migrate::migrate(&mut client).await?;
-            let id =
-                crate::store::upsert_approved_partner(&client, telegram_id, &company, cashback_bp)
-                    .await?;
+            let id = actors::db::partners::upsert_approved_partner(
+                &client,
+                telegram_id,
+                &company,
+                cashback_bp,
+            )
+            .await?;
             let code: String = client
                 .query_one("SELECT referral_code FROM partners WHERE id = $1", &[&id.0])
                 .await?
@@ -130,7 +134,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
 
 async fn check_ledger(settings: &Settings) -> anyhow::Result<ExitCode> {
     let client = db::connect(&settings.database).await?;
-    let checks = actors::ledger_audit::check(&client).await?;
+    let checks = actors::ledger::audit::check(&client).await?;
     let mut violated = 0;
     for check in &checks {
         let mark = if check.violations == 0 {

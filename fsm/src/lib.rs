@@ -3,8 +3,11 @@
 //! This crate does no IO (no tokio, Redis or Postgres), so every rule here is tested as plain functions, and the
 //! session actors in `actors` only load a state, call `step`, run the effects it names and store the result.
 
+pub mod admin;
+pub mod callback;
 pub mod chat;
 pub mod client;
+pub mod dialogue;
 pub mod identity;
 pub mod ids;
 pub mod money;
@@ -17,6 +20,3 @@ pub use ids::{ClientId, OperationId, PartnerId};
 pub use money::{
     AmountError, CashbackRate, Kopecks, Points, PointsError, accrual_points, parse_amount,
 };
-
-#[cfg(test)]
-mod dialogue_tests;

@@ -88,9 +88,15 @@ pub enum Msg<'a> {
     NotRegistered,
     AccrualNotice {
         partner: &'a str,
+        amount: Kopecks,
         points: i64,
         balance: i64,
     },
+    // Help, per bot.
+    PartnerHelp,
+    ClientHelp,
+    AdminHelp,
+    ButtonOutdated,
     // Admin bot.
     AdminOnly,
     AdminMenu,
@@ -230,12 +236,20 @@ pub fn render(lang: Lang, msg: &Msg<'_>) -> String {
         (En, Msg::MemberCode { code }) => format!("Your member code: <code>{code}</code>\nTell it to a partner instead of your phone."),
         (Ru, Msg::NotRegistered) => "Сначала нажмите /start.".into(),
         (En, Msg::NotRegistered) => "Please press /start first.".into(),
-        (Ru, Msg::AccrualNotice { partner, points, balance }) => {
-            format!("💰 {partner}: начислено <b>{points}</b> баллов. Ваш баланс: <b>{balance}</b>.")
+        (Ru, Msg::AccrualNotice { partner, amount, points, balance }) => {
+            format!("💰 {partner}: за покупку на {amount} ₽ начислено <b>{points}</b> баллов. Ваш баланс: <b>{balance}</b>.")
         }
-        (En, Msg::AccrualNotice { partner, points, balance }) => {
-            format!("💰 {partner}: <b>{points}</b> points credited. Your balance: <b>{balance}</b>.")
+        (En, Msg::AccrualNotice { partner, amount, points, balance }) => {
+            format!("💰 {partner}: <b>{points}</b> points credited for a {amount} ₽ purchase. Your balance: <b>{balance}</b>.")
         }
+        (Ru, Msg::PartnerHelp) => "Бот партнёра сети лояльности: начисляйте клиентам баллы (кэшбэк) и принимайте баллы в оплату.\n\n/accrue — начислить баллы\n/redeem — списать баллы\n/invite — пригласить клиента\n/stats — статистика\n/promos — акции\n/services — услуги\n/find — найти клиента\n/settings — настройки\n/language — язык\n/cancel — выйти из любого действия".into(),
+        (En, Msg::PartnerHelp) => "The partner bot of the loyalty network: give clients cashback in points and take points as payment.\n\n/accrue — credit points\n/redeem — redeem points\n/invite — invite a client\n/stats — statistics\n/promos — promotions\n/services — services\n/find — find a client\n/settings — settings\n/language — language\n/cancel — leave any action".into(),
+        (Ru, Msg::ClientHelp) => "Бот участника сети лояльности: копите баллы у партнёров и платите ими.\n\n/balance — баланс\n/code — код участника\n/language — язык\n/cancel — главное меню".into(),
+        (En, Msg::ClientHelp) => "The member bot of the loyalty network: collect points at partners and pay with them.\n\n/balance — balance\n/code — member code\n/language — language\n/cancel — main menu".into(),
+        (Ru, Msg::AdminHelp) => "Бот администраторов сети: модерация партнёров и услуг, статистика, панель управления.\n\n/language — язык\n/cancel — меню".into(),
+        (En, Msg::AdminHelp) => "The network administrators' bot: moderation of partners and services, statistics, the dashboard.\n\n/language — language\n/cancel — menu".into(),
+        (Ru, Msg::ButtonOutdated) => "Эта кнопка устарела: бот обновился. Начните действие заново из меню.".into(),
+        (En, Msg::ButtonOutdated) => "This button is outdated: the bot was updated. Please start again from the menu.".into(),
 
         (Ru, Msg::AdminOnly) => "Этот бот только для администраторов сети.".into(),
         (En, Msg::AdminOnly) => "This bot is for network administrators only.".into(),

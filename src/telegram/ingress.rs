@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix::{Addr, Recipient};
-use actors::bots::Outgoing;
+use actors::outgoing::Outgoing;
 use actors::session::{HandleUpdate, Handled, SessionRegistry};
 use fsm::BotKind;
 use fsm::chat::Reply;
@@ -162,11 +162,8 @@ impl Ingress {
                 .fetch_add(1, Ordering::Relaxed);
             if self.slow_down_sent.check_key(&user).is_ok() {
                 let reply = Reply::new(render(inbound.sender.lang, &Msg::SlowDown));
-                self.outbox.do_send(Outgoing {
-                    bot,
-                    chat_id: inbound.sender.chat_id,
-                    reply,
-                });
+                self.outbox
+                    .do_send(Outgoing::send(bot, inbound.sender.chat_id, reply));
             }
             return Ok(Accepted::Dropped);
         }
@@ -177,6 +174,7 @@ impl Ingress {
                 update_id: inbound.update_id,
                 sender: inbound.sender,
                 input: inbound.input,
+                message_id: inbound.message_id,
             })
             .await;
         match handled {

@@ -75,7 +75,7 @@ async fn a_client_joins_by_link_and_a_partner_accrues_with_one_operation_for_a_d
             .await,
         1
     );
-    let balance = loyalty::store::wallet_balance(
+    let balance = actors::db::clients::wallet_balance(
         &app.db,
         fsm::ClientId(
             app.db

@@ -104,7 +104,7 @@ fn replica(sandbox: &Sandbox, database: &str, namespace: &str) -> Child {
 async fn seeded_database() -> String {
     let database = fresh_database().await;
     let db = connect(&db_url(&database)).await;
-    loyalty::store::upsert_approved_partner(&db, PARTNER, "Кофейня", 500)
+    actors::db::partners::upsert_approved_partner(&db, PARTNER, "Кофейня", 500)
         .await
         .expect("partner");
     db.batch_execute(

@@ -27,7 +27,7 @@ use tokio::sync::oneshot;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 
-use crate::ledger_types::{LedgerCommand, LedgerError, LedgerOp, LedgerOutcome, LedgerReply};
+use super::types::{LedgerCommand, LedgerError, LedgerOp, LedgerOutcome, LedgerReply};
 
 const APPLY_SQL: &str = "SELECT r_outcome, r_operation_id, r_points, r_balance, r_replayed \
                          FROM ledger_apply_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";

@@ -26,7 +26,7 @@ impl Services {
             .await
             .context("migrating the database")?;
         if !applied.is_empty() {
-            tracing::info!(?applied, "migrations applied");
+            tracing::info!(%applied, "migrations applied");
         }
         let pg = db::pg_pool(&settings.database, settings.database.pool_size_max)?;
         let ledger_pg = db::pg_pool(&settings.database, settings.database.ledger_pool_size_max)?;

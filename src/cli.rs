@@ -27,7 +27,7 @@ pub struct Cli {
 pub enum Command {
     /// Migrate, then run the bots and the HTTP server.
     Serve,
-    /// Apply the database migrations and exit.
+    /// Apply the database migrations and the changed SQL functions, and exit.
     Migrate,
     /// Check every ledger invariant; exits 1 if any is violated.
     CheckLedger,
@@ -75,14 +75,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Migrate => {
             let mut client = db::connect(&settings.database).await?;
             let applied = migrate::migrate(&mut client).await?;
-            println!(
-                "migrations applied: {}",
-                if applied.is_empty() {
-                    "none (up to date)".into()
-                } else {
-                    applied.join(", ")
-                }
-            );
+            println!("migrations applied: {applied}");
             Ok(ExitCode::SUCCESS)
         }
         Command::CheckLedger => check_ledger(&settings).await,

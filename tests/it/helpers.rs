@@ -36,10 +36,12 @@ pub async fn connect(url: &str) -> tokio_postgres::Client {
 /// Serializes template creation and cloning across the test processes nextest runs in parallel.
 const TEMPLATE_LOCK: i64 = 0x7465_6d70;
 
-/// The name of a database holding a freshly migrated schema, created on first use for this set of migrations.
+/// The name of a database holding a freshly migrated schema, created on first use for this set of migrations and
+/// function files (a changed function gives a fresh template too).
 async fn template(admin: &tokio_postgres::Client) -> String {
     let all: String = migrate::MIGRATIONS
         .iter()
+        .chain(migrate::FUNCTIONS)
         .map(|(n, sql)| format!("{n}{}", migrate::checksum(sql)))
         .collect();
     let name = format!("loyalty_tmpl_{}", migrate::checksum(&all));

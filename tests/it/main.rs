@@ -6,5 +6,6 @@ mod engine;
 mod helpers;
 mod ledger;
 mod ledger_model;
+mod migrations;
 mod ops;
 mod replicas;

@@ -4,7 +4,7 @@
 //! is committing, new commands wait in the queue; the next transaction takes them at once (group commit, at most
 //! `batch_max`), so one fsync serves many commands. A queue of at least `parallel_batch_min` commands may start a
 //! second transaction beside the running one, and a large queue is split evenly over the free slots. A transaction is
-//! one call of `ledger_apply_batch()` (sql/0004, 0005) between BEGIN and COMMIT, all three sent in one round trip: it
+//! one call of `ledger_apply_batch()` (sql/functions/) between BEGIN and COMMIT, all three sent in one round trip: it
 //! takes the keys' advisory locks, locks the client wallets in id order, decides every command in memory in submission
 //! order, writes operations, journal entries, wallets and keys in one statement, and last moves the shared side of
 //! every transfer (partner accounts, the bonus pool) summed per account, in id order. One global lock order means

@@ -17,7 +17,7 @@ use fsm::partner::{
     self, AccrualResult, ClientQuery, FoundClient, PartnerAccess, PartnerCtx, PartnerEffect,
     PartnerEvent, PartnerInfo, PartnerState,
 };
-use fsm::text::{Msg, escape, render};
+use fsm::text::{AdminText, ClientText, CommonText, escape, render};
 use fsm::{BotKind, CashbackRate, ClientId, Kopecks, Lang, PartnerId, Points};
 use tokio_postgres::error::SqlState;
 
@@ -83,7 +83,7 @@ pub async fn run(
             outgoing: vec![Outgoing {
                 bot,
                 chat_id: sender.chat_id,
-                reply: Reply::new(render(sender.lang, &Msg::AdminOnly)),
+                reply: Reply::new(render(sender.lang, &AdminText::AdminOnly)),
             }],
         }),
     }
@@ -104,7 +104,7 @@ fn reset_notice(bot: BotKind, sender: &Sender) -> Outgoing {
     Outgoing {
         bot,
         chat_id: sender.chat_id,
-        reply: Reply::new(render(sender.lang, &Msg::StateReset)),
+        reply: Reply::new(render(sender.lang, &CommonText::StateReset)),
     }
 }
 
@@ -119,14 +119,14 @@ async fn language(
 ) -> Result<StepOutput, BotError> {
     let reply = match request {
         LanguageRequest::Ask => Reply::with(
-            render(sender.lang, &Msg::ChooseLanguage),
+            render(sender.lang, &CommonText::ChooseLanguage),
             Keyboard::Inline(vec![vec![
                 InlineButton {
-                    text: "Русский".into(),
+                    text: render(sender.lang, &CommonText::BtnRussian),
                     data: "lang:ru".into(),
                 },
                 InlineButton {
-                    text: "English".into(),
+                    text: render(sender.lang, &CommonText::BtnEnglish),
                     data: "lang:en".into(),
                 },
             ]]),
@@ -142,7 +142,7 @@ async fn language(
             if bot == BotKind::Partner {
                 env.partners.forget(sender.user_id);
             }
-            Reply::new(render(lang, &Msg::LanguageSet))
+            Reply::new(render(lang, &CommonText::LanguageSet))
         }
     };
     Ok(StepOutput {
@@ -265,7 +265,7 @@ async fn run_partner(
                 } => {
                     let html = render(
                         lang,
-                        &Msg::AccrualNotice {
+                        &ClientText::AccrualNotice {
                             partner: &partner,
                             points,
                             balance,
@@ -362,10 +362,7 @@ async fn accrue(
         Ok(Ok(reply)) => match reply.outcome {
             LedgerOutcome::Applied {
                 points, balance, ..
-            } => AccrualResult::Applied {
-                points: points.get(),
-                balance,
-            },
+            } => AccrualResult::Applied { points, balance },
             _ => AccrualResult::Refused,
         },
         _ => AccrualResult::Unavailable,
@@ -513,7 +510,7 @@ async fn register(
     };
     let bonus = match env.ledger.send(LedgerCommand { key, op }).await {
         Ok(Ok(reply)) => match reply.outcome {
-            LedgerOutcome::Applied { points, .. } if !reply.replayed => Some(points.get()),
+            LedgerOutcome::Applied { points, .. } if !reply.replayed => Some(points),
             _ => None,
         },
         _ => return Ok(ClientEvent::Unavailable),

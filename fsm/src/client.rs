@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::chat::{Keyboard, Lang, Reply, ReplyButton, Sender, Transition, UserInput};
 use crate::identity::Phone;
-use crate::text::{Msg, render};
+use crate::money::Points;
+use crate::text::{ClientText, CommonText, TextKey, render};
 
 /// The client as Postgres has it now, read before every step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +42,7 @@ pub enum ClientState {
 pub struct Registration {
     pub created: bool,
     /// Points granted now (only on the first registration).
-    pub bonus: Option<i64>,
+    pub bonus: Option<Points>,
     /// The referring partner's company, escaped, when the payload named an approved partner.
     pub partner: Option<String>,
     pub phone_verified: bool,
@@ -90,19 +91,19 @@ fn reply(next: ClientState, r: Reply) -> Step {
 
 pub fn menu_keyboard(lang: Lang) -> Keyboard {
     Keyboard::Reply(vec![vec![
-        ReplyButton::Text(render(lang, &Msg::BtnBalance)),
-        ReplyButton::Text(render(lang, &Msg::BtnCode)),
+        ReplyButton::Text(render(lang, &ClientText::BtnBalance)),
+        ReplyButton::Text(render(lang, &ClientText::BtnCode)),
     ]])
 }
 
 fn contact_keyboard(lang: Lang) -> Keyboard {
     Keyboard::Reply(vec![vec![ReplyButton::RequestContact(render(
         lang,
-        &Msg::BtnShareContact,
+        &ClientText::BtnShareContact,
     ))]])
 }
 
-fn is_button(text: &str, button: &Msg<'_>) -> bool {
+fn is_button(text: &str, button: &impl TextKey) -> bool {
     [Lang::Ru, Lang::En]
         .into_iter()
         .any(|lang| render(lang, button) == text)
@@ -126,18 +127,18 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> Step {
             let mut text = match r.bonus {
                 Some(bonus) if r.created => render(
                     lang,
-                    &Msg::WelcomeNew {
+                    &ClientText::WelcomeNew {
                         bonus,
                         partner: r.partner.as_deref(),
                     },
                 ),
-                _ => render(lang, &Msg::WelcomeBack),
+                _ => render(lang, &ClientText::WelcomeBack),
             };
             if r.phone_verified {
                 reply(ClientState::Menu, Reply::with(text, menu_keyboard(lang)))
             } else {
                 text.push_str("\n\n");
-                text.push_str(&render(lang, &Msg::AskContact));
+                text.push_str(&render(lang, &ClientText::AskContact));
                 reply(
                     ClientState::AwaitContact,
                     Reply::with(text, contact_keyboard(lang)),
@@ -146,15 +147,16 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> Step {
         }
         ClientEvent::Contact(ContactOutcome::Saved) => reply(
             ClientState::Menu,
-            Reply::with(render(lang, &Msg::ContactSaved), menu_keyboard(lang)),
+            Reply::with(render(lang, &ClientText::ContactSaved), menu_keyboard(lang)),
         ),
         ClientEvent::Contact(ContactOutcome::Taken) => reply(
             ClientState::Menu,
-            Reply::with(render(lang, &Msg::PhoneTaken), menu_keyboard(lang)),
+            Reply::with(render(lang, &ClientText::PhoneTaken), menu_keyboard(lang)),
         ),
-        ClientEvent::Unavailable => {
-            reply(state.clone(), Reply::new(render(lang, &Msg::TryAgainLater)))
-        }
+        ClientEvent::Unavailable => reply(
+            state.clone(),
+            Reply::new(render(lang, &CommonText::TryAgainLater)),
+        ),
     }
 }
 
@@ -173,7 +175,7 @@ fn on_user(state: &ClientState, ctx: &ClientCtx, sender: &Sender, input: UserInp
     let ClientAccess::Registered(profile) = &ctx.access else {
         return reply(
             ClientState::Menu,
-            Reply::with(render(lang, &Msg::NotRegistered), Keyboard::Remove),
+            Reply::with(render(lang, &ClientText::NotRegistered), Keyboard::Remove),
         );
     };
     match input {
@@ -184,32 +186,41 @@ fn on_user(state: &ClientState, ctx: &ClientCtx, sender: &Sender, input: UserInp
                     next: state.clone(),
                     effects: vec![ClientEffect::SaveContact { phone }],
                 },
-                _ => reply(state.clone(), Reply::new(render(lang, &Msg::ContactNotOwn))),
+                _ => reply(
+                    state.clone(),
+                    Reply::new(render(lang, &ClientText::ContactNotOwn)),
+                ),
             }
         }
         UserInput::Command { name, .. } if name == "balance" => balance(lang, profile),
-        UserInput::Text(t) if is_button(&t, &Msg::BtnBalance) => balance(lang, profile),
+        UserInput::Text(t) if is_button(&t, &ClientText::BtnBalance) => balance(lang, profile),
         UserInput::Command { name, .. } if name == "code" => code(lang, profile),
-        UserInput::Text(t) if is_button(&t, &Msg::BtnCode) => code(lang, profile),
+        UserInput::Text(t) if is_button(&t, &ClientText::BtnCode) => code(lang, profile),
         UserInput::Command { name, .. } if matches!(name.as_str(), "menu" | "cancel" | "help") => {
             reply(
                 ClientState::Menu,
-                Reply::with(render(lang, &Msg::BackToMenu), menu_keyboard(lang)),
+                Reply::with(render(lang, &CommonText::BackToMenu), menu_keyboard(lang)),
             )
         }
-        UserInput::Unsupported => reply(state.clone(), Reply::new(render(lang, &Msg::Unsupported))),
+        UserInput::Unsupported => reply(
+            state.clone(),
+            Reply::new(render(lang, &CommonText::Unsupported)),
+        ),
         UserInput::Command { .. } => reply(
             state.clone(),
-            Reply::new(render(lang, &Msg::UnknownCommand)),
+            Reply::new(render(lang, &CommonText::UnknownCommand)),
         ),
         UserInput::Text(_) | UserInput::Callback { .. } => match state {
             ClientState::AwaitContact => reply(
                 state.clone(),
-                Reply::with(render(lang, &Msg::AskContact), contact_keyboard(lang)),
+                Reply::with(
+                    render(lang, &ClientText::AskContact),
+                    contact_keyboard(lang),
+                ),
             ),
             ClientState::Menu => reply(
                 ClientState::Menu,
-                Reply::with(render(lang, &Msg::BackToMenu), menu_keyboard(lang)),
+                Reply::with(render(lang, &CommonText::BackToMenu), menu_keyboard(lang)),
             ),
         },
     }
@@ -221,7 +232,7 @@ fn balance(lang: Lang, p: &ClientProfile) -> Step {
         Reply::with(
             render(
                 lang,
-                &Msg::Balance {
+                &ClientText::Balance {
                     balance: p.balance,
                     code: &p.member_code,
                 },
@@ -237,7 +248,7 @@ fn code(lang: Lang, p: &ClientProfile) -> Step {
         Reply::with(
             render(
                 lang,
-                &Msg::MemberCode {
+                &ClientText::MemberCode {
                     code: &p.member_code,
                 },
             ),

@@ -7,11 +7,17 @@ use crate::client::{
     self, ClientAccess, ClientCtx, ClientEffect, ClientEvent, ClientProfile, ClientState,
 };
 use crate::ids::{ClientId, PartnerId};
-use crate::money::{CashbackRate, Kopecks, Points};
+use crate::money::{AmountError, CashbackRate, Kopecks, Points};
 use crate::partner::{
     self, AccrualResult, ClientQuery, FoundClient, PartnerAccess, PartnerCtx, PartnerEffect,
     PartnerEvent, PartnerInfo, PartnerState,
 };
+use crate::text::{ClientText, CommonText, PartnerText, TextKey, render};
+
+/// What the user sees for `key` in Russian, the language of these tests' users.
+fn ru(key: &impl TextKey) -> String {
+    render(Lang::Ru, key)
+}
 
 fn sender() -> Sender {
     Sender {
@@ -120,20 +126,26 @@ fn a_partner_accrues_by_phone_amount_and_confirm() {
         &t.next,
         &ctx,
         PartnerEvent::Accrual(AccrualResult::Applied {
-            points: 99,
+            points: Points::new(99).unwrap(),
             balance: 199,
         }),
     );
     assert_eq!(t.next, PartnerState::Menu);
-    assert!(partner_texts(&t.effects)[0].contains("99"));
+    assert_eq!(
+        partner_texts(&t.effects)[0],
+        ru(&PartnerText::Accrued {
+            points: Points::new(99).unwrap(),
+            balance: 199
+        })
+    );
     assert!(t.effects.iter().any(|e| matches!(
         e,
         PartnerEffect::NotifyClient {
             telegram_id: 99,
             lang: Lang::En,
-            points: 99,
+            points,
             ..
-        }
+        } if points.get() == 99
     )));
     // After completion the same button is stale.
     let t = partner::step(
@@ -157,19 +169,28 @@ fn a_partner_accrues_by_phone_amount_and_confirm() {
 fn bad_amounts_keep_the_partner_at_the_amount_step_with_the_reason() {
     let ctx = approved();
     let state = PartnerState::AccrueAmount { client: found() };
-    for (input, fragment) in [
-        ("1e3", "1999.99"),
-        ("-5", "отрицательной"),
-        ("19.99", "0 баллов"),
-        ("1,999.999", "1999.99"),
+    let nothing = PartnerText::NothingToAccrue {
+        amount: Kopecks::new(1999).unwrap(),
+        rate: CashbackRate::DEFAULT,
+    };
+    for (input, reason) in [
+        (
+            "1e3",
+            ru(&PartnerText::AmountInvalid(&AmountError::NotANumber)),
+        ),
+        (
+            "-5",
+            ru(&PartnerText::AmountInvalid(&AmountError::Negative)),
+        ),
+        ("19.99", ru(&nothing)),
+        (
+            "1,999.999",
+            ru(&PartnerText::AmountInvalid(&AmountError::NotANumber)),
+        ),
     ] {
         let t = partner::step(&state, &ctx, user(text(input), 9));
         assert_eq!(t.next, state, "{input}");
-        assert!(
-            partner_texts(&t.effects)[0].contains(fragment),
-            "{input}: {:?}",
-            t.effects
-        );
+        assert_eq!(partner_texts(&t.effects), vec![reason], "{input}");
     }
 }
 
@@ -221,10 +242,10 @@ fn forged_or_stale_callbacks_never_reach_the_ledger() {
 
 #[test]
 fn pending_rejected_and_unknown_partners_only_see_their_status() {
-    for (access, fragment) in [
-        (PartnerAccess::Pending, "рассмотрении"),
-        (PartnerAccess::Rejected, "отклонена"),
-        (PartnerAccess::Unknown, "не партнёр"),
+    for (access, status) in [
+        (PartnerAccess::Pending, PartnerText::ApplicationPending),
+        (PartnerAccess::Rejected, PartnerText::ApplicationRejected),
+        (PartnerAccess::Unknown, PartnerText::NotAPartner),
     ] {
         let ctx = PartnerCtx {
             access,
@@ -235,12 +256,12 @@ fn pending_rejected_and_unknown_partners_only_see_their_status() {
             UserInput::Callback {
                 data: "acc:ok:3".into(),
             },
-            text("➕ Начислить баллы"),
+            text(&ru(&PartnerText::BtnAccrue)),
         ] {
             let t = partner::step(&PartnerState::AccrueClient, &ctx, user(input, 1));
             assert_eq!(t.next, PartnerState::Menu);
             assert_eq!(t.effects.len(), 1);
-            assert!(partner_texts(&t.effects)[0].contains(fragment));
+            assert_eq!(partner_texts(&t.effects), vec![ru(&status)]);
         }
     }
 }
@@ -259,7 +280,9 @@ fn cancel_and_menu_leave_every_dialogue() {
         },
     ];
     for state in states {
-        for input in ["/cancel", "/menu", "/start", "✖️ Отмена", "✖️ Cancel"] {
+        let cancel_ru = ru(&CommonText::BtnCancel);
+        let cancel_en = render(Lang::En, &CommonText::BtnCancel);
+        for input in ["/cancel", "/menu", "/start", &cancel_ru, &cancel_en] {
             assert_eq!(
                 partner::step(&state, &ctx, user(text(input), 2)).next,
                 PartnerState::Menu,
@@ -313,7 +336,7 @@ fn a_client_starts_from_a_partner_link_and_shares_their_own_phone() {
     assert_eq!(t.effects, vec![ClientEffect::Register { referral: None }]);
     let reg = client::Registration {
         created: true,
-        bonus: Some(100),
+        bonus: Some(Points::new(100).unwrap()),
         partner: Some("Кофейня".into()),
         phone_verified: false,
     };
@@ -323,6 +346,17 @@ fn a_client_starts_from_a_partner_link_and_shares_their_own_phone() {
         ClientEvent::Registered(reg),
     );
     assert_eq!(t.next, ClientState::AwaitContact);
+    let [ClientEffect::Reply(welcome)] = &t.effects[..] else {
+        panic!("{:?}", t.effects)
+    };
+    let greeting = ru(&ClientText::WelcomeNew {
+        bonus: Points::new(100).unwrap(),
+        partner: Some("Кофейня"),
+    });
+    assert_eq!(
+        welcome.html,
+        format!("{greeting}\n\n{}", ru(&ClientText::AskContact))
+    );
     let ctx = client_ctx(true);
     let own = UserInput::Contact {
         phone: "+79991234567".into(),
@@ -374,7 +408,13 @@ fn balance_is_shown_only_to_registered_clients() {
     let [ClientEffect::Reply(r)] = &t.effects[..] else {
         panic!()
     };
-    assert!(r.html.contains("150") && r.html.contains("K7M2QX"));
+    assert_eq!(
+        r.html,
+        ru(&ClientText::Balance {
+            balance: 150,
+            code: "K7M2QX"
+        })
+    );
     let t = client::step(
         &ClientState::Menu,
         &client_ctx(false),
@@ -386,7 +426,7 @@ fn balance_is_shown_only_to_registered_clients() {
     let [ClientEffect::Reply(r)] = &t.effects[..] else {
         panic!()
     };
-    assert!(r.html.contains("/start"));
+    assert_eq!(r.html, ru(&ClientText::NotRegistered));
 }
 
 fn any_input() -> impl Strategy<Value = UserInput> {

@@ -12,7 +12,7 @@ use crate::chat::{
 use crate::identity::{MemberCode, Phone};
 use crate::ids::{ClientId, PartnerId};
 use crate::money::{CashbackRate, Kopecks, Points, accrual_points, parse_amount};
-use crate::text::{Msg, render};
+use crate::text::{CommonText, PartnerText, TextKey, render};
 
 /// The partner as Postgres has it now; read before every step, so a status change applies at the next tap.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +81,7 @@ pub enum ClientQuery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccrualResult {
     Applied {
-        points: i64,
+        points: Points,
         balance: i64,
     },
     /// The ledger refused (partner no longer active, client gone...).
@@ -119,7 +119,7 @@ pub enum PartnerEffect {
         telegram_id: i64,
         lang: Lang,
         partner: String,
-        points: i64,
+        points: Points,
         balance: i64,
     },
 }
@@ -133,23 +133,26 @@ fn reply(next: PartnerState, r: Reply) -> Step {
     }
 }
 
-fn say(lang: Lang, next: PartnerState, msg: Msg<'_>) -> Step {
-    reply(next, Reply::new(render(lang, &msg)))
+fn say(lang: Lang, next: PartnerState, key: impl TextKey) -> Step {
+    reply(next, Reply::new(render(lang, &key)))
 }
 
 /// The eight-button main menu, two per row as partners know it from the prototype.
 pub fn menu_keyboard(lang: Lang) -> Keyboard {
-    let b = |m: Msg<'_>| ReplyButton::Text(render(lang, &m));
+    let b = |key: PartnerText<'_>| ReplyButton::Text(render(lang, &key));
     Keyboard::Reply(vec![
-        vec![b(Msg::BtnAccrue), b(Msg::BtnRedeem)],
-        vec![b(Msg::BtnPromos), b(Msg::BtnServices)],
-        vec![b(Msg::BtnInvite), b(Msg::BtnStats)],
-        vec![b(Msg::BtnFind), b(Msg::BtnSettings)],
+        vec![b(PartnerText::BtnAccrue), b(PartnerText::BtnRedeem)],
+        vec![b(PartnerText::BtnPromos), b(PartnerText::BtnServices)],
+        vec![b(PartnerText::BtnInvite), b(PartnerText::BtnStats)],
+        vec![b(PartnerText::BtnFind), b(PartnerText::BtnSettings)],
     ])
 }
 
 fn cancel_keyboard(lang: Lang) -> Keyboard {
-    Keyboard::Reply(vec![vec![ReplyButton::Text(render(lang, &Msg::BtnCancel))]])
+    Keyboard::Reply(vec![vec![ReplyButton::Text(render(
+        lang,
+        &CommonText::BtnCancel,
+    ))]])
 }
 
 fn menu(lang: Lang, info: &PartnerInfo) -> Step {
@@ -158,7 +161,7 @@ fn menu(lang: Lang, info: &PartnerInfo) -> Step {
         Reply::with(
             render(
                 lang,
-                &Msg::PartnerMenu {
+                &PartnerText::Menu {
                     company: &info.company,
                 },
             ),
@@ -168,7 +171,7 @@ fn menu(lang: Lang, info: &PartnerInfo) -> Step {
 }
 
 /// True when `text` is the label of `button` in any language (a user may have switched language).
-fn is_button(text: &str, button: &Msg<'_>) -> bool {
+fn is_button(text: &str, button: &impl TextKey) -> bool {
     [Lang::Ru, Lang::En]
         .into_iter()
         .any(|lang| render(lang, button) == text)
@@ -192,17 +195,17 @@ fn action(input: &UserInput) -> Option<Action> {
             }
             _ => None,
         },
-        UserInput::Text(t) if is_button(t, &Msg::BtnCancel) => Some(Action::Menu),
-        UserInput::Text(t) if is_button(t, &Msg::BtnAccrue) => Some(Action::Accrue),
+        UserInput::Text(t) if is_button(t, &CommonText::BtnCancel) => Some(Action::Menu),
+        UserInput::Text(t) if is_button(t, &PartnerText::BtnAccrue) => Some(Action::Accrue),
         UserInput::Text(t)
             if [
-                Msg::BtnRedeem,
-                Msg::BtnPromos,
-                Msg::BtnServices,
-                Msg::BtnInvite,
-                Msg::BtnStats,
-                Msg::BtnFind,
-                Msg::BtnSettings,
+                PartnerText::BtnRedeem,
+                PartnerText::BtnPromos,
+                PartnerText::BtnServices,
+                PartnerText::BtnInvite,
+                PartnerText::BtnStats,
+                PartnerText::BtnFind,
+                PartnerText::BtnSettings,
             ]
             .iter()
             .any(|b| is_button(t, b)) =>
@@ -224,9 +227,9 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Step
                 PartnerAccess::Approved(info) => info,
                 other => {
                     let msg = match other {
-                        PartnerAccess::Pending => Msg::ApplicationPending,
-                        PartnerAccess::Rejected => Msg::ApplicationRejected,
-                        _ => Msg::NotAPartner,
+                        PartnerAccess::Pending => PartnerText::ApplicationPending,
+                        PartnerAccess::Rejected => PartnerText::ApplicationRejected,
+                        _ => PartnerText::NotAPartner,
                     };
                     return reply(
                         PartnerState::Menu,
@@ -244,7 +247,7 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Step
                         effects: vec![],
                     };
                 };
-                let msg = Msg::AskAmount {
+                let msg = PartnerText::AskAmount {
                     client: &client.label,
                     balance: client.balance,
                     rate: info.rate,
@@ -252,9 +255,11 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Step
                 let text = render(lang, &msg);
                 reply(PartnerState::AccrueAmount { client }, Reply::new(text))
             }
-            (PartnerState::AccrueClient, None) => {
-                say(lang, PartnerState::AccrueClient, Msg::ClientNotFound)
-            }
+            (PartnerState::AccrueClient, None) => say(
+                lang,
+                PartnerState::AccrueClient,
+                PartnerText::ClientNotFound,
+            ),
             _ => Transition {
                 next: state.clone(),
                 effects: vec![],
@@ -270,7 +275,7 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Step
             match (result, access) {
                 (AccrualResult::Applied { points, balance }, PartnerAccess::Approved(info)) => {
                     let mut effects = vec![PartnerEffect::Reply(Reply::with(
-                        render(lang, &Msg::Accrued { points, balance }),
+                        render(lang, &PartnerText::Accrued { points, balance }),
                         menu_keyboard(lang),
                     ))];
                     if let Some(telegram_id) = client.telegram_id {
@@ -287,10 +292,15 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Step
                         effects,
                     }
                 }
-                (AccrualResult::Unavailable, _) => say(lang, state.clone(), Msg::TryAgainLater),
+                (AccrualResult::Unavailable, _) => {
+                    say(lang, state.clone(), CommonText::TryAgainLater)
+                }
                 _ => reply(
                     PartnerState::Menu,
-                    Reply::with(render(lang, &Msg::AccrualRefused), menu_keyboard(lang)),
+                    Reply::with(
+                        render(lang, &PartnerText::AccrualRefused),
+                        menu_keyboard(lang),
+                    ),
                 ),
             }
         }
@@ -310,21 +320,21 @@ fn on_user(
         Some(Action::Accrue) => {
             return reply(
                 PartnerState::AccrueClient,
-                Reply::with(render(lang, &Msg::AskClient), cancel_keyboard(lang)),
+                Reply::with(render(lang, &PartnerText::AskClient), cancel_keyboard(lang)),
             );
         }
-        Some(Action::NotYet) => return say(lang, state.clone(), Msg::NotYet),
+        Some(Action::NotYet) => return say(lang, state.clone(), CommonText::NotYet),
         None => {}
     }
     match (state, input) {
-        (_, UserInput::Unsupported) => say(lang, state.clone(), Msg::Unsupported),
-        (_, UserInput::Command { .. }) => say(lang, state.clone(), Msg::UnknownCommand),
+        (_, UserInput::Unsupported) => say(lang, state.clone(), CommonText::Unsupported),
+        (_, UserInput::Command { .. }) => say(lang, state.clone(), CommonText::UnknownCommand),
         (PartnerState::AccrueClient, UserInput::Text(text)) => match parse_client_query(&text) {
             Some(query) => Transition {
                 next: state.clone(),
                 effects: vec![PartnerEffect::FindClient(query)],
             },
-            None => say(lang, state.clone(), Msg::ClientQueryInvalid),
+            None => say(lang, state.clone(), PartnerText::ClientQueryInvalid),
         },
         // A partner may forward the client's contact card instead of typing the number.
         (PartnerState::AccrueClient, UserInput::Contact { phone, .. }) => {
@@ -333,17 +343,17 @@ fn on_user(
                     next: state.clone(),
                     effects: vec![PartnerEffect::FindClient(ClientQuery::Phone(phone))],
                 },
-                Err(_) => say(lang, state.clone(), Msg::ClientQueryInvalid),
+                Err(_) => say(lang, state.clone(), PartnerText::ClientQueryInvalid),
             }
         }
         (PartnerState::AccrueAmount { client }, UserInput::Text(text)) => {
             match parse_amount(&text, receipt_max) {
-                Err(e) => say(lang, state.clone(), Msg::AmountInvalid(&e)),
+                Err(e) => say(lang, state.clone(), PartnerText::AmountInvalid(&e)),
                 Ok(amount) => match accrual_points(amount, info.rate) {
                     None => say(
                         lang,
                         state.clone(),
-                        Msg::NothingToAccrue {
+                        PartnerText::NothingToAccrue {
                             amount,
                             rate: info.rate,
                         },
@@ -351,19 +361,19 @@ fn on_user(
                     Some(points) => {
                         let text = render(
                             lang,
-                            &Msg::ConfirmAccrual {
+                            &PartnerText::ConfirmAccrual {
                                 client: &client.label,
                                 amount,
-                                points: points.get(),
+                                points,
                             },
                         );
                         let buttons = vec![vec![
                             InlineButton {
-                                text: render(lang, &Msg::BtnConfirm),
+                                text: render(lang, &CommonText::BtnConfirm),
                                 data: format!("acc:ok:{update_id}"),
                             },
                             InlineButton {
-                                text: render(lang, &Msg::BtnCancel),
+                                text: render(lang, &CommonText::BtnCancel),
                                 data: format!("acc:no:{update_id}"),
                             },
                         ]];
@@ -379,9 +389,11 @@ fn on_user(
             }
         }
         (_, UserInput::Callback { data }) => on_callback(state, info, lang, &data),
-        (PartnerState::AccrueConfirm { .. }, _) => say(lang, state.clone(), Msg::UseTheButtons),
+        (PartnerState::AccrueConfirm { .. }, _) => {
+            say(lang, state.clone(), CommonText::UseTheButtons)
+        }
         (PartnerState::Menu, _) => menu(lang, info),
-        (_, UserInput::Contact { .. }) => say(lang, state.clone(), Msg::Unsupported),
+        (_, UserInput::Contact { .. }) => say(lang, state.clone(), CommonText::Unsupported),
     }
 }
 
@@ -411,11 +423,14 @@ fn on_callback(state: &PartnerState, info: &PartnerInfo, lang: Lang, data: &str)
         (PartnerState::AccrueConfirm { draft, .. }, Some(("no", d))) if d == draft.to_string() => {
             reply(
                 PartnerState::Menu,
-                Reply::with(render(lang, &Msg::AccrualCancelled), menu_keyboard(lang)),
+                Reply::with(
+                    render(lang, &PartnerText::AccrualCancelled),
+                    menu_keyboard(lang),
+                ),
             )
         }
         // Old screens, forged data, buttons of another dialogue: nothing happens.
-        _ => say(lang, state.clone(), Msg::StaleButton),
+        _ => say(lang, state.clone(), CommonText::StaleButton),
     }
 }
 

@@ -196,12 +196,14 @@ fn on_user(state: &ClientState, ctx: &ClientCtx, sender: &Sender, input: UserInp
         UserInput::Text(t) if is_button(&t, &ClientText::BtnBalance) => balance(lang, profile),
         UserInput::Command { name, .. } if name == "code" => code(lang, profile),
         UserInput::Text(t) if is_button(&t, &ClientText::BtnCode) => code(lang, profile),
-        UserInput::Command { name, .. } if matches!(name.as_str(), "menu" | "cancel" | "help") => {
-            reply(
-                ClientState::Menu,
-                Reply::with(render(lang, &CommonText::BackToMenu), menu_keyboard(lang)),
-            )
-        }
+        UserInput::Command { name, .. } if name == "help" => reply(
+            ClientState::Menu,
+            Reply::with(render(lang, &ClientText::Help), menu_keyboard(lang)),
+        ),
+        UserInput::Command { name, .. } if matches!(name.as_str(), "menu" | "cancel") => reply(
+            ClientState::Menu,
+            Reply::with(render(lang, &CommonText::BackToMenu), menu_keyboard(lang)),
+        ),
         UserInput::Unsupported => reply(
             state.clone(),
             Reply::new(render(lang, &CommonText::Unsupported)),

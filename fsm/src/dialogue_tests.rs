@@ -292,6 +292,30 @@ fn cancel_and_menu_leave_every_dialogue() {
     }
 }
 
+#[test]
+fn help_explains_the_bot_and_leaves_any_dialogue_for_the_menu() {
+    let ctx = approved();
+    for state in [PartnerState::Menu, PartnerState::AccrueClient] {
+        let t = partner::step(&state, &ctx, user(text("/help"), 3));
+        assert_eq!(t.next, PartnerState::Menu);
+        assert_eq!(partner_texts(&t.effects), vec![ru(&PartnerText::Help)]);
+    }
+    let t = client::step(
+        &ClientState::AwaitContact,
+        &client_ctx(true),
+        ClientEvent::User {
+            sender: sender(),
+            input: text("/help"),
+        },
+    );
+    assert_eq!(t.next, ClientState::Menu);
+    assert!(
+        matches!(&t.effects[..], [ClientEffect::Reply(r)] if r.html == ru(&ClientText::Help)),
+        "{:?}",
+        t.effects
+    );
+}
+
 fn client_ctx(registered: bool) -> ClientCtx {
     let access = if registered {
         ClientAccess::Registered(ClientProfile {

@@ -181,6 +181,7 @@ fn is_button(text: &str, button: &impl TextKey) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
     Menu,
+    Help,
     Accrue,
     NotYet,
 }
@@ -188,7 +189,8 @@ enum Action {
 fn action(input: &UserInput) -> Option<Action> {
     match input {
         UserInput::Command { name, .. } => match name.as_str() {
-            "start" | "menu" | "cancel" | "help" => Some(Action::Menu),
+            "start" | "menu" | "cancel" => Some(Action::Menu),
+            "help" => Some(Action::Help),
             "accrue" => Some(Action::Accrue),
             "redeem" | "promos" | "services" | "invite" | "stats" | "find" | "settings" => {
                 Some(Action::NotYet)
@@ -317,6 +319,12 @@ fn on_user(
 ) -> Step {
     match action(&input) {
         Some(Action::Menu) => return menu(lang, info),
+        Some(Action::Help) => {
+            return reply(
+                PartnerState::Menu,
+                Reply::with(render(lang, &PartnerText::Help), menu_keyboard(lang)),
+            );
+        }
         Some(Action::Accrue) => {
             return reply(
                 PartnerState::AccrueClient,

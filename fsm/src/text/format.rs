@@ -32,7 +32,7 @@ pub fn integer(lang: Lang, n: i64) -> String {
         out.push('-');
     }
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(group_separator(lang));
         }
         out.push(d);

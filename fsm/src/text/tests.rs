@@ -123,7 +123,12 @@ fn points_take_the_plural_form_of_their_number() {
     let en = [
         (1, "1</b> point."),
         (2, "2</b> points."),
+        (5, "5</b> points."),
+        (11, "11</b> points."),
         (21, "21</b> points."),
+        (22, "22</b> points."),
+        (25, "25</b> points."),
+        (111, "111</b> points."),
         (1000, "1,000</b> points."),
         (12_345, "12,345</b> points."),
     ];

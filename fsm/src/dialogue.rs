@@ -85,13 +85,13 @@ pub fn global(input: &UserInput, is_cancel_button: impl Fn(&str) -> bool) -> Opt
 /// The `/language` picker: one button per language, each label in its own language.
 pub fn language_picker(lang: Lang) -> Reply {
     use crate::chat::{InlineButton, Keyboard};
-    use crate::text::{Msg, render};
+    use crate::text::{CommonText, render};
     let button = |text: &str, to: Lang| InlineButton {
         text: text.into(),
         data: Callback::Language(to).encode(),
     };
     Reply::with(
-        render(lang, &Msg::ChooseLanguage),
+        render(lang, &CommonText::ChooseLanguage),
         Keyboard::Inline(vec![vec![
             button("Русский", Lang::Ru),
             button("English", Lang::En),
@@ -102,10 +102,10 @@ pub fn language_picker(lang: Lang) -> Reply {
 /// Switching to `new`: store it, turn the picker into "Language: …" (no buttons), then send `menu` (built in the
 /// new language) so the reply keyboard changes language too.
 pub fn language_set<C>(new: Lang, menu: Reply) -> Vec<Effect<C>> {
-    use crate::text::{Msg, render};
+    use crate::text::{CommonText, render};
     vec![
         Effect::SetLanguage(new),
-        Effect::Edit(Reply::new(render(new, &Msg::LanguageSet))),
+        Effect::Edit(Reply::new(render(new, &CommonText::LanguageSet))),
         Effect::Reply(menu),
     ]
 }

@@ -17,7 +17,7 @@ use actors::outgoing::Outgoing;
 use actors::session::{HandleUpdate, Handled, SessionRegistry};
 use fsm::BotKind;
 use fsm::chat::Reply;
-use fsm::text::{Msg, render};
+use fsm::text::{CommonText, render};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use teloxide_core::requests::Requester;
 use teloxide_core::types::{CallbackQueryId, Update};
@@ -161,7 +161,7 @@ impl Ingress {
                 .dropped_rate_limited
                 .fetch_add(1, Ordering::Relaxed);
             if self.slow_down_sent.check_key(&user).is_ok() {
-                let reply = Reply::new(render(inbound.sender.lang, &Msg::SlowDown));
+                let reply = Reply::new(render(inbound.sender.lang, &CommonText::SlowDown));
                 self.outbox
                     .do_send(Outgoing::send(bot, inbound.sender.chat_id, reply));
             }

@@ -189,3 +189,14 @@ impl TestWorld {
             .get(0)
     }
 }
+
+/// The text a Russian-speaking user sees for `key`: tests compare replies with the catalogue, never with wording typed
+/// into the test, so rewording a message breaks no test.
+pub fn ru(key: &impl fsm::text::TextKey) -> String {
+    fsm::text::render(fsm::Lang::Ru, key)
+}
+
+/// The same in English.
+pub fn en(key: &impl fsm::text::TextKey) -> String {
+    fsm::text::render(fsm::Lang::En, key)
+}

@@ -132,7 +132,7 @@ async fn register(
     };
     let bonus = match env.ledger.send(LedgerCommand { key, op }).await {
         Ok(Ok(reply)) => match reply.outcome {
-            LedgerOutcome::Applied { points, .. } if !reply.replayed => Some(points.get()),
+            LedgerOutcome::Applied { points, .. } if !reply.replayed => Some(points),
             _ => None,
         },
         _ => return Ok(JoinEvent::Unavailable),

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use fsm::callback::DraftId;
 use fsm::chat::{Reply, Sender, Transition, UserInput};
 use fsm::dialogue::{Effect, UserEvent};
-use fsm::text::{Msg, render};
+use fsm::text::{CommonText, render};
 use fsm::{BotKind, Lang};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -90,7 +90,7 @@ pub async fn drive<D: Dialogue>(
             outgoing.push(Outgoing::send(
                 D::BOT,
                 sender.chat_id,
-                Reply::new(render(sender.lang, &Msg::StateReset)),
+                Reply::new(render(sender.lang, &CommonText::StateReset)),
             ));
             D::State::default()
         }

@@ -167,10 +167,7 @@ async fn accrue(
         Ok(Ok(reply)) => match reply.outcome {
             LedgerOutcome::Applied {
                 points, balance, ..
-            } => AccrualResult::Applied {
-                points: points.get(),
-                balance,
-            },
+            } => AccrualResult::Applied { points, balance },
             _ => AccrualResult::Refused,
         },
         _ => AccrualResult::Unavailable,

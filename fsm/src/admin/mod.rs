@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chat::{Keyboard, Lang, Reply, Transition};
 use crate::dialogue::{self, Effect, Global, UserEvent};
-use crate::text::{Msg, render};
+use crate::text::{AdminText, CommonText, render};
 
 /// What a step knows about the sender.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +48,7 @@ fn reply(r: Reply) -> AdminStep {
 }
 
 fn menu_reply(lang: Lang) -> Reply {
-    Reply::with(render(lang, &Msg::AdminMenu), Keyboard::Remove)
+    Reply::with(render(lang, &AdminText::Menu), Keyboard::Remove)
 }
 
 /// One step of the admin bot.
@@ -56,16 +56,21 @@ pub fn step(_state: &AdminState, ctx: &AdminCtx, event: AdminEvent) -> AdminStep
     let lang = ctx.lang;
     let AdminEvent::User(ev) = event;
     if !ctx.is_admin {
-        return reply(Reply::with(render(lang, &Msg::AdminOnly), Keyboard::Remove));
+        return reply(Reply::with(
+            render(lang, &AdminText::AdminOnly),
+            Keyboard::Remove,
+        ));
     }
     match dialogue::global(&ev.input, |_| false) {
-        Some(Global::Help) => reply(Reply::new(render(lang, &Msg::AdminHelp))),
+        Some(Global::Help) => reply(Reply::new(render(lang, &AdminText::Help))),
         Some(Global::AskLanguage) => reply(dialogue::language_picker(lang)),
         Some(Global::SetLanguage(new)) => Transition {
             next: AdminState::Menu,
             effects: dialogue::language_set(new, menu_reply(new)),
         },
-        Some(Global::OutdatedButton) => reply(Reply::new(render(lang, &Msg::ButtonOutdated))),
+        Some(Global::OutdatedButton) => {
+            reply(Reply::new(render(lang, &CommonText::ButtonOutdated)))
+        }
         _ => reply(menu_reply(lang)),
     }
 }
@@ -100,7 +105,7 @@ mod tests {
             assert_eq!(
                 t.effects,
                 vec![Effect::Reply(Reply::with(
-                    render(Lang::En, &Msg::AdminOnly),
+                    render(Lang::En, &AdminText::AdminOnly),
                     Keyboard::Remove
                 ))],
                 "{text}"
@@ -117,7 +122,10 @@ mod tests {
         let t = step(&AdminState::Menu, &ctx, event("/help"));
         assert_eq!(
             t.effects,
-            vec![Effect::Reply(Reply::new(render(Lang::En, &Msg::AdminHelp)))]
+            vec![Effect::Reply(Reply::new(render(
+                Lang::En,
+                &AdminText::Help
+            )))]
         );
     }
 }

@@ -9,14 +9,14 @@ use super::{
 use crate::chat::{Lang, Reply, Transition, UserInput};
 use crate::dialogue::{Effect, UserEvent};
 use crate::identity::Phone;
-use crate::text::{Msg, render};
+use crate::text::{ClientText, CommonText, render};
 
 /// What registration did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
     pub created: bool,
     /// Points granted now (only on the first registration).
-    pub bonus: Option<i64>,
+    pub bonus: Option<crate::money::Points>,
     /// The referring partner's company, escaped, when the payload named an approved partner.
     pub partner: Option<String>,
     pub phone_verified: bool,
@@ -82,7 +82,10 @@ pub fn start(state: &ClientState, args: &str) -> ClientStep {
 pub fn ask_contact(lang: Lang) -> ClientStep {
     reply(
         ClientState::AwaitContact,
-        Reply::with(render(lang, &Msg::AskContact), menu_keyboard(lang, true)),
+        Reply::with(
+            render(lang, &ClientText::AskContact),
+            menu_keyboard(lang, true),
+        ),
     )
 }
 
@@ -95,7 +98,7 @@ pub fn on_contact(state: &ClientState, ctx: &ClientCtx, ev: &UserEvent) -> Clien
         (true, Ok(phone)) => command(state.clone(), JoinCommand::SaveContact { phone }),
         _ => reply(
             state.clone(),
-            Reply::new(render(ctx.lang, &Msg::ContactNotOwn)),
+            Reply::new(render(ctx.lang, &ClientText::ContactNotOwn)),
         ),
     }
 }
@@ -108,18 +111,18 @@ pub fn on_result(state: &ClientState, ctx: &ClientCtx, event: JoinEvent) -> Clie
             let mut text = match r.bonus {
                 Some(bonus) if r.created => render(
                     lang,
-                    &Msg::WelcomeNew {
+                    &ClientText::WelcomeNew {
                         bonus,
                         partner: r.partner.as_deref(),
                     },
                 ),
-                _ => render(lang, &Msg::WelcomeBack),
+                _ => render(lang, &ClientText::WelcomeBack),
             };
             if r.phone_verified {
                 reply(ClientState::Menu, menu_reply(ctx, lang, text))
             } else {
                 text.push_str("\n\n");
-                text.push_str(&render(lang, &Msg::AskContact));
+                text.push_str(&render(lang, &ClientText::AskContact));
                 reply(
                     ClientState::AwaitContact,
                     Reply::with(text, menu_keyboard(lang, true)),
@@ -128,14 +131,18 @@ pub fn on_result(state: &ClientState, ctx: &ClientCtx, event: JoinEvent) -> Clie
         }
         JoinEvent::Contact(ContactOutcome::Saved) => reply(
             ClientState::Menu,
-            Reply::with(render(lang, &Msg::ContactSaved), menu_keyboard(lang, false)),
+            Reply::with(
+                render(lang, &ClientText::ContactSaved),
+                menu_keyboard(lang, false),
+            ),
         ),
         JoinEvent::Contact(ContactOutcome::Taken) => reply(
             ClientState::Menu,
-            menu_reply(ctx, lang, render(lang, &Msg::PhoneTaken)),
+            menu_reply(ctx, lang, render(lang, &ClientText::PhoneTaken)),
         ),
-        JoinEvent::Unavailable => {
-            reply(state.clone(), Reply::new(render(lang, &Msg::TryAgainLater)))
-        }
+        JoinEvent::Unavailable => reply(
+            state.clone(),
+            Reply::new(render(lang, &CommonText::TryAgainLater)),
+        ),
     }
 }

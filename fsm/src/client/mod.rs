@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chat::{Keyboard, Lang, Reply, ReplyButton, Transition, UserInput};
 use crate::dialogue::{self, Effect, Global, UserEvent};
-use crate::text::{Msg, render};
+use crate::text::{ClientText, CommonText, TextKey, render};
 
 pub mod balance;
 pub mod join;
@@ -80,15 +80,15 @@ pub(crate) fn reply(next: ClientState, r: Reply) -> ClientStep {
 /// so it never disappears before the client has used it.
 pub fn menu_keyboard(lang: Lang, needs_phone: bool) -> Keyboard {
     let mut rows = vec![vec![
-        ReplyButton::Text(render(lang, &Msg::BtnBalance)),
-        ReplyButton::Text(render(lang, &Msg::BtnCode)),
+        ReplyButton::Text(render(lang, &ClientText::BtnBalance)),
+        ReplyButton::Text(render(lang, &ClientText::BtnCode)),
     ]];
     if needs_phone {
         rows.insert(
             0,
             vec![ReplyButton::RequestContact(render(
                 lang,
-                &Msg::BtnShareContact,
+                &ClientText::BtnShareContact,
             ))],
         );
     }
@@ -100,7 +100,7 @@ pub(crate) fn menu_reply(ctx: &ClientCtx, lang: Lang, html: String) -> Reply {
     Reply::with(html, menu_keyboard(lang, ctx.needs_phone()))
 }
 
-pub(crate) fn is_button(text: &str, button: &Msg<'_>) -> bool {
+pub(crate) fn is_button(text: &str, button: &impl TextKey) -> bool {
     [Lang::Ru, Lang::En]
         .into_iter()
         .any(|lang| render(lang, button) == text)
@@ -114,18 +114,18 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
         ClientEvent::Join(result) => return join::on_result(state, ctx, result),
         ClientEvent::User(ev) => ev,
     };
-    let global = dialogue::global(&ev.input, |t| is_button(t, &Msg::BtnCancel));
+    let global = dialogue::global(&ev.input, |t| is_button(t, &CommonText::BtnCancel));
     match global {
         Some(Global::Start(args)) => return join::start(state, &args),
         Some(Global::Help) => {
             return reply(
                 state.clone(),
-                menu_reply(ctx, lang, render(lang, &Msg::ClientHelp)),
+                menu_reply(ctx, lang, render(lang, &ClientText::Help)),
             );
         }
         Some(Global::AskLanguage) => return reply(state.clone(), dialogue::language_picker(lang)),
         Some(Global::SetLanguage(new)) => {
-            let menu = menu_reply(ctx, new, render(new, &Msg::BackToMenu));
+            let menu = menu_reply(ctx, new, render(new, &CommonText::BackToMenu));
             return Transition {
                 next: ClientState::Menu,
                 effects: dialogue::language_set(new, menu),
@@ -134,7 +134,7 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
         Some(Global::OutdatedButton) => {
             return reply(
                 state.clone(),
-                Reply::new(render(lang, &Msg::ButtonOutdated)),
+                Reply::new(render(lang, &CommonText::ButtonOutdated)),
             );
         }
         Some(Global::Menu) | None => {}
@@ -142,13 +142,13 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
     let ClientAccess::Registered(profile) = &ctx.access else {
         return reply(
             ClientState::Menu,
-            Reply::with(render(lang, &Msg::NotRegistered), Keyboard::Remove),
+            Reply::with(render(lang, &ClientText::NotRegistered), Keyboard::Remove),
         );
     };
     if global == Some(Global::Menu) {
         return reply(
             ClientState::Menu,
-            menu_reply(ctx, lang, render(lang, &Msg::BackToMenu)),
+            menu_reply(ctx, lang, render(lang, &CommonText::BackToMenu)),
         );
     }
     if let Some(step) = balance::on_user(ctx, profile, &ev.input) {
@@ -156,20 +156,22 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
     }
     match (&ev.input, state) {
         (UserInput::Contact { .. }, _) => join::on_contact(state, ctx, &ev),
-        (UserInput::Unsupported, _) => {
-            reply(state.clone(), Reply::new(render(lang, &Msg::Unsupported)))
-        }
+        (UserInput::Unsupported, _) => reply(
+            state.clone(),
+            Reply::new(render(lang, &CommonText::Unsupported)),
+        ),
         (UserInput::Command { .. }, _) => reply(
             state.clone(),
-            Reply::new(render(lang, &Msg::UnknownCommand)),
+            Reply::new(render(lang, &CommonText::UnknownCommand)),
         ),
-        (UserInput::Callback { .. }, _) => {
-            reply(state.clone(), Reply::new(render(lang, &Msg::StaleButton)))
-        }
+        (UserInput::Callback { .. }, _) => reply(
+            state.clone(),
+            Reply::new(render(lang, &CommonText::StaleButton)),
+        ),
         (UserInput::Text(_), ClientState::AwaitContact) => join::ask_contact(lang),
         (UserInput::Text(_), ClientState::Menu) => reply(
             ClientState::Menu,
-            menu_reply(ctx, lang, render(lang, &Msg::BackToMenu)),
+            menu_reply(ctx, lang, render(lang, &CommonText::BackToMenu)),
         ),
     }
 }

@@ -68,7 +68,7 @@ fn a_client_starts_from_a_partner_link_and_shares_their_own_phone() {
     assert_eq!(t.effects, join(JoinCommand::Register { referral: None }));
     let reg = Registration {
         created: true,
-        bonus: Some(100),
+        bonus: Some(crate::money::Points::new(100).expect("points")),
         partner: Some("Кофейня".into()),
         phone_verified: false,
     };
@@ -101,7 +101,7 @@ fn a_client_starts_from_a_partner_link_and_shares_their_own_phone() {
             t.effects,
             vec![Effect::Reply(Reply::new(render(
                 Lang::Ru,
-                &Msg::ContactNotOwn
+                &ClientText::ContactNotOwn
             )))],
             "{user_id:?}"
         );
@@ -113,7 +113,7 @@ fn balance_is_shown_only_to_registered_clients() {
     let t = step(&ClientState::Menu, &ctx(true, true), user(text("/balance")));
     let balance = render(
         Lang::Ru,
-        &Msg::Balance {
+        &ClientText::Balance {
             balance: 150,
             code: "K7M2QX",
         },
@@ -133,7 +133,7 @@ fn balance_is_shown_only_to_registered_clients() {
     assert_eq!(
         t.effects,
         vec![Effect::Reply(Reply::with(
-            render(Lang::Ru, &Msg::NotRegistered),
+            render(Lang::Ru, &ClientText::NotRegistered),
             Keyboard::Remove
         ))]
     );
@@ -141,7 +141,7 @@ fn balance_is_shown_only_to_registered_clients() {
 
 #[test]
 fn the_share_phone_button_comes_back_with_every_menu_reply_until_the_phone_is_shared() {
-    let share = ReplyButton::RequestContact(render(Lang::Ru, &Msg::BtnShareContact));
+    let share = ReplyButton::RequestContact(render(Lang::Ru, &ClientText::BtnShareContact));
     for input in ["/balance", "/code", "/menu", "/help", "hello"] {
         let t = step(&ClientState::Menu, &ctx(true, false), user(text(input)));
         let [Effect::Reply(r)] = &t.effects[..] else {
@@ -168,12 +168,12 @@ fn a_language_button_resends_the_menu_keyboard_in_the_new_language() {
     assert_eq!(t.effects[0], Effect::SetLanguage(Lang::En));
     assert_eq!(
         t.effects[1],
-        Effect::Edit(Reply::new(render(Lang::En, &Msg::LanguageSet)))
+        Effect::Edit(Reply::new(render(Lang::En, &CommonText::LanguageSet)))
     );
     assert_eq!(
         t.effects[2],
         Effect::Reply(Reply::with(
-            render(Lang::En, &Msg::BackToMenu),
+            render(Lang::En, &CommonText::BackToMenu),
             menu_keyboard(Lang::En, false)
         ))
     );

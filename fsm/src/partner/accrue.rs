@@ -17,7 +17,7 @@ use crate::dialogue::{Effect, UserEvent};
 use crate::identity::{MemberCode, Phone};
 use crate::ids::{ClientId, PartnerId};
 use crate::money::{CashbackRate, Kopecks, Points, accrual_points, parse_amount};
-use crate::text::{Msg, render};
+use crate::text::{ClientText, CommonText, PartnerText, render};
 
 /// A client the partner found, with what the confirm screen and the notification need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +59,8 @@ pub enum ClientQuery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccrualResult {
     Applied {
-        points: i64,
+        points: Points,
+        /// The client's balance after the accrual.
         balance: i64,
     },
     /// The ledger refused (partner no longer active, client gone...).
@@ -104,7 +105,7 @@ fn at(step: &AccrueStep) -> PartnerState {
 pub fn start(lang: Lang) -> PartnerStep {
     reply(
         PartnerState::Accrue(AccrueStep::Client),
-        Reply::with(render(lang, &Msg::AskClient), cancel_keyboard(lang)),
+        Reply::with(render(lang, &PartnerText::AskClient), cancel_keyboard(lang)),
     )
 }
 
@@ -117,14 +118,14 @@ pub fn on_user(
 ) -> PartnerStep {
     let lang = ctx.lang;
     match (step, ev.input) {
-        (_, UserInput::Unsupported) => say(lang, at(step), Msg::Unsupported),
-        (_, UserInput::Command { .. }) => say(lang, at(step), Msg::UnknownCommand),
+        (_, UserInput::Unsupported) => say(lang, at(step), CommonText::Unsupported),
+        (_, UserInput::Command { .. }) => say(lang, at(step), CommonText::UnknownCommand),
         (_, UserInput::Callback { data }) => {
             on_callback(step, info, lang, ev.sender.user_id, &data)
         }
         (AccrueStep::Client, UserInput::Text(text)) => match parse_client_query(&text) {
             Some(query) => command(step.clone(), AccrueCommand::FindClient(query)),
-            None => say(lang, at(step), Msg::ClientQueryInvalid),
+            None => say(lang, at(step), PartnerText::ClientQueryInvalid),
         },
         // A partner may forward the client's contact card instead of typing the number.
         (AccrueStep::Client, UserInput::Contact { phone, .. }) => match Phone::parse(&phone) {
@@ -132,7 +133,7 @@ pub fn on_user(
                 step.clone(),
                 AccrueCommand::FindClient(ClientQuery::Phone(phone)),
             ),
-            Err(_) => say(lang, at(step), Msg::ClientQueryInvalid),
+            Err(_) => say(lang, at(step), PartnerText::ClientQueryInvalid),
         },
         (AccrueStep::Amount { client }, UserInput::Text(text)) => on_amount(
             step,
@@ -144,9 +145,9 @@ pub fn on_user(
             ev.sender.user_id,
         ),
         (AccrueStep::Amount { .. }, UserInput::Contact { .. }) => {
-            say(lang, at(step), Msg::Unsupported)
+            say(lang, at(step), CommonText::Unsupported)
         }
-        (AccrueStep::Confirm { .. }, _) => say(lang, at(step), Msg::UseTheButtons),
+        (AccrueStep::Confirm { .. }, _) => say(lang, at(step), CommonText::UseTheButtons),
     }
 }
 
@@ -162,13 +163,13 @@ fn on_amount(
     let lang = ctx.lang;
     let amount = match parse_amount(text, ctx.receipt_max) {
         Ok(amount) => amount,
-        Err(e) => return say(lang, at(step), Msg::AmountInvalid(&e)),
+        Err(e) => return say(lang, at(step), PartnerText::AmountInvalid(&e)),
     };
     let Some(points) = accrual_points(amount, info.rate) else {
         return say(
             lang,
             at(step),
-            Msg::NothingToAccrue {
+            PartnerText::NothingToAccrue {
                 amount,
                 rate: info.rate,
             },
@@ -176,13 +177,13 @@ fn on_amount(
     };
     let text = render(
         lang,
-        &Msg::ConfirmAccrual {
+        &PartnerText::ConfirmAccrual {
             client: &client.label,
             amount,
-            points: points.get(),
+            points,
         },
     );
-    let button = |label: Msg<'_>, confirm: bool| InlineButton {
+    let button = |label: CommonText, confirm: bool| InlineButton {
         text: render(lang, &label),
         data: Callback::Accrual {
             draft: draft.clone(),
@@ -191,8 +192,8 @@ fn on_amount(
         .encode(),
     };
     let buttons = vec![vec![
-        button(Msg::BtnConfirm, true),
-        button(Msg::BtnCancel, false),
+        button(CommonText::BtnConfirm, true),
+        button(CommonText::BtnCancel, false),
     ]];
     let next = AccrueStep::Confirm {
         client: client.clone(),
@@ -230,16 +231,16 @@ fn on_callback(
     ) = (step, Callback::decode(data))
     else {
         // Old screens, forged data, buttons of another dialogue: nothing happens.
-        return say(lang, at(step), Msg::StaleButton);
+        return say(lang, at(step), CommonText::StaleButton);
     };
     if pressed != *draft || user != *by {
-        return say(lang, at(step), Msg::StaleButton);
+        return say(lang, at(step), CommonText::StaleButton);
     }
     if !confirm {
         return Transition {
             next: PartnerState::Menu,
             effects: vec![
-                Effect::Edit(Reply::new(render(lang, &Msg::AccrualCancelled))),
+                Effect::Edit(Reply::new(render(lang, &PartnerText::AccrualCancelled))),
                 Effect::Reply(menu_reply(lang, info)),
             ],
         };
@@ -267,7 +268,7 @@ pub fn on_result(
         (AccrueStep::Client, AccrueEvent::ClientLookup(Some(client))) => {
             let text = render(
                 lang,
-                &Msg::AskAmount {
+                &PartnerText::AskAmount {
                     client: &client.label,
                     balance: client.balance,
                     rate: info.rate,
@@ -279,7 +280,7 @@ pub fn on_result(
             )
         }
         (AccrueStep::Client, AccrueEvent::ClientLookup(None)) => {
-            say(lang, at(step), Msg::ClientNotFound)
+            say(lang, at(step), PartnerText::ClientNotFound)
         }
         (AccrueStep::Confirm { client, amount, .. }, AccrueEvent::Accrual(result)) => {
             on_accrual(step, client, *amount, info, lang, result)
@@ -303,11 +304,14 @@ fn on_accrual(
     match result {
         AccrualResult::Applied { points, balance } => {
             let mut effects = vec![
-                Effect::Edit(Reply::new(render(lang, &Msg::Accrued { points, balance }))),
+                Effect::Edit(Reply::new(render(
+                    lang,
+                    &PartnerText::Accrued { points, balance },
+                ))),
                 Effect::Reply(menu_reply(lang, info)),
             ];
             if let Some(chat_id) = client.telegram_id {
-                let notice = Msg::AccrualNotice {
+                let notice = ClientText::AccrualNotice {
                     partner: &info.company,
                     amount,
                     points,
@@ -324,11 +328,11 @@ fn on_accrual(
                 effects,
             }
         }
-        AccrualResult::Unavailable => say(lang, at(step), Msg::TryAgainLater),
+        AccrualResult::Unavailable => say(lang, at(step), CommonText::TryAgainLater),
         AccrualResult::Refused => Transition {
             next: PartnerState::Menu,
             effects: vec![
-                Effect::Edit(Reply::new(render(lang, &Msg::AccrualRefused))),
+                Effect::Edit(Reply::new(render(lang, &PartnerText::AccrualRefused))),
                 Effect::Reply(menu_reply(lang, info)),
             ],
         },

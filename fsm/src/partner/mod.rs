@@ -9,7 +9,7 @@ use crate::chat::{Keyboard, Lang, Reply, ReplyButton, Transition, UserInput};
 use crate::dialogue::{self, Effect, Global, UserEvent};
 use crate::ids::PartnerId;
 use crate::money::{CashbackRate, Kopecks};
-use crate::text::{Msg, render};
+use crate::text::{CommonText, PartnerText, TextKey, render};
 
 pub mod accrue;
 
@@ -79,24 +79,27 @@ pub(crate) fn reply(next: PartnerState, r: Reply) -> PartnerStep {
     }
 }
 
-pub(crate) fn say(lang: Lang, next: PartnerState, msg: Msg<'_>) -> PartnerStep {
+pub(crate) fn say(lang: Lang, next: PartnerState, msg: impl TextKey) -> PartnerStep {
     reply(next, Reply::new(render(lang, &msg)))
 }
 
 /// The eight-button main menu, two per row as partners know it from the prototype.
 pub fn menu_keyboard(lang: Lang) -> Keyboard {
-    let b = |m: Msg<'_>| ReplyButton::Text(render(lang, &m));
+    let b = |m: PartnerText<'_>| ReplyButton::Text(render(lang, &m));
     Keyboard::Reply(vec![
-        vec![b(Msg::BtnAccrue), b(Msg::BtnRedeem)],
-        vec![b(Msg::BtnPromos), b(Msg::BtnServices)],
-        vec![b(Msg::BtnInvite), b(Msg::BtnStats)],
-        vec![b(Msg::BtnFind), b(Msg::BtnSettings)],
+        vec![b(PartnerText::BtnAccrue), b(PartnerText::BtnRedeem)],
+        vec![b(PartnerText::BtnPromos), b(PartnerText::BtnServices)],
+        vec![b(PartnerText::BtnInvite), b(PartnerText::BtnStats)],
+        vec![b(PartnerText::BtnFind), b(PartnerText::BtnSettings)],
     ])
 }
 
 /// A single Cancel button, shown while a dialogue waits for typed input.
 pub fn cancel_keyboard(lang: Lang) -> Keyboard {
-    Keyboard::Reply(vec![vec![ReplyButton::Text(render(lang, &Msg::BtnCancel))]])
+    Keyboard::Reply(vec![vec![ReplyButton::Text(render(
+        lang,
+        &CommonText::BtnCancel,
+    ))]])
 }
 
 /// The menu message: the company's name and the menu keyboard.
@@ -104,7 +107,7 @@ pub fn menu_reply(lang: Lang, info: &PartnerInfo) -> Reply {
     Reply::with(
         render(
             lang,
-            &Msg::PartnerMenu {
+            &PartnerText::Menu {
                 company: &info.company,
             },
         ),
@@ -117,7 +120,7 @@ pub(crate) fn menu(lang: Lang, info: &PartnerInfo) -> PartnerStep {
 }
 
 /// True when `text` is the label of `button` in any language (a user may have switched language).
-pub(crate) fn is_button(text: &str, button: &Msg<'_>) -> bool {
+pub(crate) fn is_button(text: &str, button: &impl TextKey) -> bool {
     [Lang::Ru, Lang::En]
         .into_iter()
         .any(|lang| render(lang, button) == text)
@@ -130,14 +133,14 @@ enum Action {
     NotYet,
 }
 
-const NOT_YET_BUTTONS: [Msg<'static>; 7] = [
-    Msg::BtnRedeem,
-    Msg::BtnPromos,
-    Msg::BtnServices,
-    Msg::BtnInvite,
-    Msg::BtnStats,
-    Msg::BtnFind,
-    Msg::BtnSettings,
+const NOT_YET_BUTTONS: [PartnerText<'static>; 7] = [
+    PartnerText::BtnRedeem,
+    PartnerText::BtnPromos,
+    PartnerText::BtnServices,
+    PartnerText::BtnInvite,
+    PartnerText::BtnStats,
+    PartnerText::BtnFind,
+    PartnerText::BtnSettings,
 ];
 
 fn action(input: &UserInput) -> Option<Action> {
@@ -149,7 +152,7 @@ fn action(input: &UserInput) -> Option<Action> {
             }
             _ => None,
         },
-        UserInput::Text(t) if is_button(t, &Msg::BtnAccrue) => Some(Action::Accrue),
+        UserInput::Text(t) if is_button(t, &PartnerText::BtnAccrue) => Some(Action::Accrue),
         UserInput::Text(t) if NOT_YET_BUTTONS.iter().any(|b| is_button(t, b)) => {
             Some(Action::NotYet)
         }
@@ -163,7 +166,7 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Part
     let lang = ctx.lang;
     match event {
         PartnerEvent::User(ev) => {
-            let global = dialogue::global(&ev.input, |t| is_button(t, &Msg::BtnCancel));
+            let global = dialogue::global(&ev.input, |t| is_button(t, &CommonText::BtnCancel));
             let info = match &ctx.access {
                 PartnerAccess::Approved(info) => info,
                 other => return status(state, lang, other, global),
@@ -173,7 +176,7 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Part
             }
             match action(&ev.input) {
                 Some(Action::Accrue) => return accrue::start(lang),
-                Some(Action::NotYet) => return say(lang, state.clone(), Msg::NotYet),
+                Some(Action::NotYet) => return say(lang, state.clone(), CommonText::NotYet),
                 None => {}
             }
             match state {
@@ -202,7 +205,7 @@ fn status(
     global: Option<Global>,
 ) -> PartnerStep {
     match global {
-        Some(Global::Help) => say(lang, state.clone(), Msg::PartnerHelp),
+        Some(Global::Help) => say(lang, state.clone(), PartnerText::Help),
         Some(Global::AskLanguage) => reply(state.clone(), dialogue::language_picker(lang)),
         Some(Global::SetLanguage(new)) => Transition {
             next: PartnerState::Menu,
@@ -214,9 +217,9 @@ fn status(
 
 fn status_reply(lang: Lang, access: &PartnerAccess) -> Reply {
     let msg = match access {
-        PartnerAccess::Pending => Msg::ApplicationPending,
-        PartnerAccess::Rejected => Msg::ApplicationRejected,
-        _ => Msg::NotAPartner,
+        PartnerAccess::Pending => PartnerText::ApplicationPending,
+        PartnerAccess::Rejected => PartnerText::ApplicationRejected,
+        _ => PartnerText::NotAPartner,
     };
     Reply::with(render(lang, &msg), Keyboard::Remove)
 }
@@ -226,22 +229,22 @@ fn on_global(state: &PartnerState, lang: Lang, info: &PartnerInfo, global: Globa
         Global::Start(_) | Global::Menu => menu(lang, info),
         Global::Help => reply(
             state.clone(),
-            Reply::with(render(lang, &Msg::PartnerHelp), menu_keyboard(lang)),
+            Reply::with(render(lang, &PartnerText::Help), menu_keyboard(lang)),
         ),
         Global::AskLanguage => reply(state.clone(), dialogue::language_picker(lang)),
         Global::SetLanguage(new) => Transition {
             next: PartnerState::Menu,
             effects: dialogue::language_set(new, menu_reply(new, info)),
         },
-        Global::OutdatedButton => say(lang, state.clone(), Msg::ButtonOutdated),
+        Global::OutdatedButton => say(lang, state.clone(), CommonText::ButtonOutdated),
     }
 }
 
 fn on_menu_input(lang: Lang, info: &PartnerInfo, input: &UserInput) -> PartnerStep {
     match input {
-        UserInput::Unsupported => say(lang, PartnerState::Menu, Msg::Unsupported),
-        UserInput::Command { .. } => say(lang, PartnerState::Menu, Msg::UnknownCommand),
-        UserInput::Callback { .. } => say(lang, PartnerState::Menu, Msg::StaleButton),
+        UserInput::Unsupported => say(lang, PartnerState::Menu, CommonText::Unsupported),
+        UserInput::Command { .. } => say(lang, PartnerState::Menu, CommonText::UnknownCommand),
+        UserInput::Callback { .. } => say(lang, PartnerState::Menu, CommonText::StaleButton),
         UserInput::Text(_) | UserInput::Contact { .. } => menu(lang, info),
     }
 }

@@ -8,6 +8,7 @@ use crate::callback::{Callback, DraftId};
 use crate::chat::{BotKind, InlineButton, Sender};
 use crate::ids::ClientId;
 use crate::money::{AmountError, Points};
+use crate::text::ClientText;
 
 fn sender(user_id: i64) -> Sender {
     Sender {
@@ -138,7 +139,7 @@ fn a_partner_accrues_by_phone_amount_and_confirm() {
     assert_eq!(
         rows[0][0],
         InlineButton {
-            text: render(Lang::Ru, &Msg::BtnConfirm),
+            text: render(Lang::Ru, &CommonText::BtnConfirm),
             data: ok.encode()
         }
     );
@@ -163,7 +164,7 @@ fn a_partner_accrues_by_phone_amount_and_confirm() {
         &t.next,
         &ctx,
         PartnerEvent::Accrue(AccrueEvent::Accrual(AccrualResult::Applied {
-            points: 99,
+            points: Points::new(99).expect("points"),
             balance: 199,
         })),
     );
@@ -173,17 +174,17 @@ fn a_partner_accrues_by_phone_amount_and_confirm() {
         t.effects[0],
         Effect::Edit(Reply::new(render(
             Lang::Ru,
-            &Msg::Accrued {
-                points: 99,
+            &PartnerText::Accrued {
+                points: Points::new(99).expect("points"),
                 balance: 199
             }
         )))
     );
     assert_eq!(t.effects[1], Effect::Reply(menu_reply(Lang::Ru, &info())));
-    let notice = Msg::AccrualNotice {
+    let notice = ClientText::AccrualNotice {
         partner: "Кофейня",
         amount: Kopecks::new(199_999).expect("amount"),
-        points: 99,
+        points: Points::new(99).expect("points"),
         balance: 199,
     };
     assert_eq!(
@@ -197,7 +198,10 @@ fn a_partner_accrues_by_phone_amount_and_confirm() {
     // After completion the same button is stale.
     let t = step(&t.next, &ctx, user(press(&ok), 6));
     assert_eq!(ledger_calls(&t.effects), 0);
-    assert_eq!(texts(&t.effects), vec![render(Lang::Ru, &Msg::StaleButton)]);
+    assert_eq!(
+        texts(&t.effects),
+        vec![render(Lang::Ru, &CommonText::StaleButton)]
+    );
 }
 
 #[test]
@@ -217,7 +221,7 @@ fn cancel_on_the_confirm_screen_edits_it_and_returns_to_the_menu() {
     assert_eq!(
         t.effects,
         vec![
-            Effect::Edit(Reply::new(render(Lang::Ru, &Msg::AccrualCancelled))),
+            Effect::Edit(Reply::new(render(Lang::Ru, &PartnerText::AccrualCancelled))),
             Effect::Reply(menu_reply(Lang::Ru, &info())),
         ]
     );
@@ -229,16 +233,19 @@ fn bad_amounts_keep_the_partner_at_the_amount_step_with_the_reason() {
     let state = PartnerState::Accrue(AccrueStep::Amount { client: found() });
     let max = Kopecks::DEFAULT_RECEIPT_MAX;
     for (input, expected) in [
-        ("1e3", Msg::AmountInvalid(&AmountError::NotANumber)),
-        ("-5", Msg::AmountInvalid(&AmountError::Negative)),
-        ("1,999.999", Msg::AmountInvalid(&AmountError::NotANumber)),
+        ("1e3", PartnerText::AmountInvalid(&AmountError::NotANumber)),
+        ("-5", PartnerText::AmountInvalid(&AmountError::Negative)),
+        (
+            "1,999.999",
+            PartnerText::AmountInvalid(&AmountError::NotANumber),
+        ),
         (
             "1000000.01",
-            Msg::AmountInvalid(&AmountError::TooLarge { max }),
+            PartnerText::AmountInvalid(&AmountError::TooLarge { max }),
         ),
         (
             "19.99",
-            Msg::NothingToAccrue {
+            PartnerText::NothingToAccrue {
                 amount: Kopecks::new(1_999).expect("amount"),
                 rate: CashbackRate::DEFAULT,
             },
@@ -308,7 +315,7 @@ fn a_button_from_an_older_deploy_is_answered_as_outdated() {
         assert_eq!(ledger_calls(&t.effects), 0);
         assert_eq!(
             texts(&t.effects),
-            vec![render(Lang::Ru, &Msg::ButtonOutdated)],
+            vec![render(Lang::Ru, &CommonText::ButtonOutdated)],
             "{data}"
         );
     }
@@ -317,9 +324,9 @@ fn a_button_from_an_older_deploy_is_answered_as_outdated() {
 #[test]
 fn pending_rejected_and_unknown_partners_only_see_their_status() {
     for (access, msg) in [
-        (PartnerAccess::Pending, Msg::ApplicationPending),
-        (PartnerAccess::Rejected, Msg::ApplicationRejected),
-        (PartnerAccess::Unknown, Msg::NotAPartner),
+        (PartnerAccess::Pending, PartnerText::ApplicationPending),
+        (PartnerAccess::Rejected, PartnerText::ApplicationRejected),
+        (PartnerAccess::Unknown, PartnerText::NotAPartner),
     ] {
         let ctx = PartnerCtx {
             access,
@@ -331,7 +338,7 @@ fn pending_rejected_and_unknown_partners_only_see_their_status() {
                 draft: draft(3),
                 confirm: true,
             }),
-            text(&render(Lang::Ru, &Msg::BtnAccrue)),
+            text(&render(Lang::Ru, &PartnerText::BtnAccrue)),
         ] {
             let t = step(&confirm_state(3, 42), &ctx, user(input, 1));
             assert_eq!(t.next, PartnerState::Menu);
@@ -354,8 +361,8 @@ fn cancel_and_menu_leave_every_dialogue() {
         PartnerState::Accrue(AccrueStep::Amount { client: found() }),
         confirm_state(1, 42),
     ];
-    let cancel_ru = render(Lang::Ru, &Msg::BtnCancel);
-    let cancel_en = render(Lang::En, &Msg::BtnCancel);
+    let cancel_ru = render(Lang::Ru, &CommonText::BtnCancel);
+    let cancel_en = render(Lang::En, &CommonText::BtnCancel);
     for state in states {
         for input in ["/cancel", "/menu", "/start", &cancel_ru, &cancel_en] {
             let t = step(&state, &ctx, user(text(input), 2));
@@ -373,7 +380,10 @@ fn help_explains_the_bot_and_keeps_the_dialogue() {
     let state = PartnerState::Accrue(AccrueStep::Client);
     let t = step(&state, &approved(), user(text("/help"), 1));
     assert_eq!(t.next, state);
-    assert_eq!(texts(&t.effects), vec![render(Lang::Ru, &Msg::PartnerHelp)]);
+    assert_eq!(
+        texts(&t.effects),
+        vec![render(Lang::Ru, &PartnerText::Help)]
+    );
 }
 
 #[test]
@@ -387,7 +397,7 @@ fn a_language_button_stores_it_edits_the_picker_and_resends_the_keyboard_in_the_
         t.effects,
         vec![
             Effect::SetLanguage(Lang::En),
-            Effect::Edit(Reply::new(render(Lang::En, &Msg::LanguageSet))),
+            Effect::Edit(Reply::new(render(Lang::En, &CommonText::LanguageSet))),
             Effect::Reply(menu_reply(Lang::En, &info())),
         ]
     );

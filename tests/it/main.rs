@@ -8,3 +8,4 @@ mod ledger;
 mod ledger_model;
 mod ops;
 mod replicas;
+mod sandbox;

@@ -14,6 +14,10 @@ use crate::{Services, http};
 
 /// Telegram id of the demo partner the sandbox starts with.
 pub const DEMO_PARTNER_ID: i64 = 1001;
+/// The demo partner's company name.
+pub const DEMO_PARTNER_NAME: &str = "Кофейня «Зерно»";
+/// Telegram id of the sandbox's admin when the settings name none (`telegram.admin_ids` empty).
+pub const DEMO_ADMIN_ID: i64 = 3001;
 
 /// A running product.
 pub struct Running {
@@ -44,6 +48,9 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         settings.telegram.client_token = Secret::new("sandbox-client".into());
         settings.telegram.admin_token = Secret::new("sandbox-admin".into());
         settings.telegram.mode = "polling".into();
+        if settings.telegram.admin_ids.is_empty() {
+            settings.telegram.admin_ids.push(DEMO_ADMIN_ID);
+        }
     }
     let webhook_state = actix_web::web::Data::new(BotHandles {
         secret: settings.telegram.webhook_secret.clone(),
@@ -83,13 +90,9 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         settings.telegram.api_url = format!("http://{addr}/tg");
         actix_rt::spawn(emulator.clone().run_webhook_deliverer());
         let db = services.pg.get().await?;
-        let partner = actors::db::partners::upsert_approved_partner(
-            &**db,
-            DEMO_PARTNER_ID,
-            "Кофейня «Зерно»",
-            500,
-        )
-        .await?;
+        let partner =
+            actors::db::partners::upsert_approved_partner(&**db, DEMO_PARTNER_ID, DEMO_PARTNER_NAME, 500)
+                .await?;
         demo_referral = Some(
             db.query_one(
                 "SELECT referral_code FROM partners WHERE id = $1",
@@ -98,6 +101,13 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
             .await?
             .get(0),
         );
+        // The page's first-visit hint (`GET /sandbox/api/demo`).
+        emulator.set_demo(serde_json::json!({
+            "partner_id": DEMO_PARTNER_ID,
+            "partner_name": DEMO_PARTNER_NAME,
+            "referral": demo_referral,
+            "admin_id": settings.telegram.admin_ids.first(),
+        }));
     }
     let t = &settings.telegram;
     let has_tokens = [&t.partner_token, &t.client_token, &t.admin_token]

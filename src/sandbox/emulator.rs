@@ -1,35 +1,41 @@
-//! The Bot API emulator: bots, their update queues (or webhooks), and every chat's transcript, in memory.
-//!
-//! It answers the subset of the Bot API the product uses (getMe, getUpdates, setWebhook, deleteWebhook,
-//! getWebhookInfo, sendMessage, sendPhoto, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
-//! deleteMessage, setMyCommands, setChatMenuButton) with Telegram-shaped JSON, matches method names
-//! case-insensitively (teloxide sends `SendMessage`), and can be told to answer 429 with `retry_after`.
+//! The Bot API emulator's state: bots, their update queues (or webhooks), every chat's transcript, commands, menu
+//! buttons and sent photos, in memory; and the simulated users' side (their messages and button presses become
+//! updates). The Bot API methods themselves are in `bot_api.rs`.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-/// Longest wait a `getUpdates` call may ask for.
-const LONG_POLL_MAX: Duration = Duration::from_secs(50);
+pub use super::bot_api::bot_api;
+use super::params::Upload;
+
 /// Messages kept per chat for the page and the tests.
 const TRANSCRIPT_MAX: usize = 500;
 /// Updates waiting per bot before the oldest are dropped (Telegram keeps 24 h; a bound keeps memory finite).
-const QUEUE_MAX: usize = 100_000;
+pub(super) const QUEUE_MAX: usize = 100_000;
+/// Photos kept for the page; an older one's bubble shows a broken image (memory stays bounded under load).
+const PHOTOS_MAX: usize = 256;
 
-/// One entry of a chat as the page shows it.
-#[derive(Debug, Clone, serde::Serialize)]
+/// One entry of a chat as the page shows it (`GET /sandbox/api/chat`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatEntry {
     pub message_id: i64,
     /// "user" or "bot".
     pub from: &'static str,
+    /// The text, or a photo's caption.
     pub text: String,
     pub parse_mode: Option<String>,
-    /// The keyboard as sent (inline or reply), for the page to draw.
+    /// The keyboard as sent (inline or reply), for the page to draw; `web_app` and `url` buttons are kept as sent.
     pub reply_markup: Option<Value>,
+    /// Unix seconds when sent.
+    pub date: i64,
+    /// Set by editMessageText / editMessageCaption / editMessageReplyMarkup; the entry keeps its place.
+    pub edited: bool,
+    /// With sendPhoto: where the page loads the picture (`/sandbox/api/file/<file_id>`, or the URL the bot gave).
+    pub photo: Option<String>,
 }
 
 /// An update waiting for the bot, serialized once when it is queued (polls and webhook posts send the text as is).
@@ -39,53 +45,178 @@ pub struct Queued {
     pub json: String,
 }
 
+/// One bot's side of the emulator.
 #[derive(Debug, Default)]
-struct Bot {
-    id: i64,
-    username: String,
-    queue: VecDeque<Queued>,
-    webhook: Option<(String, Option<String>)>,
+pub(super) struct Bot {
+    pub name: String,
+    pub id: i64,
+    pub username: String,
+    pub queue: VecDeque<Queued>,
+    pub webhook: Option<(String, Option<String>)>,
     /// Answer this many next calls with 429.
-    throttle: u32,
-    retry_after_s: u32,
-    chats: HashMap<i64, VecDeque<ChatEntry>>,
+    pub throttle: u32,
+    pub retry_after_s: u32,
+    pub chats: HashMap<i64, VecDeque<ChatEntry>>,
+    /// The last message id each user has seen in this bot's chat (the page marks a chat read when it shows it).
+    pub read_upto: HashMap<i64, i64>,
+    /// setMyCommands: the command list by (scope key, language code; "" for all languages).
+    pub commands: HashMap<(String, String), Value>,
+    /// setChatMenuButton without chat_id.
+    pub menu_button: Option<Value>,
+    /// setChatMenuButton with chat_id.
+    pub chat_menu_buttons: HashMap<i64, Value>,
     /// Every Bot API call by method name (lower case), for tests of the transport.
-    calls: HashMap<String, u64>,
+    pub calls: HashMap<String, u64>,
+}
+
+impl Bot {
+    pub fn user_json(&self) -> Value {
+        json!({ "id": self.id, "is_bot": true, "first_name": self.username, "username": self.username })
+    }
+
+    /// Appends to a chat, dropping its oldest entry beyond `TRANSCRIPT_MAX`.
+    pub fn push_entry(&mut self, chat: i64, entry: ChatEntry) {
+        let chat = self.chats.entry(chat).or_default();
+        if chat.len() >= TRANSCRIPT_MAX {
+            chat.pop_front();
+        }
+        chat.push_back(entry);
+    }
+
+    pub fn entry_mut(&mut self, chat: i64, message_id: i64) -> Option<&mut ChatEntry> {
+        self.chats
+            .get_mut(&chat)?
+            .iter_mut()
+            .find(|e| e.message_id == message_id)
+    }
+
+    /// The commands a user sees in a private chat: Telegram's order of scopes (this chat, all private chats,
+    /// default), each in the user's language and then for all languages.
+    pub fn commands_for(&self, user_id: i64, language_code: &str) -> Value {
+        let scopes = [
+            format!("chat:{user_id}"),
+            "all_private_chats".to_owned(),
+            "default".to_owned(),
+        ];
+        for scope in scopes {
+            for lang in [language_code, ""] {
+                if let Some(list) = self
+                    .commands
+                    .get(&(scope.clone(), lang.to_owned()))
+                    .filter(|l| l.as_array().is_some_and(|a| !a.is_empty()))
+                {
+                    return list.clone();
+                }
+            }
+        }
+        json!([])
+    }
+
+    /// The menu button a chat shows: the chat's own, else the bot's, else Telegram's default.
+    pub fn menu_button_for(&self, chat: i64) -> Value {
+        self.chat_menu_buttons
+            .get(&chat)
+            .or(self.menu_button.as_ref())
+            .cloned()
+            .unwrap_or_else(|| json!({ "type": "default" }))
+    }
+}
+
+/// A photo a bot sent, served to the page.
+#[derive(Debug, Clone)]
+pub struct Photo {
+    pub content_type: String,
+    pub bytes: actix_web::web::Bytes,
 }
 
 #[derive(Default)]
-struct State {
-    bots: HashMap<String, Bot>,
+pub(super) struct State {
+    pub bots: HashMap<String, Bot>,
     /// The bot token by short name ("partner", "client", "admin").
-    names: HashMap<String, String>,
-    next_update_id: i64,
-    next_message_id: i64,
+    pub names: HashMap<String, String>,
+    pub next_update_id: i64,
+    pub next_message_id: i64,
     /// Who waits for the next bot message in a chat (token, chat): the load harness measures replies with it.
-    reply_waiters: HashMap<(String, i64), tokio::sync::oneshot::Sender<()>>,
+    pub reply_waiters: HashMap<(String, i64), tokio::sync::oneshot::Sender<()>>,
+    pub photos: HashMap<String, Photo>,
+    pub photo_order: VecDeque<String>,
+    pub next_file: u64,
+    /// What the page's first-visit hint shows (`GET /sandbox/api/demo`).
+    pub demo: Value,
+}
+
+impl State {
+    /// Keeps an uploaded photo and returns its file id.
+    pub fn store_photo(&mut self, upload: &Upload) -> String {
+        self.next_file += 1;
+        let file_id = format!("sandbox-photo-{}", self.next_file);
+        if self.photo_order.len() >= PHOTOS_MAX
+            && let Some(old) = self.photo_order.pop_front()
+        {
+            self.photos.remove(&old);
+        }
+        self.photo_order.push_back(file_id.clone());
+        self.photos.insert(
+            file_id.clone(),
+            Photo {
+                content_type: image_type(upload),
+                bytes: upload.bytes.clone(),
+            },
+        );
+        file_id
+    }
+
+    fn bot_by_name(&self, name: &str) -> Option<&Bot> {
+        self.names.get(name).and_then(|t| self.bots.get(t))
+    }
+}
+
+/// The picture's type for the browser: teloxide sends an in-memory file without a useful `Content-Type`, and
+/// Telegram itself looks at the bytes, so the three formats a photo comes in are told by their signatures.
+fn image_type(upload: &Upload) -> String {
+    let b = upload.bytes.as_ref();
+    if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png".into()
+    } else if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "image/jpeg".into()
+    } else if b.len() >= 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP" {
+        "image/webp".into()
+    } else {
+        upload.content_type.clone()
+    }
 }
 
 /// The emulator, shared by the HTTP handlers and the webhook deliverer.
 #[derive(Clone, Default)]
 pub struct Emulator {
-    state: Arc<Mutex<State>>,
-    arrived: Arc<Notify>,
+    pub(super) state: Arc<Mutex<State>>,
+    pub(super) arrived: Arc<Notify>,
 }
 
-fn now() -> i64 {
+/// Unix seconds now.
+pub(super) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-fn ok(result: Value) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "ok": true, "result": result }))
+/// A simulated user's own phone number: a valid Russian mobile (+7 9xx xxx xx xx) derived from the user id, so
+/// every simulated user has a different one. Multiplying by 7919 (coprime with 10⁹) is a bijection modulo 10⁹:
+/// two ids below 10⁹ never share a number.
+pub fn default_phone(user_id: i64) -> String {
+    let n = (i128::from(user_id).rem_euclid(1_000_000_000) * 7919 + 123_456_789) % 1_000_000_000;
+    format!("+79{n:09}")
 }
 
-fn error(code: u16, description: &str) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(code)
-        .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
-    HttpResponse::build(status)
-        .json(json!({ "ok": false, "error_code": code, "description": description }))
+/// A chat in the user's chat list (`GET /sandbox/api/chats`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChatSummary {
+    /// The bot's short name ("client", "partner", "admin").
+    pub bot: String,
+    pub username: String,
+    pub last: Option<ChatEntry>,
+    /// Bot messages the user has not seen yet.
+    pub unread: usize,
 }
 
 impl Emulator {
@@ -97,6 +228,7 @@ impl Emulator {
         let state = State {
             next_update_id: first_update_id,
             next_message_id: 1,
+            demo: json!({}),
             ..State::default()
         };
         Emulator {
@@ -105,8 +237,8 @@ impl Emulator {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock would be a bug in this file; keep serving with the data as it is.
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock would be a bug in this module; keep serving with the data as it is.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -117,11 +249,22 @@ impl Emulator {
         s.bots.insert(
             token.to_owned(),
             Bot {
+                name: name.to_owned(),
                 id,
                 username: format!("loyalty_{name}_bot"),
                 ..Bot::default()
             },
         );
+    }
+
+    /// Sets what `GET /sandbox/api/demo` returns to the page: any JSON object (the server passes the demo partner,
+    /// its referral payload and the admin id).
+    pub fn set_demo(&self, demo: Value) {
+        self.lock().demo = demo;
+    }
+
+    pub fn demo(&self) -> Value {
+        self.lock().demo.clone()
     }
 
     /// Resolves when the named bot next sends a message to `chat`.
@@ -156,121 +299,86 @@ impl Emulator {
 
     pub fn calls(&self, name: &str, method: &str) -> u64 {
         let s = self.lock();
-        s.names
-            .get(name)
-            .and_then(|t| s.bots.get(t))
+        s.bot_by_name(name)
             .and_then(|b| b.calls.get(&method.to_ascii_lowercase()).copied())
             .unwrap_or(0)
     }
 
-    fn user_json(user_id: i64, first_name: &str, language_code: &str) -> Value {
-        json!({ "id": user_id, "is_bot": false, "first_name": first_name, "language_code": language_code })
-    }
-
-    /// Queues an update from a simulated user: `content` is the message body (`{"text": ...}`, `{"contact": ...}`)
-    /// or, for a button press, `{"callback": {"message_id": .., "data": ..}}`. Returns the update id.
-    pub fn user_update(
-        &self,
-        name: &str,
-        user_id: i64,
-        first_name: &str,
-        language_code: &str,
-        content: Value,
-    ) -> Result<i64, String> {
-        let mut s = self.lock();
-        let token = s
-            .names
-            .get(name)
-            .cloned()
-            .ok_or_else(|| format!("no bot named {name}"))?;
-        let user = Self::user_json(user_id, first_name, language_code);
-        let chat = json!({ "id": user_id, "type": "private", "first_name": first_name });
-        let update_id = s.next_update_id;
-        s.next_update_id += 1;
-        let update = if let Some(cb) = content.get("callback") {
-            let message_id = cb.get("message_id").and_then(Value::as_i64).unwrap_or(0);
-            let data = cb
-                .get("data")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let bot = s.bots.get(&token).ok_or("no such bot")?;
-            let text = bot
-                .chats
-                .get(&user_id)
-                .and_then(|c| c.iter().find(|e| e.message_id == message_id))
-                .map(|e| e.text.clone())
-                .unwrap_or_default();
-            let bot_user = json!({ "id": bot.id, "is_bot": true, "first_name": bot.username, "username": bot.username });
-            json!({
-                "update_id": update_id,
-                "callback_query": {
-                    "id": format!("cb{update_id}"),
-                    "from": user,
-                    "chat_instance": format!("ci{user_id}"),
-                    "data": data,
-                    "message": { "message_id": message_id, "date": now(), "chat": chat, "from": bot_user, "text": text },
-                }
-            })
-        } else {
-            let message_id = s.next_message_id;
-            s.next_message_id += 1;
-            let mut message =
-                json!({ "message_id": message_id, "date": now(), "chat": chat, "from": user });
-            if let (Some(m), Some(c)) = (message.as_object_mut(), content.as_object()) {
-                for (k, v) in c {
-                    m.insert(k.clone(), v.clone());
-                }
-            }
-            let shown = content
-                .get("text")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .or_else(|| {
-                    content.get("contact").map(|c| {
-                        format!(
-                            "📱 {}",
-                            c.get("phone_number").and_then(Value::as_str).unwrap_or("?")
-                        )
-                    })
-                })
-                .unwrap_or_else(|| "(attachment)".into());
-            let bot = s.bots.get_mut(&token).ok_or("no such bot")?;
-            push_entry(
-                bot,
-                user_id,
-                ChatEntry {
-                    message_id,
-                    from: "user",
-                    text: shown,
-                    parse_mode: None,
-                    reply_markup: None,
-                },
-            );
-            json!({ "update_id": update_id, "message": message })
-        };
-        let bot = s.bots.get_mut(&token).ok_or("no such bot")?;
-        if bot.queue.len() >= QUEUE_MAX {
-            bot.queue.pop_front();
-        }
-        bot.queue.push_back(Queued {
-            update_id,
-            json: update.to_string(),
-        });
-        drop(s);
-        self.arrived.notify_waiters();
-        Ok(update_id)
-    }
-
-    /// A chat as the page shows it.
+    /// A chat as the page shows it, oldest first.
     pub fn transcript(&self, name: &str, user_id: i64) -> Vec<ChatEntry> {
         let s = self.lock();
-        s.names
-            .get(name)
-            .and_then(|t| s.bots.get(t))
+        s.bot_by_name(name)
             .and_then(|b| b.chats.get(&user_id))
             .map(|c| c.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The user has now seen every message of the chat (the page shows it): they stop counting as unread.
+    pub fn mark_read(&self, name: &str, user_id: i64) {
+        let mut s = self.lock();
+        if let Some(bot) = s.names.get(name).cloned().and_then(|t| s.bots.get_mut(&t))
+            && let Some(last) = bot.chats.get(&user_id).and_then(|c| c.back())
+        {
+            let last = last.message_id;
+            bot.read_upto.insert(user_id, last);
+        }
+    }
+
+    /// The user's chat list: every bot, with the last message and the count of unseen bot messages.
+    pub fn chats(&self, user_id: i64) -> Vec<ChatSummary> {
+        let s = self.lock();
+        let mut out: Vec<ChatSummary> = s
+            .bots
+            .values()
+            .map(|bot| {
+                let chat = bot.chats.get(&user_id);
+                let seen = bot.read_upto.get(&user_id).copied().unwrap_or(0);
+                ChatSummary {
+                    bot: bot.name.clone(),
+                    username: bot.username.clone(),
+                    last: chat.and_then(|c| c.back().cloned()),
+                    unread: chat.map_or(0, |c| {
+                        c.iter()
+                            .filter(|e| e.from == "bot" && e.message_id > seen)
+                            .count()
+                    }),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.bot.cmp(&b.bot));
+        out
+    }
+
+    /// The commands the user sees in the bot's "/" menu (see `Bot::commands_for`).
+    pub fn commands(&self, name: &str, user_id: i64, language_code: &str) -> Value {
+        self.lock()
+            .bot_by_name(name)
+            .map_or_else(|| json!([]), |b| b.commands_for(user_id, language_code))
+    }
+
+    /// The menu button the user's chat with the bot shows (`{"type": "default" | "commands" | "web_app", ...}`).
+    pub fn menu_button(&self, name: &str, user_id: i64) -> Value {
+        self.lock().bot_by_name(name).map_or_else(
+            || json!({ "type": "default" }),
+            |b| b.menu_button_for(user_id),
+        )
+    }
+
+    /// A photo a bot sent, by file id.
+    pub fn photo(&self, file_id: &str) -> Option<Photo> {
+        self.lock().photos.get(file_id).cloned()
+    }
+
+    /// Puts an update in the bot's queue and wakes its pollers.
+    pub(super) fn enqueue(&self, mut s: MutexGuard<'_, State>, token: &str, update: Queued) {
+        if let Some(bot) = s.bots.get_mut(token) {
+            if bot.queue.len() >= QUEUE_MAX {
+                bot.queue.pop_front();
+            }
+            bot.queue.push_back(update);
+        }
+        drop(s);
+        self.arrived.notify_waiters();
     }
 
     /// Updates waiting for a bot in webhook mode, with where to send them.
@@ -324,335 +432,22 @@ impl Emulator {
     }
 }
 
-fn push_entry(bot: &mut Bot, chat: i64, entry: ChatEntry) {
-    let chat = bot.chats.entry(chat).or_default();
-    if chat.len() >= TRANSCRIPT_MAX {
-        chat.pop_front();
-    }
-    chat.push_back(entry);
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Parameters from the query string, a JSON body or a form body, merged (body wins).
-fn params(req: &HttpRequest, body: &[u8]) -> serde_json::Map<String, Value> {
-    let mut out = serde_json::Map::new();
-    let mut merge_pairs = |text: &str| {
-        for (k, v) in form_urlencoded(text) {
-            let value = serde_json::from_str::<Value>(&v).unwrap_or(Value::String(v));
-            out.insert(k, value);
+    #[test]
+    fn every_user_gets_their_own_valid_russian_mobile() {
+        let phones: std::collections::HashSet<String> = (1..=5_000).map(default_phone).collect();
+        assert_eq!(phones.len(), 5_000, "no two users share a number");
+        for phone in &phones {
+            assert!(phone.starts_with("+79") && phone.len() == 12, "{phone}");
+            assert!(phone[1..].bytes().all(|b| b.is_ascii_digit()), "{phone}");
         }
-    };
-    merge_pairs(req.query_string());
-    let content_type = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if let Some(boundary) = content_type.split("boundary=").nth(1) {
-        // teloxide sends setWebhook as multipart/form-data.
-        for (k, v) in multipart_fields(body, boundary.trim_matches('"')) {
-            let value = serde_json::from_str::<Value>(&v).unwrap_or(Value::String(v));
-            out.insert(k, value);
-        }
-    } else if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
-        out.extend(map);
-    } else if let Ok(text) = std::str::from_utf8(body) {
-        merge_pairs(text);
-    }
-    out
-}
-
-/// The text fields of a multipart/form-data body (files are not needed by the emulator).
-fn multipart_fields(body: &[u8], boundary: &str) -> Vec<(String, String)> {
-    let text = String::from_utf8_lossy(body);
-    let delimiter = format!("--{boundary}");
-    text.split(delimiter.as_str())
-        .filter_map(|part| {
-            let (headers, value) = part.split_once("\r\n\r\n")?;
-            let name = headers
-                .split("name=\"")
-                .nth(1)?
-                .split('"')
-                .next()?
-                .to_owned();
-            Some((name, value.trim_end_matches("\r\n").to_owned()))
-        })
-        .collect()
-}
-
-fn form_urlencoded(text: &str) -> Vec<(String, String)> {
-    text.split('&')
-        .filter(|p| !p.is_empty())
-        .filter_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            Some((percent_decode(k)?, percent_decode(v)?))
-        })
-        .collect()
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
-fn chat_id(p: &serde_json::Map<String, Value>) -> Option<i64> {
-    match p.get("chat_id")? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
-}
-
-/// `/tg/bot<TOKEN>/<method>`.
-pub async fn bot_api(
-    req: HttpRequest,
-    body: web::Bytes,
-    emulator: web::Data<Emulator>,
-) -> HttpResponse {
-    // What follows the mount point (`/tg`): `/bot<token>/<method>`.
-    let Some((token, method)) = req
-        .match_info()
-        .unprocessed()
-        .strip_prefix("/bot")
-        .and_then(|rest| rest.split_once('/'))
-        .filter(|(_, method)| !method.is_empty() && !method.contains('/'))
-        .map(|(token, method)| (token, method.to_ascii_lowercase()))
-    else {
-        return error(404, "Not Found");
-    };
-    let p = params(&req, &body);
-    {
-        let mut s = emulator.lock();
-        let Some(bot) = s.bots.get_mut(token) else {
-            return error(401, "Unauthorized");
-        };
-        *bot.calls.entry(method.clone()).or_default() += 1;
-        if bot.throttle > 0 && method != "getupdates" {
-            bot.throttle -= 1;
-            let retry_after = bot.retry_after_s;
-            return HttpResponse::TooManyRequests().json(json!({
-                "ok": false,
-                "error_code": 429,
-                "description": format!("Too Many Requests: retry after {retry_after}"),
-                "parameters": { "retry_after": retry_after },
-            }));
-        }
-    }
-    match method.as_str() {
-        "getupdates" => get_updates(&emulator, token, &p).await,
-        _ => call(&emulator, token, &method, &p),
-    }
-}
-
-async fn get_updates(
-    emulator: &Emulator,
-    token: &str,
-    p: &serde_json::Map<String, Value>,
-) -> HttpResponse {
-    let offset = p.get("offset").and_then(Value::as_i64).unwrap_or(0);
-    let limit = p
-        .get("limit")
-        .and_then(Value::as_u64)
-        .unwrap_or(100)
-        .clamp(1, 100) as usize;
-    let timeout = Duration::from_secs(p.get("timeout").and_then(Value::as_u64).unwrap_or(0))
-        .min(LONG_POLL_MAX);
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let arrived = emulator.arrived.notified();
-        {
-            let mut s = emulator.lock();
-            let Some(bot) = s.bots.get_mut(token) else {
-                return error(401, "Unauthorized");
-            };
-            if bot.webhook.is_some() {
-                return error(
-                    409,
-                    "Conflict: can't use getUpdates method while webhook is active",
-                );
-            }
-            // An offset confirms every update before it, as Telegram does.
-            while bot.queue.front().is_some_and(|u| u.update_id < offset) {
-                bot.queue.pop_front();
-            }
-            if !bot.queue.is_empty() {
-                let mut body = String::from(r#"{"ok":true,"result":["#);
-                for (i, update) in bot.queue.iter().take(limit).enumerate() {
-                    if i > 0 {
-                        body.push(',');
-                    }
-                    body.push_str(&update.json);
-                }
-                body.push_str("]}");
-                return HttpResponse::Ok()
-                    .content_type("application/json")
-                    .body(body);
-            }
-        }
-        if tokio::time::timeout_at(deadline, arrived).await.is_err() {
-            return ok(json!([]));
-        }
-    }
-}
-
-fn call(
-    emulator: &Emulator,
-    token: &str,
-    method: &str,
-    p: &serde_json::Map<String, Value>,
-) -> HttpResponse {
-    let mut s = emulator.lock();
-    let message_id = s.next_message_id;
-    let Some(bot) = s.bots.get_mut(token) else {
-        return error(401, "Unauthorized");
-    };
-    let bot_user = json!({ "id": bot.id, "is_bot": true, "first_name": bot.username, "username": bot.username });
-    match method {
-        "getme" => ok(json!({
-            "id": bot.id, "is_bot": true, "first_name": bot.username, "username": bot.username,
-            "can_join_groups": false, "can_read_all_group_messages": false, "supports_inline_queries": false,
-            "can_connect_to_business": false, "has_main_web_app": false,
-        })),
-        "setwebhook" => {
-            let url = p
-                .get("url")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let secret = p
-                .get("secret_token")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            bot.webhook = if url.is_empty() {
-                None
-            } else {
-                Some((url, secret))
-            };
-            drop(s);
-            emulator.arrived.notify_waiters();
-            ok(json!(true))
-        }
-        "deletewebhook" => {
-            bot.webhook = None;
-            ok(json!(true))
-        }
-        "getwebhookinfo" => ok(json!({
-            "url": bot.webhook.as_ref().map(|w| w.0.clone()).unwrap_or_default(),
-            "has_custom_certificate": false,
-            "pending_update_count": bot.queue.len(),
-        })),
-        "sendmessage" | "sendphoto" => {
-            let Some(chat) = chat_id(p) else {
-                return error(400, "Bad Request: chat_id is empty");
-            };
-            let text_key = if method == "sendphoto" {
-                "caption"
-            } else {
-                "text"
-            };
-            let text = p
-                .get(text_key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            if method == "sendmessage" && text.trim().is_empty() {
-                return error(400, "Bad Request: message text is empty");
-            }
-            if text.chars().count() > 4096 {
-                return error(400, "Bad Request: message is too long");
-            }
-            let markup = p.get("reply_markup").cloned().map(|m| match m {
-                Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::Null),
-                other => other,
-            });
-            let parse_mode = p
-                .get("parse_mode")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            push_entry(
-                bot,
-                chat,
-                ChatEntry {
-                    message_id,
-                    from: "bot",
-                    text: text.clone(),
-                    parse_mode,
-                    reply_markup: markup.clone(),
-                },
-            );
-            let mut message = json!({
-                "message_id": message_id, "date": now(), "from": bot_user,
-                "chat": { "id": chat, "type": "private", "first_name": "user" },
-            });
-            if method == "sendphoto" {
-                message["photo"] = json!([{ "file_id": format!("photo{message_id}"), "file_unique_id": format!("u{message_id}"), "width": 512, "height": 512 }]);
-                message["caption"] = json!(text);
-            } else {
-                message["text"] = json!(text);
-            }
-            // Telegram echoes only inline keyboards in a Message.
-            if let Some(inline) = markup.filter(|m| m.get("inline_keyboard").is_some()) {
-                message["reply_markup"] = inline;
-            }
-            s.next_message_id += 1;
-            if let Some(waiter) = s.reply_waiters.remove(&(token.to_owned(), chat)) {
-                let _ = waiter.send(());
-            }
-            ok(message)
-        }
-        "editmessagetext" | "editmessagereplymarkup" => {
-            let (Some(chat), Some(id)) = (chat_id(p), p.get("message_id").and_then(Value::as_i64))
-            else {
-                return error(400, "Bad Request: message identifier is not specified");
-            };
-            let Some(entry) = bot
-                .chats
-                .get_mut(&chat)
-                .and_then(|c| c.iter_mut().find(|e| e.message_id == id && e.from == "bot"))
-            else {
-                return error(400, "Bad Request: message to edit not found");
-            };
-            if let Some(text) = p.get("text").and_then(Value::as_str) {
-                entry.text = text.to_owned();
-            }
-            entry.reply_markup = p.get("reply_markup").cloned();
-            let mut message = json!({
-                "message_id": id, "date": now(), "edit_date": now(), "from": bot_user,
-                "chat": { "id": chat, "type": "private", "first_name": "user" }, "text": entry.text,
-            });
-            if let Some(inline) = entry
-                .reply_markup
-                .clone()
-                .filter(|m| m.get("inline_keyboard").is_some())
-            {
-                message["reply_markup"] = inline;
-            }
-            ok(message)
-        }
-        "answercallbackquery" => ok(json!(true)),
-        "deletemessage" => {
-            if let (Some(chat), Some(id)) =
-                (chat_id(p), p.get("message_id").and_then(Value::as_i64))
-                && let Some(c) = bot.chats.get_mut(&chat)
-            {
-                c.retain(|e| e.message_id != id);
-            }
-            ok(json!(true))
-        }
-        "setmycommands" | "setchatmenubutton" => ok(json!(true)),
-        _ => error(404, "Not Found: method not found"),
+        assert_eq!(
+            default_phone(2001),
+            default_phone(2001),
+            "the same user, the same number"
+        );
     }
 }

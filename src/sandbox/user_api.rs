@@ -1,11 +1,13 @@
-//! The simulated users' side of the sandbox: send a message, press a button, share a contact, read a chat.
-//! Used by the sandbox page, the tests and the load harness.
+//! The simulated users' side of the sandbox (`/sandbox/api/...`): send a message, press a button, share a contact,
+//! read a chat, list the chats, the bot's commands and menu button, sent photos, and the demo's facts for the
+//! page's hint. Used by the sandbox page, the tests and the load harness.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::Emulator;
+use super::emulator::default_phone;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/bots", web::get().to(bots))
@@ -14,6 +16,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/contact", web::post().to(contact))
         .route("/attachment", web::post().to(attachment))
         .route("/chat", web::get().to(chat))
+        .route("/chats", web::get().to(chats))
+        .route("/commands", web::get().to(commands))
+        .route("/menu_button", web::get().to(menu_button))
+        .route("/user", web::get().to(user))
+        .route("/demo", web::get().to(demo))
+        .route("/file/{file_id}", web::get().to(file))
         .route("/throttle", web::post().to(throttle));
 }
 
@@ -93,7 +101,8 @@ async fn press(emulator: web::Data<Emulator>, body: web::Json<Press>) -> HttpRes
 struct Contact {
     #[serde(flatten)]
     who: As,
-    phone_number: String,
+    /// The number on the card; the user's own (`default_phone`) when absent.
+    phone_number: Option<String>,
     /// Whose contact card it is; the user's own when absent.
     contact_user_id: Option<i64>,
 }
@@ -104,6 +113,9 @@ async fn contact(emulator: web::Data<Emulator>, body: web::Json<Contact>) -> Htt
         phone_number,
         contact_user_id,
     } = body.into_inner();
+    let phone_number = phone_number
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| default_phone(who.user_id));
     let card = json!({ "contact": {
         "phone_number": phone_number,
         "first_name": who.first_name,
@@ -135,10 +147,76 @@ async fn attachment(emulator: web::Data<Emulator>, body: web::Json<As>) -> HttpR
 struct ChatQuery {
     bot: String,
     user_id: i64,
+    /// The page shows the chat: its messages stop counting as unread.
+    #[serde(default)]
+    mark_read: bool,
 }
 
+/// `GET /chat?bot=&user_id=[&mark_read=true]`: the transcript, `[ChatEntry]` oldest first.
 async fn chat(emulator: web::Data<Emulator>, q: web::Query<ChatQuery>) -> HttpResponse {
+    if q.mark_read {
+        emulator.mark_read(&q.bot, q.user_id);
+    }
     HttpResponse::Ok().json(emulator.transcript(&q.bot, q.user_id))
+}
+
+#[derive(Debug, Deserialize)]
+struct UserQuery {
+    user_id: i64,
+}
+
+/// `GET /chats?user_id=`: `[{bot, username, last: ChatEntry|null, unread}]`, one per bot, by bot name.
+async fn chats(emulator: web::Data<Emulator>, q: web::Query<UserQuery>) -> HttpResponse {
+    HttpResponse::Ok().json(emulator.chats(q.user_id))
+}
+
+/// `GET /user?user_id=`: `{user_id, phone_number}`, the number the contact button offers.
+async fn user(q: web::Query<UserQuery>) -> HttpResponse {
+    HttpResponse::Ok()
+        .json(json!({ "user_id": q.user_id, "phone_number": default_phone(q.user_id) }))
+}
+
+#[derive(Debug, Deserialize)]
+struct CommandsQuery {
+    bot: String,
+    #[serde(default)]
+    user_id: i64,
+    #[serde(default)]
+    language_code: String,
+}
+
+/// `GET /commands?bot=&language_code=[&user_id=]`: `[{command, description}]` as the user's "/" menu lists them.
+async fn commands(emulator: web::Data<Emulator>, q: web::Query<CommandsQuery>) -> HttpResponse {
+    HttpResponse::Ok().json(emulator.commands(&q.bot, q.user_id, &q.language_code))
+}
+
+#[derive(Debug, Deserialize)]
+struct BotUserQuery {
+    bot: String,
+    user_id: i64,
+}
+
+/// `GET /menu_button?bot=&user_id=`: the Bot API's MenuButton (`{"type":"web_app","text","web_app":{"url"}}`,
+/// `{"type":"commands"}` or `{"type":"default"}`).
+async fn menu_button(emulator: web::Data<Emulator>, q: web::Query<BotUserQuery>) -> HttpResponse {
+    HttpResponse::Ok().json(emulator.menu_button(&q.bot, q.user_id))
+}
+
+/// `GET /demo`: what the page's first-visit hint shows, `{partner_id, partner_name, referral, admin_id}` with
+/// `loyalty demo`, `{}` on a bare emulator.
+async fn demo(emulator: web::Data<Emulator>) -> HttpResponse {
+    HttpResponse::Ok().json(emulator.demo())
+}
+
+/// `GET /file/{file_id}`: a photo a bot sent, with its content type; 404 once it is no longer kept.
+async fn file(emulator: web::Data<Emulator>, path: web::Path<String>) -> HttpResponse {
+    match emulator.photo(&path.into_inner()) {
+        Some(photo) => HttpResponse::Ok()
+            .content_type(photo.content_type)
+            .insert_header(("cache-control", "max-age=86400"))
+            .body(photo.bytes),
+        None => HttpResponse::NotFound().finish(),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,6 +2,7 @@
 //! Redis key prefix and real servers. Start them with `scripts/services.sh start` (`make test` does).
 
 mod app;
+mod driver;
 mod engine;
 mod helpers;
 mod ledger;
@@ -9,3 +10,4 @@ mod ledger_model;
 mod migrations;
 mod ops;
 mod replicas;
+mod sandbox;

@@ -184,7 +184,12 @@ fn on_user(state: &ClientState, ctx: &ClientCtx, sender: &Sender, input: UserInp
                     next: state.clone(),
                     effects: vec![ClientEffect::SaveContact { phone }],
                 },
-                _ => reply(state.clone(), Reply::new(render(lang, &Msg::ContactNotOwn))),
+                // The own card, yet a number no country allocates: saying "only your own number" would be wrong.
+                (true, Err(_)) => reply(
+                    state.clone(),
+                    Reply::new(render(lang, &Msg::PhoneUnreadable)),
+                ),
+                (false, _) => reply(state.clone(), Reply::new(render(lang, &Msg::ContactNotOwn))),
             }
         }
         UserInput::Command { name, .. } if name == "balance" => balance(lang, profile),

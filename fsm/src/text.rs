@@ -76,6 +76,8 @@ pub enum Msg<'a> {
     WelcomeBack,
     AskContact,
     ContactNotOwn,
+    /// The client's own contact card carries a number that does not parse (not someone else's number).
+    PhoneUnreadable,
     ContactSaved,
     PhoneTaken,
     Balance {
@@ -220,6 +222,8 @@ pub fn render(lang: Lang, msg: &Msg<'_>) -> String {
         (En, Msg::AskContact) => "So partners can find you by phone, share your number with the button below.".into(),
         (Ru, Msg::ContactNotOwn) => "Можно поделиться только своим номером — кнопкой «Поделиться номером».".into(),
         (En, Msg::ContactNotOwn) => "Only your own number can be shared — use the “Share my number” button.".into(),
+        (Ru, Msg::PhoneUnreadable) => "Не получилось распознать номер в вашем контакте. Напишите в поддержку — мы подключим его вручную.".into(),
+        (En, Msg::PhoneUnreadable) => "We could not read the number in your contact card. Please contact support and we will add it by hand.".into(),
         (Ru, Msg::ContactSaved) => "✅ Номер подтверждён.".into(),
         (En, Msg::ContactSaved) => "✅ Number confirmed.".into(),
         (Ru, Msg::PhoneTaken) => "Этот номер уже привязан к другому участнику. Обратитесь в поддержку.".into(),

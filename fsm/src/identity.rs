@@ -34,7 +34,8 @@ impl Phone {
             None => (false, trimmed),
         };
         // libphonenumber reads letters as keypad digits ("1-800-FLOWERS"); here they mean the input is not a phone.
-        let allowed = |c: char| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.' | '\u{a0}');
+        let allowed =
+            |c: char| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.' | '\u{a0}');
         if rest.is_empty() || !rest.chars().all(allowed) {
             return Err(IdentityError::BadPhone);
         }

@@ -44,8 +44,16 @@ pub struct IngressMetrics {
     pub processed: AtomicU64,
     pub duplicates: AtomicU64,
     pub dropped_rate_limited: AtomicU64,
-    pub ignored: AtomicU64,
+    /// Acknowledged and not processed, by [`convert::Ignored`] reason (read with [`IngressMetrics::ignored`]).
+    ignored: [AtomicU64; convert::Ignored::ALL.len()],
     pub unavailable: AtomicU64,
+}
+
+impl IngressMetrics {
+    /// Updates ignored for this reason since start-up.
+    pub fn ignored(&self, reason: convert::Ignored) -> u64 {
+        self.ignored[reason as usize].load(Ordering::Relaxed)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,9 +153,12 @@ impl Ingress {
     }
 
     pub async fn accept(&self, bot: BotKind, update: &Update) -> Result<Accepted, NotAccepted> {
-        let Some(inbound) = convert::inbound(update) else {
-            self.metrics.ignored.fetch_add(1, Ordering::Relaxed);
-            return Ok(Accepted::Ignored);
+        let inbound = match convert::inbound(update) {
+            Ok(inbound) => inbound,
+            Err(reason) => {
+                self.metrics.ignored[reason as usize].fetch_add(1, Ordering::Relaxed);
+                return Ok(Accepted::Ignored);
+            }
         };
         if let (Some(id), Some(client)) = (&inbound.callback_id, self.bots.get(bot)) {
             let answer = client.answer_callback_query(CallbackQueryId(id.clone()));

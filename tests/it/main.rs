@@ -3,6 +3,7 @@
 
 mod app;
 mod engine;
+mod hardening;
 mod helpers;
 mod ledger;
 mod ledger_model;

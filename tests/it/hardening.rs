@@ -270,19 +270,26 @@ async fn webhook_mode_with_a_short_secret_refuses_to_start_and_names_the_setting
 #[actix_rt::test]
 async fn the_demo_exits_promptly_and_quietly_on_sigterm() {
     let database = fresh_database().await;
+    // A file, not a pipe: nothing here reads stderr while the demo runs, and a full pipe would block its logging.
+    let log_path = std::env::temp_dir().join(format!("loyalty-demo-{database}.log"));
+    let log = std::fs::File::create(&log_path).expect("log file");
     let mut demo = loyalty(&database, "demo")
         .env("LOYALTY__LOG__LEVEL", "info")
+        .stderr(log)
         .spawn()
         .expect("spawn loyalty demo");
+    // Stdout is read to its end on a thread of its own, so the demo never writes into a closed pipe.
     let stdout = BufReader::new(demo.stdout.take().unwrap());
-    let base = stdout
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("open  ")
-                .map(|u| u.trim_end_matches("/sandbox").to_owned())
-        })
+    let (address, announced) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if let Some(url) = line.trim().strip_prefix("open  ") {
+                let _ = address.send(url.trim_end_matches("/sandbox").to_owned());
+            }
+        }
+    });
+    let base = announced
+        .recv_timeout(WAIT)
         .expect("the demo prints its address");
     // A conversation first, so the pollers, the outbox and their connections are all in use.
     let http = reqwest::Client::new();
@@ -307,8 +314,8 @@ async fn the_demo_exits_promptly_and_quietly_on_sigterm() {
     let status = exits_within(&mut demo, Duration::from_secs(10));
     let took = signalled.elapsed();
     println!("loyalty demo exited {took:?} after SIGTERM");
-    let mut stderr = String::new();
-    demo.stderr.take().unwrap().read_to_string(&mut stderr).ok();
+    let stderr = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&log_path);
     assert!(
         status.is_some_and(|s| s.success()),
         "exit {status:?} after {took:?}:\n{stderr}"

@@ -1,5 +1,6 @@
 //! The ingress: every update from polling or a webhook comes through here. In order: updates the product does not
-//! handle are acknowledged; a button press is answered at once; the per-user and global rate limits drop floods
+//! handle (not from a private chat, a chat that is not the sender's, edits and the like) are acknowledged and counted
+//! by reason; a button press is answered at once; the per-user and global rate limits drop floods
 //! (counted, with at most one "slow down" reply per user per window); an update is charged to them once, so its
 //! redeliveries after a failure (a refetched batch, a webhook retry) cannot use up its sender's allowance and have it
 //! dropped; then the chat's session actor runs it, which skips an update already processed (its dedup check shares a

@@ -32,9 +32,9 @@ pub struct Running {
 }
 
 /// How long the pollers may take to finish the batch in hand once told to stop.
-const POLLERS_GRACE: Duration = Duration::from_millis(1_000);
+const POLLERS_GRACE: Duration = Duration::from_millis(800);
 /// How long, from the start of the shutdown, replies already produced may take to go out.
-const OUTBOX_GRACE: Duration = Duration::from_millis(1_300);
+const OUTBOX_GRACE: Duration = Duration::from_millis(1_000);
 /// How long in-flight HTTP requests (webhook posts, the sandbox's own long polls) may take once the server stops.
 const HTTP_GRACE_S: u64 = 1;
 

@@ -49,6 +49,10 @@ pub struct BotRuntime {
     pub ingress: std::sync::Arc<crate::telegram::ingress::Ingress>,
     pub registry: Addr<actors::session::SessionRegistry>,
     pub outbox_metrics: Arc<crate::telegram::outbox::OutboxMetrics>,
+    /// Cancelled on shutdown: the pollers stop taking updates.
+    pub stop: tokio_util::sync::CancellationToken,
+    /// The polling loops (none in webhook mode); each ends after its batch in hand once `stop` is cancelled.
+    pub pollers: Vec<actix_rt::task::JoinHandle<()>>,
 }
 
 impl Services {
@@ -118,6 +122,8 @@ impl Services {
         };
         let registry = SessionRegistry::new(deps, threads).start();
         let ingress = Ingress::new(registry.clone(), bots.clone(), outbox.recipient(), telegram);
+        let stop = tokio_util::sync::CancellationToken::new();
+        let mut pollers = Vec::new();
         for kind in bots.kinds() {
             let Some(bot) = bots.get(kind).cloned() else {
                 continue;
@@ -139,18 +145,21 @@ impl Services {
                 if let Err(e) = bot.delete_webhook().await {
                     tracing::warn!(bot = kind.as_str(), error = %e, "deleteWebhook failed; polling anyway");
                 }
-                actix_rt::spawn(polling::run(
+                pollers.push(actix_rt::spawn(polling::run(
                     kind,
                     bot,
                     ingress.clone(),
                     telegram.poll_timeout_s,
-                ));
+                    stop.clone(),
+                )));
             }
         }
         Ok(BotRuntime {
             ingress,
             registry,
             outbox_metrics,
+            stop,
+            pollers,
         })
     }
 }
@@ -169,7 +178,11 @@ async fn publish_commands(kind: fsm::BotKind, bot: &teloxide_core::Bot) {
             .map(|(command, description)| BotCommand::new(command, description))
             .collect::<Vec<_>>()
     };
-    for (language_code, lang) in [(None, fsm::Lang::Ru), (Some("ru"), fsm::Lang::Ru), (Some("en"), fsm::Lang::En)] {
+    for (language_code, lang) in [
+        (None, fsm::Lang::Ru),
+        (Some("ru"), fsm::Lang::Ru),
+        (Some("en"), fsm::Lang::En),
+    ] {
         let mut request = bot.set_my_commands(list(lang));
         if let Some(code) = language_code {
             request = request.language_code(code);

@@ -171,6 +171,28 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
         }
         None => tracing::info!(addr = %running.addr, "listening"),
     }
-    running.task.await.context("server task")??;
+    let mut running = running;
+    tokio::select! {
+        stopped = &mut running.task => {
+            // The HTTP server ended by itself: that is a failure to report, not a shutdown.
+            stopped.context("server task")??;
+            anyhow::bail!("the HTTP server stopped");
+        }
+        signal = shutdown_signal() => {
+            signal?;
+            tracing::info!("shutting down");
+        }
+    }
+    running.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM (what `docker stop` and systemd send).
+async fn shutdown_signal() -> anyhow::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("listening for SIGTERM")?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted.context("listening for Ctrl-C"),
+        _ = term.recv() => Ok(()),
+    }
 }

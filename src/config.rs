@@ -323,7 +323,52 @@ impl Settings {
             self.ledger.batch_max >= 1 && self.ledger.inflight_max >= 1,
             "ledger batch/inflight >= 1"
         );
-        Ok(())
+        self.telegram.validate()
+    }
+}
+
+impl TelegramSettings {
+    /// Webhook mode must be able to receive: Telegram accepts a `secret_token` of 1–256 characters of
+    /// `A-Za-z0-9_-` (Bot API, setWebhook) and we require 16 of them at least so it cannot be guessed; without one
+    /// every update would be refused with 403. Telegram posts only to https; plain http is allowed for a loopback
+    /// host, where a local Bot API server or a TLS-terminating proxy sits beside the process.
+    fn validate(&self) -> anyhow::Result<()> {
+        match self.mode.as_str() {
+            "polling" => Ok(()),
+            "webhook" => {
+                let secret = self.webhook_secret.expose();
+                anyhow::ensure!(
+                    (16..=256).contains(&secret.len())
+                        && secret
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+                    "telegram.webhook_secret must be 16 to 256 characters of A-Z, a-z, 0-9, _ and - \
+                     in webhook mode (it is {} characters long)",
+                    secret.chars().count()
+                );
+                let url = reqwest::Url::parse(&self.public_url).map_err(|e| {
+                    anyhow::anyhow!(
+                        "telegram.public_url must be an https URL in webhook mode: {e} ({:?})",
+                        self.public_url
+                    )
+                })?;
+                let host = url.host_str().unwrap_or_default();
+                let ip = host.trim_start_matches('[').trim_end_matches(']');
+                let loopback = host.eq_ignore_ascii_case("localhost")
+                    || ip
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback());
+                anyhow::ensure!(
+                    url.scheme() == "https" || (url.scheme() == "http" && loopback),
+                    "telegram.public_url must be https in webhook mode (http only on a loopback host), not {}",
+                    self.public_url
+                );
+                Ok(())
+            }
+            other => {
+                anyhow::bail!("telegram.mode must be \"polling\" or \"webhook\", not {other:?}")
+            }
+        }
     }
 }
 
@@ -402,6 +447,59 @@ mod tests {
             example.database.url.expose(),
             defaults.database.url.expose()
         );
+    }
+
+    fn webhook(secret: &str, public_url: &str) -> anyhow::Result<()> {
+        let mut s = Settings::default();
+        s.telegram.mode = "webhook".into();
+        s.telegram.webhook_secret = Secret::new(secret.into());
+        s.telegram.public_url = public_url.into();
+        s.validate()
+    }
+
+    #[test]
+    fn webhook_mode_refuses_a_secret_telegram_would_not_send_naming_the_setting() {
+        let https = "https://bots.example.com";
+        for secret in [
+            "",
+            "abc",
+            "sixteen-chars-ok but spaces",
+            "абвгдежзийклмнопр",
+            &"a".repeat(257),
+        ] {
+            let e = webhook(secret, https).expect_err(secret);
+            assert!(format!("{e}").contains("telegram.webhook_secret"), "{e}");
+            assert!(!format!("{e}").contains(secret) || secret.is_empty(), "{e}");
+        }
+        webhook("0123456789abcdef", https).expect("16 characters");
+        webhook(&"A-z_9".repeat(51), https).expect("255 characters");
+    }
+
+    #[test]
+    fn webhook_mode_needs_https_except_on_a_loopback_host() {
+        let secret = "test-webhook-secret-0123456789";
+        for url in [
+            "http://bots.example.com",
+            "http://10.0.0.5:8080",
+            "",
+            "bots.example.com",
+        ] {
+            let e = webhook(secret, url).expect_err(url);
+            assert!(format!("{e}").contains("telegram.public_url"), "{e}");
+        }
+        for url in [
+            "https://bots.example.com/tg",
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:80",
+        ] {
+            webhook(secret, url).expect(url);
+        }
+        let mut polling = Settings::default();
+        polling.telegram.public_url = "http://bots.example.com".into();
+        polling.validate().expect("polling needs neither");
+        polling.telegram.mode = "pull".into();
+        assert!(format!("{}", polling.validate().unwrap_err()).contains("telegram.mode"));
     }
 
     #[test]

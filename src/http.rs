@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
 use crate::app::Services;
+use crate::telegram::convert::Ignored;
 use crate::telegram::webhook::BotHandles;
 
 /// How long readiness waits for each dependency before calling it down.
@@ -69,9 +70,24 @@ async fn metrics(
                         "{outcome=\"rate_limited\"}",
                         m.dropped_rate_limited.load(Relaxed),
                     ),
-                    ("{outcome=\"ignored\"}", m.ignored.load(Relaxed)),
+                    (
+                        "{outcome=\"ignored\"}",
+                        Ignored::ALL.iter().map(|&r| m.ignored(r)).sum(),
+                    ),
                     ("{outcome=\"unavailable\"}", m.unavailable.load(Relaxed)),
                 ],
+            );
+            let by_reason: Vec<(String, u64)> = Ignored::ALL
+                .iter()
+                .map(|&r| (format!("{{reason=\"{}\"}}", r.as_str()), m.ignored(r)))
+                .collect();
+            let by_reason: Vec<(&str, u64)> =
+                by_reason.iter().map(|(l, v)| (l.as_str(), *v)).collect();
+            line(
+                "loyalty_updates_ignored_total",
+                "Updates acknowledged and not processed, by reason.",
+                "counter",
+                &by_reason,
             );
             line(
                 "loyalty_rate_limiter_keys",

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
@@ -30,6 +31,40 @@ pub struct Running {
     pub demo_referral: Option<String>,
     /// Resolves when the HTTP server stops.
     pub task: actix_rt::task::JoinHandle<std::io::Result<()>>,
+    /// Stops the HTTP server; [`Running::shutdown`] uses it.
+    pub http: actix_web::dev::ServerHandle,
+}
+
+/// How long the pollers may take to finish the batch in hand once told to stop.
+const POLLERS_GRACE: Duration = Duration::from_millis(800);
+/// How long, from the start of the shutdown, replies already produced may take to go out.
+const OUTBOX_GRACE: Duration = Duration::from_millis(1_000);
+/// How long in-flight HTTP requests (webhook posts, the sandbox's own long polls) may take once the server stops.
+const HTTP_GRACE_S: u64 = 1;
+
+impl Running {
+    /// Stops in order, within about 2 s (issue 12, item 10): the pollers stop taking updates (their long polls
+    /// are abandoned, not waited out) and finish the batch in hand, so every update either is stored or will be
+    /// delivered again; the outbox sends what is queued; then the HTTP server lets in-flight webhook posts finish
+    /// and closes. The outbox goes before the server because in the sandbox it sends to that very server.
+    pub async fn shutdown(self) {
+        let started = Instant::now();
+        if let Some(bots) = self.bots {
+            bots.stop.cancel();
+            let pollers = futures_util::future::join_all(bots.pollers);
+            if tokio::time::timeout(POLLERS_GRACE, pollers).await.is_err() {
+                tracing::info!(
+                    "shutdown: a poller was still working on its batch; it will be delivered again"
+                );
+            }
+            while bots.outbox_metrics.depth() > 0 && started.elapsed() < OUTBOX_GRACE {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        self.http.stop(true).await;
+        let _ = self.task.await;
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "stopped");
+    }
 }
 
 /// Binds, serves, and starts the bots. With `sandbox`, the product runs on its own Bot API emulator (tokens
@@ -75,6 +110,10 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         }
         app.configure(http::configure).configure(webhook::configure)
     })
+    // The command line handles SIGTERM and Ctrl-C (`Running::shutdown`); actix's own handling would stop the HTTP
+    // server first, under the pollers and the outbox that use it in the sandbox.
+    .disable_signals()
+    .shutdown_timeout(HTTP_GRACE_S)
     .bind(&settings.http.listen)?;
     if settings.http.workers > 0 {
         server = server.workers(settings.http.workers);
@@ -83,16 +122,22 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         .addrs()
         .first()
         .context("the server is bound to no address")?;
-    let task = actix_rt::spawn(server.run());
+    let server = server.run();
+    let http = server.handle();
+    let task = actix_rt::spawn(server);
 
     let mut demo_referral = None;
     if let Some(emulator) = &emulator {
         settings.telegram.api_url = format!("http://{addr}/tg");
         actix_rt::spawn(emulator.clone().run_webhook_deliverer());
         let db = services.pg.get().await?;
-        let partner =
-            actors::db::partners::upsert_approved_partner(&**db, DEMO_PARTNER_ID, DEMO_PARTNER_NAME, 500)
-                .await?;
+        let partner = actors::db::partners::upsert_approved_partner(
+            &**db,
+            DEMO_PARTNER_ID,
+            DEMO_PARTNER_NAME,
+            500,
+        )
+        .await?;
         demo_referral = Some(
             db.query_one(
                 "SELECT referral_code FROM partners WHERE id = $1",
@@ -132,5 +177,6 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         emulator,
         demo_referral,
         task,
+        http,
     })
 }

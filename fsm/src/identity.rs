@@ -13,37 +13,55 @@ pub enum IdentityError {
     BadMemberCode,
 }
 
-/// A phone number in E.164 (`+79991234567`). Russian numbers may be typed with 8, 7 or without a country code.
+/// A phone number in E.164 (`+79991234567`), checked against libphonenumber's metadata (the `phonenumber` crate).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
 
+/// The network's region: a number without a country code is read as Russian (SPEC: partners and clients are in
+/// Russia), the way a person there writes it (`8 999 ...`, `999 ...`).
+const HOME_REGION: phonenumber::country::Id = phonenumber::country::Id::RU;
+
 impl Phone {
+    /// Reads what a person types or what Telegram sends in a contact card: international numbers with or without
+    /// the `+` (Telegram often omits it: `996555123456`), Russian national forms (`8 (999) 123-45-67`,
+    /// `999 123 45 67`), with spaces, dashes, dots or brackets between the digits. Anything else (letters, a second
+    /// `+`, a number no country allocates) is [`IdentityError::BadPhone`].
     pub fn parse(input: &str) -> Result<Phone, IdentityError> {
         let trimmed = input.trim();
-        let plus = trimmed.starts_with('+');
-        let mut digits = String::with_capacity(16);
-        for (i, c) in trimmed.chars().enumerate() {
-            match c {
-                '0'..='9' => digits.push(c),
-                '+' if i == 0 => {}
-                ' ' | '-' | '(' | ')' | '\u{a0}' => {}
-                _ => return Err(IdentityError::BadPhone),
-            }
-        }
-        let e164 = match (plus, digits.len(), digits.as_bytes().first()) {
-            (false, 11, Some(b'8')) => format!("7{}", &digits[1..]),
-            (false, 11, Some(b'7')) => digits,
-            (false, 10, Some(b'9')) => format!("7{digits}"),
-            (true, 10..=15, Some(b'1'..=b'9')) => digits,
-            _ => return Err(IdentityError::BadPhone),
+        let (plus, rest) = match trimmed.strip_prefix('+') {
+            Some(rest) => (true, rest),
+            None => (false, trimmed),
         };
-        Ok(Phone(format!("+{e164}")))
+        // libphonenumber reads letters as keypad digits ("1-800-FLOWERS"); here they mean the input is not a phone.
+        let allowed =
+            |c: char| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.' | '\u{a0}');
+        if rest.is_empty() || !rest.chars().all(allowed) {
+            return Err(IdentityError::BadPhone);
+        }
+        let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+        let international = || valid(None, &format!("+{digits}"));
+        let e164 = if plus {
+            international()
+        } else {
+            // A Russian national form first (its trunk prefix 8 or none); failing that the digits are an
+            // international number whose `+` was left out.
+            valid(Some(HOME_REGION), &digits).or_else(international)
+        };
+        e164.map(Phone).ok_or(IdentityError::BadPhone)
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The number in E.164 if `text` parses as a number valid in its country.
+fn valid(region: Option<phonenumber::country::Id>, text: &str) -> Option<String> {
+    let number = phonenumber::parse(region, text).ok()?;
+    number
+        .is_valid()
+        .then(|| number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
 impl TryFrom<String> for Phone {
@@ -147,6 +165,26 @@ mod tests {
     }
 
     #[test]
+    fn international_numbers_telegram_sends_without_a_plus_keep_their_country() {
+        for (input, e164) in [
+            ("996555123456", "+996555123456"),
+            ("380501234567", "+380501234567"),
+            ("447911123456", "+447911123456"),
+            ("+996 555 123 456", "+996555123456"),
+            ("+1 (415) 555-2671", "+14155552671"),
+        ] {
+            assert_eq!(Phone::parse(input).unwrap().as_str(), e164, "{input}");
+        }
+    }
+
+    #[test]
+    fn a_stored_number_reads_back_as_itself() {
+        for e164 in ["+79991234567", "+996555123456", "+442079460958"] {
+            assert_eq!(Phone::parse(e164).unwrap().as_str(), e164);
+        }
+    }
+
+    #[test]
     fn things_that_are_not_phones_are_refused() {
         for input in [
             "",
@@ -156,6 +194,10 @@ mod tests {
             "+0123456789",
             "++79991234567",
             "7999123456789012",
+            "+7 999 123-45-6x",
+            "K7M2QX",
+            "+",
+            "+79991234567\u{0}",
         ] {
             assert_eq!(Phone::parse(input), Err(IdentityError::BadPhone), "{input}");
         }

@@ -1,5 +1,6 @@
 //! The ingress: every update from polling or a webhook comes through here. In order: updates the product does not
-//! handle are acknowledged; a button press is answered at once; the per-user and global rate limits drop floods
+//! handle (not from a private chat, a chat that is not the sender's, edits and the like) are acknowledged and counted
+//! by reason; a button press is answered at once; the per-user and global rate limits drop floods
 //! (counted, with at most one "slow down" reply per user per window); an update is charged to them once, so its
 //! redeliveries after a failure (a refetched batch, a webhook retry) cannot use up its sender's allowance and have it
 //! dropped; then the chat's session actor runs it, which skips an update already processed (its dedup check shares a
@@ -44,8 +45,16 @@ pub struct IngressMetrics {
     pub processed: AtomicU64,
     pub duplicates: AtomicU64,
     pub dropped_rate_limited: AtomicU64,
-    pub ignored: AtomicU64,
+    /// Acknowledged and not processed, by [`convert::Ignored`] reason (read with [`IngressMetrics::ignored`]).
+    ignored: [AtomicU64; convert::Ignored::ALL.len()],
     pub unavailable: AtomicU64,
+}
+
+impl IngressMetrics {
+    /// Updates ignored for this reason since start-up.
+    pub fn ignored(&self, reason: convert::Ignored) -> u64 {
+        self.ignored[reason as usize].load(Ordering::Relaxed)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,9 +154,12 @@ impl Ingress {
     }
 
     pub async fn accept(&self, bot: BotKind, update: &Update) -> Result<Accepted, NotAccepted> {
-        let Some(inbound) = convert::inbound(update) else {
-            self.metrics.ignored.fetch_add(1, Ordering::Relaxed);
-            return Ok(Accepted::Ignored);
+        let inbound = match convert::inbound(update) {
+            Ok(inbound) => inbound,
+            Err(reason) => {
+                self.metrics.ignored[reason as usize].fetch_add(1, Ordering::Relaxed);
+                return Ok(Accepted::Ignored);
+            }
         };
         if let (Some(id), Some(client)) = (&inbound.callback_id, self.bots.get(bot)) {
             let answer = client.answer_callback_query(CallbackQueryId(id.clone()));

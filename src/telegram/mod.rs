@@ -5,6 +5,7 @@ pub mod convert;
 pub mod ingress;
 pub mod outbox;
 pub mod polling;
+pub mod sanitize;
 pub mod webhook;
 
 use std::collections::HashMap;

@@ -1,5 +1,8 @@
 //! Long polling: one `getUpdates` loop per bot. The offset moves past an update only once it and every update before
-//! it were durably accepted, so an update that could not be stored is fetched again, never lost.
+//! it were durably accepted, so an update that could not be stored is fetched again, never lost. On shutdown the
+//! loop abandons its long poll at once (dropping the request: Telegram confirms nothing it did not deliver) and ends
+//! after the batch in hand; that batch's offset is confirmed by the next start's first poll, whose redeliveries the
+//! sessions' dedup skips.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,26 +11,39 @@ use std::time::Duration;
 use fsm::BotKind;
 use teloxide_core::RequestError;
 use teloxide_core::payloads::GetUpdatesSetters;
-use teloxide_core::requests::Requester;
+use teloxide_core::requests::{Request, Requester};
 use teloxide_core::types::Update;
+use tokio_util::sync::CancellationToken;
 
 use super::ingress::Ingress;
 
 /// Pause after a failed poll or a batch that could not be stored.
 const BACKOFF: Duration = Duration::from_millis(500);
 
-pub async fn run(kind: BotKind, bot: teloxide_core::Bot, ingress: Arc<Ingress>, timeout_s: u32) {
+/// Polls `bot` for `timeout_s` seconds at a time and feeds `ingress`, until `stop` is cancelled.
+pub async fn run(
+    kind: BotKind,
+    bot: teloxide_core::Bot,
+    ingress: Arc<Ingress>,
+    timeout_s: u32,
+    stop: CancellationToken,
+) {
     let mut offset: i32 = 0;
     loop {
-        let updates = match bot.get_updates().offset(offset).timeout(timeout_s).await {
+        let polled = tokio::select! {
+            biased;
+            () = stop.cancelled() => break,
+            polled = bot.get_updates().offset(offset).timeout(timeout_s).send() => polled,
+        };
+        let updates = match polled {
             Ok(updates) => updates,
             Err(RequestError::RetryAfter(wait)) => {
-                tokio::time::sleep(wait.duration()).await;
+                pause(&stop, wait.duration()).await;
                 continue;
             }
             Err(e) => {
                 tracing::warn!(bot = kind.as_str(), error = %e, "polling: getUpdates failed");
-                tokio::time::sleep(BACKOFF).await;
+                pause(&stop, BACKOFF).await;
                 continue;
             }
         };
@@ -45,9 +61,17 @@ pub async fn run(kind: BotKind, bot: teloxide_core::Bot, ingress: Arc<Ingress>, 
                 .saturating_add(1);
         }
         if next == offset || accepted.iter().any(|ok| !ok) {
-            tokio::time::sleep(BACKOFF).await;
+            pause(&stop, BACKOFF).await;
         }
         offset = next;
+    }
+}
+
+/// Waits `wait`, or less if the loop is told to stop meanwhile.
+async fn pause(stop: &CancellationToken, wait: Duration) {
+    tokio::select! {
+        () = stop.cancelled() => {}
+        () = tokio::time::sleep(wait) => {}
     }
 }
 

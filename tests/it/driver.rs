@@ -73,7 +73,11 @@ impl Dialogue for TwoCommands {
         Ok(Some(Event::Done(command)))
     }
 
-    async fn save_language(_env: &DialogueEnv, _sender: &Sender, _lang: Lang) -> Result<(), DialogueError> {
+    async fn save_language(
+        _env: &DialogueEnv,
+        _sender: &Sender,
+        _lang: Lang,
+    ) -> Result<(), DialogueError> {
         Ok(())
     }
 }
@@ -87,7 +91,9 @@ async fn two_follow_up_commands_of_one_step_both_run_and_both_results_are_steppe
         ledger: services.ledger.clone(),
         welcome_bonus: Points::new(100).expect("points"),
         receipt_max: Kopecks::DEFAULT_RECEIPT_MAX,
-        partners: Arc::new(actors::db::partner_cache::PartnerCache::new(std::time::Duration::from_secs(1))),
+        partners: Arc::new(actors::db::partner_cache::PartnerCache::new(
+            std::time::Duration::from_secs(1),
+        )),
         admin_ids: Arc::new(Default::default()),
     };
     let sender = Sender {

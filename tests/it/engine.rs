@@ -3,8 +3,8 @@
 
 use std::sync::atomic::Ordering;
 
-use fsm::text::{ClientText, CommonText, PartnerText};
 use fsm::callback::{Callback, DraftId};
+use fsm::text::{ClientText, CommonText, PartnerText};
 use fsm::{CashbackRate, Kopecks, Lang, Points};
 use serde_json::json;
 
@@ -530,10 +530,7 @@ async fn every_bot_publishes_its_commands_in_russian_and_english() {
                 .map(|(c, d)| (c.to_owned(), d))
                 .collect();
             assert_eq!(listed, expected, "{bot} in {code}");
-            assert!(
-                listed.iter().any(|(c, _)| c == "help"),
-                "{bot} lists /help"
-            );
+            assert!(listed.iter().any(|(c, _)| c == "help"), "{bot} lists /help");
         }
     }
 }

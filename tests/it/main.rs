@@ -4,6 +4,7 @@
 mod app;
 mod driver;
 mod engine;
+mod hardening;
 mod helpers;
 mod ledger;
 mod ledger_model;

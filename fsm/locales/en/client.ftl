@@ -23,6 +23,7 @@ client-help =
 
 client-ask-contact = So partners can find you by phone, share your number with the button below.
 client-contact-not-own = Only your own number can be shared — use the “Share my number” button.
+client-phone-unreadable = We could not read the number in your contact card. Please contact support and we will add it by hand.
 client-contact-saved = ✅ Number confirmed.
 client-phone-taken = This number already belongs to another member. Please contact support.
 client-balance =

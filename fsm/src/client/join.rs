@@ -96,7 +96,12 @@ pub fn on_contact(state: &ClientState, ctx: &ClientCtx, ev: &UserEvent) -> Clien
     };
     match (*user_id == Some(ev.sender.user_id), Phone::parse(phone)) {
         (true, Ok(phone)) => command(state.clone(), JoinCommand::SaveContact { phone }),
-        _ => reply(
+        // The own card, yet a number no country allocates: saying "only your own number" would be wrong.
+        (true, Err(_)) => reply(
+            state.clone(),
+            Reply::new(render(ctx.lang, &ClientText::PhoneUnreadable)),
+        ),
+        (false, _) => reply(
             state.clone(),
             Reply::new(render(ctx.lang, &ClientText::ContactNotOwn)),
         ),

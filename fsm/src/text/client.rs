@@ -19,6 +19,8 @@ pub enum ClientText<'a> {
     Help,
     AskContact,
     ContactNotOwn,
+    /// The own contact card, yet a number no country allocates: not the "someone else's number" text.
+    PhoneUnreadable,
     ContactSaved,
     PhoneTaken,
     Balance {
@@ -74,6 +76,7 @@ impl TextKey for ClientText<'_> {
             Self::Help => "client-help",
             Self::AskContact => "client-ask-contact",
             Self::ContactNotOwn => "client-contact-not-own",
+            Self::PhoneUnreadable => "client-phone-unreadable",
             Self::ContactSaved => "client-contact-saved",
             Self::PhoneTaken => "client-phone-taken",
             Self::Balance { .. } => "client-balance",
@@ -143,6 +146,7 @@ impl ClientText<'static> {
             Self::Help,
             Self::AskContact,
             Self::ContactNotOwn,
+            Self::PhoneUnreadable,
             Self::ContactSaved,
             Self::PhoneTaken,
             Self::Balance {

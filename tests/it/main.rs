@@ -2,6 +2,7 @@
 //! Redis key prefix and real servers. Start them with `scripts/services.sh start` (`make test` does).
 
 mod app;
+mod browser;
 mod engine;
 mod helpers;
 mod ledger;

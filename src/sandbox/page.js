@@ -35,18 +35,25 @@ async function refreshChats() {
   const order = ['client', 'partner', 'admin'];
   const rank = (c) => (order.includes(c.bot) ? order.indexOf(c.bot) : order.length);
   list.sort((a, b) => ((b.last ? b.last.date : 0) - (a.last ? a.last.date : 0)) || (rank(a) - rank(b)));
+  // Items are kept per bot and patched, not rebuilt: a click never lands on an element that has just been replaced.
   const ul = $('chats');
-  ul.innerHTML = '';
+  let prev = null;
   for (const c of list) {
-    const li = document.createElement('li');
+    let li = ul.querySelector(`[data-bot="${c.bot}"]`);
+    if (!li) {
+      li = document.createElement('li');
+      li.dataset.bot = c.bot;
+      li.onclick = () => openChat(c.bot);
+    }
     li.className = 'chat-item' + (c.bot === bot ? ' active' : '');
-    li.dataset.bot = c.bot;
     const last = c.last ? esc(plain(c.last)) : '<i>@' + esc(c.username) + '</i>';
-    li.innerHTML = `<div class="avatar ${esc(c.bot)}">${esc(title(c.bot).split(' ').pop()[0])}</div>
+    const inner = `<div class="avatar ${esc(c.bot)}">${esc(title(c.bot).split(' ').pop()[0])}</div>
       <div class="body"><div class="top"><span class="name">${esc(title(c.bot))}</span><span class="time">${c.last ? hhmm(c.last.date) : ''}</span></div>
       <div class="bottom"><span class="preview">${last}</span>${c.unread && c.bot !== bot ? `<span class="badge">${c.unread}</span>` : ''}</div></div>`;
-    li.onclick = () => openChat(c.bot);
-    ul.appendChild(li);
+    if (li.dataset.inner !== inner) { li.innerHTML = inner; li.dataset.inner = inner; }
+    const want = prev ? prev.nextSibling : ul.firstChild;
+    if (li !== want) ul.insertBefore(li, want);
+    prev = li;
   }
 }
 
@@ -79,7 +86,13 @@ function bubble(e) {
   div.dataset.id = e.message_id;
   const b = document.createElement('div');
   b.className = 'bubble';
-  if (e.photo) { const img = document.createElement('img'); img.src = e.photo; img.alt = 'photo'; b.appendChild(img); }
+  if (e.photo) {
+    const img = document.createElement('img');
+    img.src = e.photo; img.alt = 'photo';
+    // A picture grows its bubble once loaded: keep the newest message in view.
+    img.onload = () => { if (div === $('messages').lastElementChild) $('log').scrollTop = $('log').scrollHeight; };
+    b.appendChild(img);
+  }
   const t = document.createElement('span');
   t.className = 'text';
   t.innerHTML = e.parse_mode === 'HTML' ? html(e.text) : esc(e.text);

@@ -4,204 +4,22 @@
 //! client sees the notice. Texts are checked against the transcript API (what the bots sent), not hard-coded.
 //! Screenshots land in `target/test-artifacts/browser/`.
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use futures_util::FutureExt;
 use serde_json::{Value, json};
 
+use teloxide_core::payloads::setters::*;
+use teloxide_core::prelude::Requester;
+use teloxide_core::types::{ChatId, InputFile};
+
 use crate::app::TestApp;
+use crate::webdriver::{
+    Driver, SHOW_WAIT, click, in_viewport, js, page_shows, screenshot, shown_text, type_into,
+};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const PARTNER: i64 = loyalty::server::DEMO_PARTNER_ID;
-/// How long the page may take to show what the bots sent.
-const SHOW_WAIT: Duration = Duration::from_secs(15);
-
-/// chromedriver on a free loopback port, killed when dropped (its Chromium ends with the session).
-struct Driver {
-    child: Child,
-    url: String,
-    profiles: PathBuf,
-}
-
-impl Driver {
-    async fn start() -> Driver {
-        for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
-            assert!(
-                std::path::Path::new(path).exists(),
-                "{path} is missing: the browser test needs Debian's Chromium and chromedriver; install them with \
-                 `sudo apt-get install -y chromium chromium-driver` (scripts/services.sh does it) ({package})"
-            );
-        }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let url = format!("http://127.0.0.1:{port}");
-        let start = Instant::now();
-        while reqwest::get(format!("{url}/status")).await.is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "chromedriver answers"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let profiles =
-            std::env::temp_dir().join(format!("loyalty-chromium-{}", std::process::id()));
-        Driver {
-            child,
-            url,
-            profiles,
-        }
-    }
-
-    /// A fresh headless Chromium (own profile, so a first visit) with a viewport of `width`×`height`.
-    async fn browser(&self, width: u32, height: u32) -> Client {
-        let profile = self.profiles.join(format!("{width}x{height}"));
-        let _ = std::fs::remove_dir_all(&profile);
-        let args = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-        ]
-        .map(String::from)
-        .into_iter()
-        .chain([
-            format!("--user-data-dir={}", profile.display()),
-            format!("--window-size={width},{height}"),
-        ])
-        .collect::<Vec<_>>();
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": CHROMIUM, "args": args }),
-        );
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&self.url)
-            .await
-            .expect("a Chromium session");
-        // The window's size includes what is not page; size it so the page itself is width×height.
-        let inner = client
-            .execute(
-                "return [outerWidth - innerWidth, outerHeight - innerHeight]",
-                vec![],
-            )
-            .await
-            .expect("window metrics");
-        let extra = |i: usize| inner[i].as_u64().unwrap_or(0) as u32;
-        client
-            .set_window_size(width + extra(0), height + extra(1))
-            .await
-            .expect("window size");
-        client
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profiles);
-    }
-}
-
-fn artifacts() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts/browser");
-    std::fs::create_dir_all(&dir).expect("artifacts dir");
-    dir
-}
-
-async fn screenshot(c: &Client, name: &str) {
-    let png = c.screenshot().await.expect("screenshot");
-    std::fs::write(artifacts().join(format!("{name}.png")), png).expect("write screenshot");
-}
-
-/// What a bubble shows for a bot's HTML text: the text without its tags, entities decoded.
-fn shown_text(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for ch in html.chars() {
-        match ch {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
-}
-
-async fn js(c: &Client, script: &str) -> Value {
-    c.execute(script, vec![]).await.expect("script runs")
-}
-
-/// Waits until a bubble in the open chat shows `text`.
-async fn page_shows(c: &Client, text: &str) {
-    let start = Instant::now();
-    loop {
-        let texts = js(
-            c,
-            "return [...document.querySelectorAll('#messages .msg .text')].map(e => e.innerText)",
-        )
-        .await;
-        if texts
-            .as_array()
-            .is_some_and(|t| t.iter().any(|s| s.as_str() == Some(text)))
-        {
-            return;
-        }
-        assert!(
-            start.elapsed() < SHOW_WAIT,
-            "the page does not show {text:?}; it shows {texts:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The element's box is inside the viewport (fully visible without scrolling).
-async fn in_viewport(c: &Client, selector: &str) -> bool {
-    let script = format!(
-        "const r = document.querySelector('{selector}').getBoundingClientRect(); \
-         return r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth"
-    );
-    js(c, &script).await == json!(true)
-}
-
-async fn click(c: &Client, css: &str) {
-    c.wait()
-        .at_most(SHOW_WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css} appears: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("{css} is clickable: {e}"));
-}
-
-async fn type_into(c: &Client, css: &str, text: &str) {
-    let input = c.find(Locator::Css(css)).await.expect("input");
-    input.send_keys(text).await.expect("typing");
-}
 
 /// Acts as another user: the id in the switcher (on a phone, from the chat list).
 async fn be(c: &Client, narrow: bool, user: i64) {
@@ -281,6 +99,16 @@ async fn walkthrough(app: &TestApp, c: &Client, client: i64, width: u32, height:
     let welcome = app.nth_text("client", client, 1).await;
     page_shows(c, &shown_text(&welcome)).await;
 
+    // The contact button asks first; Cancel sends nothing.
+    let held = app.chat("client", client).await.len();
+    click(c, "#keyboard button").await;
+    click(c, "#contact-cancel").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        app.chat("client", client).await.len(),
+        held,
+        "a cancelled prompt sends nothing"
+    );
     click(c, "#keyboard button").await;
     let phone = c
         .find(Locator::Css("#contact-phone"))
@@ -444,6 +272,30 @@ async fn walkthrough(app: &TestApp, c: &Client, client: i64, width: u32, height:
         meta.as_str().is_some_and(|m| m.contains("edited")),
         "{meta}"
     );
+
+    // A photo from a bot shows in a bubble with its caption.
+    let url = reqwest::Url::parse(&format!("{}/tg", app.base)).expect("url");
+    teloxide_core::Bot::new("sandbox-client")
+        .set_api_url(url)
+        .send_photo(
+            ChatId(client),
+            InputFile::memory(crate::sandbox::PNG).file_name("card.png"),
+        )
+        .caption("Photo from the browser test")
+        .await
+        .expect("sendPhoto");
+    page_shows(c, "Photo from the browser test").await;
+    let start = Instant::now();
+    // Loaded, and scrolled into view above the keyboard.
+    let photo_shown = "const i = document.querySelector('#messages .msg:last-child img'); \
+        if (!i || !i.complete || i.naturalWidth !== 8) return false; \
+        const r = i.getBoundingClientRect(); \
+        return r.top >= 0 && r.bottom <= document.getElementById('log').getBoundingClientRect().bottom";
+    while js(c, photo_shown).await != json!(true) {
+        assert!(start.elapsed() < SHOW_WAIT, "the photo is not shown");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    screenshot(c, &format!("{tag}-8-photo")).await;
 }
 
 #[actix_rt::test]

@@ -10,3 +10,4 @@ mod ledger_model;
 mod ops;
 mod replicas;
 mod sandbox;
+mod webdriver;

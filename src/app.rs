@@ -26,7 +26,7 @@ impl Services {
             .await
             .context("migrating the database")?;
         if !applied.is_empty() {
-            tracing::info!(?applied, "migrations applied");
+            tracing::info!(%applied, "migrations applied");
         }
         let pg = db::pg_pool(&settings.database, settings.database.pool_size_max)?;
         let ledger_pg = db::pg_pool(&settings.database, settings.database.ledger_pool_size_max)?;
@@ -58,9 +58,9 @@ impl Services {
         telegram: &crate::config::TelegramSettings,
     ) -> anyhow::Result<BotRuntime> {
         use crate::telegram::{Bots, ingress::Ingress, outbox::Outbox, polling};
-        use actors::bots::BotEnv;
+        use actors::dialogue::DialogueEnv;
+        use actors::session::store::SessionStore;
         use actors::session::{SessionDeps, SessionRegistry};
-        use actors::session_store::SessionStore;
         use teloxide_core::payloads::SetWebhookSetters;
         use teloxide_core::requests::Requester;
 
@@ -88,15 +88,16 @@ impl Services {
             sessions.dedup_ttl_s,
         );
         let money = &self.settings.money;
-        let env = BotEnv {
+        let env = DialogueEnv {
             pg: self.pg.clone(),
             ledger: self.ledger.clone(),
             welcome_bonus: fsm::Points::new(money.welcome_bonus_points.max(1))
                 .context("welcome bonus")?,
             receipt_max: fsm::Kopecks::new(money.receipt_max_kopecks).context("receipt maximum")?,
-            partners: std::sync::Arc::new(actors::partner_cache::PartnerCache::new(
+            partners: std::sync::Arc::new(actors::db::partner_cache::PartnerCache::new(
                 std::time::Duration::from_millis(sessions.partner_cache_ms),
             )),
+            admin_ids: std::sync::Arc::new(telegram.admin_ids.iter().copied().collect()),
         };
         let deps = SessionDeps {
             store,

@@ -27,7 +27,7 @@ pub struct Cli {
 pub enum Command {
     /// Migrate, then run the bots and the HTTP server.
     Serve,
-    /// Apply the database migrations and exit.
+    /// Apply the database migrations and the changed SQL functions, and exit.
     Migrate,
     /// Check every ledger invariant; exits 1 if any is violated.
     CheckLedger,
@@ -75,14 +75,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Migrate => {
             let mut client = db::connect(&settings.database).await?;
             let applied = migrate::migrate(&mut client).await?;
-            println!(
-                "migrations applied: {}",
-                if applied.is_empty() {
-                    "none (up to date)".into()
-                } else {
-                    applied.join(", ")
-                }
-            );
+            println!("migrations applied: {applied}");
             Ok(ExitCode::SUCCESS)
         }
         Command::CheckLedger => check_ledger(&settings).await,
@@ -104,9 +97,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             );
             let mut client = db::connect(&settings.database).await?;
             migrate::migrate(&mut client).await?;
-            let id =
-                crate::store::upsert_approved_partner(&client, telegram_id, &company, cashback_bp)
-                    .await?;
+            let id = actors::db::partners::upsert_approved_partner(
+                &client,
+                telegram_id,
+                &company,
+                cashback_bp,
+            )
+            .await?;
             let code: String = client
                 .query_one("SELECT referral_code FROM partners WHERE id = $1", &[&id.0])
                 .await?
@@ -130,7 +127,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
 
 async fn check_ledger(settings: &Settings) -> anyhow::Result<ExitCode> {
     let client = db::connect(&settings.database).await?;
-    let checks = actors::ledger_audit::check(&client).await?;
+    let checks = actors::ledger::audit::check(&client).await?;
     let mut violated = 0;
     for check in &checks {
         let mark = if check.violations == 0 {

@@ -12,7 +12,6 @@ pub mod migrate;
 pub mod stress;
 pub mod telemetry;
 
-pub use actors::store;
 pub use app::Services;
 pub use config::{Secret, Settings};
 pub mod sandbox;

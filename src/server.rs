@@ -90,9 +90,13 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         settings.telegram.api_url = format!("http://{addr}/tg");
         actix_rt::spawn(emulator.clone().run_webhook_deliverer());
         let db = services.pg.get().await?;
-        let partner =
-            crate::store::upsert_approved_partner(&**db, DEMO_PARTNER_ID, DEMO_PARTNER_NAME, 500)
-                .await?;
+        let partner = actors::db::partners::upsert_approved_partner(
+            &**db,
+            DEMO_PARTNER_ID,
+            DEMO_PARTNER_NAME,
+            500,
+        )
+        .await?;
         demo_referral = Some(
             db.query_one(
                 "SELECT referral_code FROM partners WHERE id = $1",

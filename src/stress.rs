@@ -11,7 +11,7 @@ use actors::{
 use fsm::{CashbackRate, ClientId, Kopecks, PartnerId, Points};
 use serde::Serialize;
 
-use crate::store;
+use actors::db::{clients, partners};
 
 /// What the run is asked to do.
 #[derive(Debug, Clone, clap::Args)]
@@ -80,7 +80,7 @@ pub async fn run(
     let mut partners = Vec::new();
     for i in 0..args.partners {
         partners.push(
-            store::upsert_approved_partner(
+            partners::upsert_approved_partner(
                 &**db,
                 args.base_telegram_id + i,
                 &format!("Stress {i}"),
@@ -91,7 +91,7 @@ pub async fn run(
     }
     let mut clients = Vec::new();
     for i in 0..args.clients {
-        let (id, _) = store::upsert_client_by_telegram(
+        let (id, _) = clients::upsert_client_by_telegram(
             &**db,
             args.base_telegram_id + 1_000_000 + i,
             None,

@@ -1,19 +1,16 @@
-//! Actix actors: the ledger, which serializes and group-commits balance mutations, and the chat sessions, which run
-//! the dialogues with their state in Redis.
+//! Actix actors and what they run: the ledger, which serializes and group-commits balance mutations; the chat
+//! sessions, which run the bots' dialogues with their state in Redis; the queries the bots share.
 //!
 //! Architecture invariant: this crate knows Postgres, Redis and the FSM, but nothing of HTTP or Telegram transports:
-//! sessions receive transport-neutral updates and emit [`bots::Outgoing`] messages.
+//! sessions receive transport-neutral updates and emit [`outgoing::Outgoing`] messages.
 
-pub mod bots;
+pub mod db;
+pub mod dialogue;
 pub mod ledger;
-pub mod ledger_audit;
-pub mod ledger_types;
-pub mod partner_cache;
+pub mod outgoing;
 pub mod session;
-pub mod session_store;
-pub mod store;
 
-pub use ledger::{LedgerActor, LedgerConfig, LedgerMetrics};
-pub use ledger_types::{
-    IdempotencyKey, LedgerCommand, LedgerError, LedgerOp, LedgerOutcome, LedgerReply,
+pub use ledger::{
+    IdempotencyKey, LedgerActor, LedgerCommand, LedgerConfig, LedgerError, LedgerMetrics, LedgerOp,
+    LedgerOutcome, LedgerReply,
 };

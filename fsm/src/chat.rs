@@ -108,28 +108,6 @@ impl Lang {
     }
 }
 
-/// `/language` (ask), `/language en` or the `lang:en` button (set): the same in every bot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LanguageRequest {
-    Ask,
-    Set(Lang),
-}
-
-impl LanguageRequest {
-    pub fn from_input(input: &UserInput) -> Option<LanguageRequest> {
-        match input {
-            UserInput::Command { name, args } if name == "language" || name == "lang" => {
-                Some(Lang::parse(args).map_or(LanguageRequest::Ask, LanguageRequest::Set))
-            }
-            UserInput::Callback { data } => data
-                .strip_prefix("lang:")
-                .and_then(Lang::parse)
-                .map(LanguageRequest::Set),
-            _ => None,
-        }
-    }
-}
-
 /// Who did it, as Telegram says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sender {

@@ -242,8 +242,13 @@ async fn seed(services: &loyalty::Services, n: usize) -> anyhow::Result<()> {
     let mut db = services.pg.get().await?;
     let tx = db.transaction().await?;
     for i in 0..n as i64 {
-        loyalty::store::upsert_approved_partner(&*tx, PARTNER_BASE + i, &format!("Bench {i}"), 500)
-            .await?;
+        actors::db::partners::upsert_approved_partner(
+            &*tx,
+            PARTNER_BASE + i,
+            &format!("Bench {i}"),
+            500,
+        )
+        .await?;
         let code = fsm::MemberCode::from_random(0x5eed_0000 + i as u64);
         tx.execute(
             "INSERT INTO clients (telegram_id, phone, phone_verified, member_code, registered_via) VALUES ($1, $2, true, $3, 'bot')",

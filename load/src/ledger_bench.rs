@@ -6,11 +6,12 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use actix::Addr;
+use actors::db::{clients, partners};
 use actors::{IdempotencyKey, LedgerActor, LedgerCommand, LedgerOp, LedgerOutcome};
 use anyhow::Context;
 use fsm::{CashbackRate, ClientId, Kopecks, PartnerId, Points};
 use loyalty::config::{Secret, Settings};
-use loyalty::{Services, db, store};
+use loyalty::{Services, db};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -118,7 +119,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         commands as f64 / transactions as f64,
         m.retries.load(std::sync::atomic::Ordering::Relaxed)
     );
-    let checks = actors::ledger_audit::check(&db::connect(&settings.database).await?).await?;
+    let checks = actors::ledger::audit::check(&db::connect(&settings.database).await?).await?;
     let violated = checks.iter().filter(|c| c.violations != 0).count();
     println!(
         "check-ledger after the run: {} invariants, {violated} violated",
@@ -147,13 +148,13 @@ async fn seed(
     let mut partners = Vec::new();
     for i in 0..20 {
         partners.push(
-            store::upsert_approved_partner(&**db, 1_000 + i, &format!("Bench {i}"), 500).await?,
+            partners::upsert_approved_partner(&**db, 1_000 + i, &format!("Bench {i}"), 500).await?,
         );
     }
     let mut clients = Vec::new();
     for i in 0..wallets {
         clients.push(
-            store::upsert_client_by_telegram(&**db, 10_000 + i, None, None)
+            clients::upsert_client_by_telegram(&**db, 10_000 + i, None, None)
                 .await?
                 .0,
         );

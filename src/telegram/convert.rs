@@ -15,6 +15,8 @@ pub struct Inbound {
     pub input: UserInput,
     /// For a button press: the query to answer at once, so the user's spinner stops.
     pub callback_id: Option<String>,
+    /// For a button press: the message that carried the button.
+    pub message_id: Option<i32>,
 }
 
 fn sender(user: &User, chat_id: i64) -> Sender {
@@ -48,6 +50,7 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
                 sender: sender(user, m.chat.id.0),
                 input,
                 callback_id: None,
+                message_id: None,
             })
         }
         UpdateKind::CallbackQuery(q) => {
@@ -62,8 +65,18 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
                     data: q.data.clone().unwrap_or_default(),
                 },
                 callback_id: Some(q.id.0.clone()),
+                message_id: q.message.as_ref().map(|m| m.id().0),
             })
         }
+        _ => None,
+    }
+}
+
+/// The inline buttons of an edited message: only an inline keyboard can stay on an edited message (Bot API,
+/// `editMessageText`); anything else means none.
+pub fn inline_markup(keyboard: &Keyboard) -> Option<ReplyMarkup> {
+    match keyboard {
+        Keyboard::Inline(_) => markup(keyboard),
         _ => None,
     }
 }

@@ -13,11 +13,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix::{Addr, Recipient};
-use actors::bots::Outgoing;
+use actors::outgoing::Outgoing;
 use actors::session::{HandleUpdate, Handled, SessionRegistry};
 use fsm::BotKind;
 use fsm::chat::Reply;
-use fsm::text::{Msg, render};
+use fsm::text::{CommonText, render};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use teloxide_core::requests::Requester;
 use teloxide_core::types::{CallbackQueryId, Update};
@@ -161,12 +161,9 @@ impl Ingress {
                 .dropped_rate_limited
                 .fetch_add(1, Ordering::Relaxed);
             if self.slow_down_sent.check_key(&user).is_ok() {
-                let reply = Reply::new(render(inbound.sender.lang, &Msg::SlowDown));
-                self.outbox.do_send(Outgoing {
-                    bot,
-                    chat_id: inbound.sender.chat_id,
-                    reply,
-                });
+                let reply = Reply::new(render(inbound.sender.lang, &CommonText::SlowDown));
+                self.outbox
+                    .do_send(Outgoing::send(bot, inbound.sender.chat_id, reply));
             }
             return Ok(Accepted::Dropped);
         }
@@ -177,6 +174,7 @@ impl Ingress {
                 update_id: inbound.update_id,
                 sender: inbound.sender,
                 input: inbound.input,
+                message_id: inbound.message_id,
             })
             .await;
         match handled {

@@ -6,13 +6,13 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use ::actors::bots::Outgoing;
+use ::actors::outgoing::{Outgoing, OutgoingMessage};
 use actix::prelude::*;
 use fsm::BotKind;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
-use teloxide_core::RequestError;
 use teloxide_core::requests::{JsonRequest, Payload};
 use teloxide_core::types::{ParseMode, ReplyMarkup};
+use teloxide_core::{ApiError, RequestError};
 use tokio::sync::mpsc;
 
 use super::{Bots, convert};
@@ -140,6 +140,57 @@ impl Payload for SendMessage {
     const NAME: &'static str = "SendMessage";
 }
 
+/// `editMessageText`, lean in the same way. Without `reply_markup` Telegram drops the message's inline buttons,
+/// which is what an edit to an outcome wants.
+#[derive(serde::Serialize)]
+struct EditMessageText {
+    chat_id: i64,
+    message_id: i32,
+    text: String,
+    parse_mode: ParseMode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_markup: Option<ReplyMarkup>,
+}
+
+impl Payload for EditMessageText {
+    type Output = serde::de::IgnoredAny;
+    const NAME: &'static str = "EditMessageText";
+}
+
+/// Sends or edits one message.
+async fn deliver(bot: &teloxide_core::Bot, msg: &Outgoing) -> Result<(), RequestError> {
+    match &msg.message {
+        OutgoingMessage::Send(reply) => JsonRequest::new(
+            bot.clone(),
+            SendMessage {
+                chat_id: msg.chat_id,
+                text: reply.html.clone(),
+                parse_mode: ParseMode::Html,
+                reply_markup: convert::markup(&reply.keyboard),
+            },
+        )
+        .await
+        .map(drop),
+        OutgoingMessage::Edit { message_id, reply } => {
+            let request = JsonRequest::new(
+                bot.clone(),
+                EditMessageText {
+                    chat_id: msg.chat_id,
+                    message_id: *message_id,
+                    text: reply.html.clone(),
+                    parse_mode: ParseMode::Html,
+                    reply_markup: convert::inline_markup(&reply.keyboard),
+                },
+            );
+            match request.await {
+                // A second tap edits to the same outcome: done already.
+                Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+                other => other.map(drop),
+            }
+        }
+    }
+}
+
 fn quota(per_s: u32, burst: u32) -> Quota {
     let per_s = NonZeroU32::new(per_s).unwrap_or(NonZeroU32::MIN);
     Quota::per_second(per_s).allow_burst(NonZeroU32::new(burst).unwrap_or(per_s))
@@ -166,16 +217,7 @@ async fn run_sender(
         per_bot.until_ready().await;
         let mut attempt = 0;
         loop {
-            let request = JsonRequest::new(
-                bot.clone(),
-                SendMessage {
-                    chat_id: msg.chat_id,
-                    text: msg.reply.html.clone(),
-                    parse_mode: ParseMode::Html,
-                    reply_markup: convert::markup(&msg.reply.keyboard),
-                },
-            );
-            match request.await {
+            match deliver(&bot, &msg).await {
                 Ok(_) => {
                     metrics.sent.fetch_add(1, Ordering::Relaxed);
                     break;

@@ -36,10 +36,12 @@ pub async fn connect(url: &str) -> tokio_postgres::Client {
 /// Serializes template creation and cloning across the test processes nextest runs in parallel.
 const TEMPLATE_LOCK: i64 = 0x7465_6d70;
 
-/// The name of a database holding a freshly migrated schema, created on first use for this set of migrations.
+/// The name of a database holding a freshly migrated schema, created on first use for this set of migrations and
+/// function files (a changed function gives a fresh template too).
 async fn template(admin: &tokio_postgres::Client) -> String {
     let all: String = migrate::MIGRATIONS
         .iter()
+        .chain(migrate::FUNCTIONS)
         .map(|(n, sql)| format!("{n}{}", migrate::checksum(sql)))
         .collect();
     let name = format!("loyalty_tmpl_{}", migrate::checksum(&all));
@@ -186,4 +188,15 @@ impl TestWorld {
             .expect("count query")
             .get(0)
     }
+}
+
+/// The text a Russian-speaking user sees for `key`: tests compare replies with the catalogue, never with wording typed
+/// into the test, so rewording a message breaks no test.
+pub fn ru(key: &impl fsm::text::TextKey) -> String {
+    fsm::text::render(fsm::Lang::Ru, key)
+}
+
+/// The same in English.
+pub fn en(key: &impl fsm::text::TextKey) -> String {
+    fsm::text::render(fsm::Lang::En, key)
 }

@@ -1,9 +1,10 @@
 //! The ledger against a real Postgres: money rules, idempotency, concurrency, group commit, reversal, invariants.
 
 use actix::Actor;
+use actors::db::{clients, partners};
 use actors::{IdempotencyKey, LedgerActor, LedgerCommand, LedgerOp, LedgerOutcome, LedgerReply};
 use fsm::{CashbackRate, ClientId, Kopecks, OperationId, PartnerId, Points, parse_amount};
-use loyalty::{db, store};
+use loyalty::db;
 
 use crate::helpers::TestWorld;
 
@@ -25,13 +26,13 @@ pub async fn send(world: &TestWorld, key_text: &str, op: LedgerOp) -> LedgerRepl
 }
 
 pub async fn partner(world: &TestWorld, telegram_id: i64) -> PartnerId {
-    store::upsert_approved_partner(&world.db, telegram_id, "Кофейня", 500)
+    partners::upsert_approved_partner(&world.db, telegram_id, "Кофейня", 500)
         .await
         .expect("partner")
 }
 
 pub async fn client(world: &TestWorld, telegram_id: i64) -> ClientId {
-    store::upsert_client_by_telegram(&world.db, telegram_id, Some("Анна"), None)
+    clients::upsert_client_by_telegram(&world.db, telegram_id, Some("Анна"), None)
         .await
         .expect("client")
         .0
@@ -64,13 +65,13 @@ pub fn welcome(client: ClientId) -> LedgerOp {
 }
 
 async fn balance(world: &TestWorld, client: ClientId) -> i64 {
-    store::wallet_balance(&world.db, client)
+    clients::wallet_balance(&world.db, client)
         .await
         .expect("balance")
 }
 
 async fn assert_ledger_clean(world: &TestWorld) {
-    let checks = actors::ledger_audit::check(&world.db)
+    let checks = actors::ledger::audit::check(&world.db)
         .await
         .expect("audit runs");
     let violated: Vec<_> = checks.iter().filter(|c| c.violations != 0).collect();

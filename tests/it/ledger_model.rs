@@ -242,7 +242,7 @@ async fn run_case(world: &TestWorld, case: i64, cmds: Vec<Cmd>) -> Result<(), Te
         sent.push((command, reply.outcome));
     }
     for (i, c) in clients.iter().enumerate() {
-        let balance = loyalty::store::wallet_balance(&world.db, *c)
+        let balance = actors::db::clients::wallet_balance(&world.db, *c)
             .await
             .expect("balance");
         prop_assert_eq!(balance, model.balances[i], "client {}", i);
@@ -265,7 +265,7 @@ fn random_command_sequences_match_an_in_memory_model() {
         system.block_on(run_case(&world, n, cmds))?;
     });
     let checks = system
-        .block_on(actors::ledger_audit::check(&world.db))
+        .block_on(actors::ledger::audit::check(&world.db))
         .expect("audit");
     assert!(checks.iter().all(|c| c.violations == 0), "{checks:?}");
 }

@@ -7,6 +7,7 @@ mod engine;
 mod helpers;
 mod ledger;
 mod ledger_model;
+mod migrations;
 mod ops;
 mod replicas;
 mod sandbox;

@@ -1,16 +1,23 @@
-//! What operators see: separate processes on one database, the `check-ledger` command, readiness, migrations.
+//! What operators see: separate processes on one database, the `check-ledger` command, readiness. (Migrations:
+//! `migrations.rs`.)
 
 use std::process::{Command, Stdio};
 
 use actix_web::{App, test, web};
 use loyalty::config::Secret;
-use loyalty::{http, migrate};
+use loyalty::http;
 
-use crate::helpers::{TestWorld, connect, db_url};
+use crate::helpers::{TestWorld, db_url};
 
-fn loyalty(world: &TestWorld) -> Command {
+/// The product's binary pointed at the test's database and Redis.
+pub fn loyalty(world: &TestWorld) -> Command {
+    loyalty_on(&world.database)
+}
+
+/// The product's binary pointed at `database` on the test server.
+pub fn loyalty_on(database: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_loyalty"));
-    cmd.env("LOYALTY__DATABASE__URL", db_url(&world.database))
+    cmd.env("LOYALTY__DATABASE__URL", db_url(database))
         .env("LOYALTY__REDIS__URL", crate::helpers::redis_url())
         .env("LOYALTY__LOG__LEVEL", "warn")
         .env_remove("LOYALTY_CONFIG");
@@ -131,29 +138,6 @@ async fn readiness_names_the_dependency_that_is_down() {
         body,
         serde_json::json!({ "postgres": "ok", "redis": "down" })
     );
-}
-
-#[actix_rt::test]
-async fn migrating_twice_applies_nothing_the_second_time() {
-    let world = TestWorld::new().await;
-    let mut client = connect(&db_url(&world.database)).await;
-    assert!(
-        migrate::migrate(&mut client)
-            .await
-            .expect("migrate")
-            .is_empty(),
-        "the template was fully migrated"
-    );
-    let out = loyalty(&world)
-        .arg("migrate")
-        .output()
-        .expect("run migrate");
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
-    let tables = world
-        .count("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
-        .await;
-    assert!(tables >= 14, "{tables} tables");
 }
 
 #[actix_rt::test]

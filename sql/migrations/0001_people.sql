@@ -1,5 +1,5 @@
 -- People and the things they own: partners (with their application history), clients, services, promotions,
--- NPS ratings, redemption requests and the admin audit log. The ledger lives in 0002.
+-- NPS ratings, redemption requests and the admin audit log. The ledger lives in 0002, its functions in ../functions/.
 --
 -- Identifiers are bigint surrogate keys; Telegram ids are separate columns because a client enrolled by phone has no
 -- Telegram id until they claim the record (SPEC §3) -- never a fake id.
@@ -19,6 +19,8 @@ CREATE TABLE partners (
     -- Deep-link payload for the client bot (`?start=`), at most 64 chars of A-Za-z0-9_- as Telegram requires.
     referral_code   text        NOT NULL UNIQUE CHECK (referral_code ~ '^[A-Za-z0-9_-]{1,64}$'),
     language        text        NOT NULL DEFAULT 'ru' CHECK (language IN ('ru', 'en')),
+    -- A language the partner chose with /language; it wins over the language_code Telegram reports.
+    language_override text      CHECK (language_override IN ('ru', 'en')),
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
@@ -47,6 +49,8 @@ CREATE TABLE clients (
     member_code         text        NOT NULL UNIQUE CHECK (member_code ~ '^[2-9A-HJ-NP-Z]{6}$'),
     first_name          text        CHECK (char_length(first_name) <= 200),
     language            text        NOT NULL DEFAULT 'ru' CHECK (language IN ('ru', 'en')),
+    -- A language the client chose with /language; it wins over the language_code Telegram reports.
+    language_override   text        CHECK (language_override IN ('ru', 'en')),
     referred_by         bigint      REFERENCES partners (id),
     registered_via      text        NOT NULL CHECK (registered_via IN ('partner_link', 'bot', 'partner_enrolment')),
     created_at          timestamptz NOT NULL DEFAULT now(),

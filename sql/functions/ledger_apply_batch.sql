@@ -1,7 +1,28 @@
--- The shared side of a batch (partner accounts, the bonus pool) moves in the last statement before commit, after
--- everything else is written, instead of being locked before the write. These rows are in nearly every transaction;
--- holding them only from the last statement to the commit lets two ledger transactions overlap (inflight_max > 1)
--- instead of queueing behind each other's whole write.
+-- Group commit, set-based: one call applies a whole batch of ledger commands in a fixed number of statements. The
+-- ledger actor sends it with BEGIN and COMMIT in one round trip (actors/src/ledger.rs).
+--
+-- It reads what the whole batch needs in one statement, decides every command in memory, writes the operations,
+-- journal entries, wallet balances and keys in one statement, and last moves the shared side of every transfer
+-- (partner accounts, the bonus pool). Those rows are in nearly every transaction; holding them only from the last
+-- statement to the commit lets two ledger transactions overlap (inflight_max > 1) instead of queueing behind each
+-- other's whole write.
+--
+-- Lock order, the same for every ledger transaction in every process, so none can deadlock: idempotency keys
+-- (advisory locks, in hash order), then client wallets (in id order), then the shared accounts every batch touches
+-- (partner accounts, the bonus pool; in id order, just before commit).
+--
+-- Outcomes: applied, insufficient_points, client_not_found, partner_not_found, partner_not_active,
+-- welcome_already_granted, operation_not_found, already_reversed, not_reversible, key_reused. A refusal is decided
+-- before anything is written, so a refused command leaves only its key and outcome behind. An unexpected error
+-- (a constraint) aborts the statement; the ledger actor then splits the batch until only the culprit fails.
+--
+-- The arrays are parallel, one element per command, in submission order. Commands within a batch see each other
+-- exactly as if they ran one after another: a key repeated later in the batch replays the first one's outcome, and
+-- balances and the one-welcome-bonus rule carry from command to command.
+--
+-- Applied by the migrator whenever this file's checksum changes (src/migrate.rs); a change of the argument or result
+-- types needs a DROP FUNCTION IF EXISTS of the old signature at the top of this file, as CREATE OR REPLACE cannot
+-- change them.
 
 CREATE OR REPLACE FUNCTION ledger_apply_batch(
     p_keys text[], p_fingerprints text[], p_kinds text[], p_clients bigint[], p_partners bigint[],

@@ -4,7 +4,7 @@
 //! is committing, new commands wait in the queue; the next transaction takes them at once (group commit, at most
 //! `batch_max`), so one fsync serves many commands. A queue of at least `parallel_batch_min` commands may start a
 //! second transaction beside the running one, and a large queue is split evenly over the free slots. A transaction is
-//! one call of `ledger_apply_batch()` (sql/0004, 0005) between BEGIN and COMMIT, all three sent in one round trip: it
+//! one call of `ledger_apply_batch()` (sql/functions/) between BEGIN and COMMIT, all three sent in one round trip: it
 //! takes the keys' advisory locks, locks the client wallets in id order, decides every command in memory in submission
 //! order, writes operations, journal entries, wallets and keys in one statement, and last moves the shared side of
 //! every transfer (partner accounts, the bonus pool) summed per account, in id order. One global lock order means
@@ -27,7 +27,7 @@ use tokio::sync::oneshot;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 
-use crate::ledger_types::{LedgerCommand, LedgerError, LedgerOp, LedgerOutcome, LedgerReply};
+use super::types::{LedgerCommand, LedgerError, LedgerOp, LedgerOutcome, LedgerReply};
 
 const APPLY_SQL: &str = "SELECT r_outcome, r_operation_id, r_points, r_balance, r_replayed \
                          FROM ledger_apply_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";

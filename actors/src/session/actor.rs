@@ -1,20 +1,20 @@
-//! Session actors: one per (bot, chat), created on demand by the [`SessionRegistry`], stopped when idle.
+//! The session actor: one per (bot, chat), created on demand by the [`super::SessionRegistry`], stopped when idle.
 //!
 //! A session handles its chat's updates one at a time, in arrival order (`AtomicResponse`). For each: skip if
 //! already processed, else load state and version from Redis (one round trip for both); run the dialogue
-//! (`bots::run`); compare-and-set the new state together with the update's dedup mark; on a conflict (another
+//! (`dialogue::run`); compare-and-set the new state together with the update's dedup mark; on a conflict (another
 //! replica moved first) run again from the fresh state; only then hand the replies to the outbox. The actor itself
 //! holds no conversation state: it can stop at any time, and another process can continue the dialogue.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use fsm::BotKind;
 use fsm::chat::{Sender, UserInput};
 
-use crate::bots::{self, BotEnv, Outgoing};
-use crate::session_store::{CommitOutcome, SessionStore};
+use super::store::{CommitOutcome, SessionStore, StoreError};
+use crate::dialogue::{self, DialogueEnv};
+use crate::outgoing::Outgoing;
 
 /// How many times one update is re-run after losing a compare-and-set race before giving up (unavailable).
 const CAS_ATTEMPTS_MAX: usize = 8;
@@ -27,6 +27,8 @@ pub struct HandleUpdate {
     pub update_id: i64,
     pub sender: Sender,
     pub input: UserInput,
+    /// For a button press: the message that carried the button (the dialogue may edit it).
+    pub message_id: Option<i32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,15 +56,16 @@ pub enum SessionError {
 #[derive(Clone)]
 pub struct SessionDeps {
     pub store: SessionStore,
-    pub env: BotEnv,
+    pub env: DialogueEnv,
     pub outbox: Recipient<Outgoing>,
     /// Sessions idle this long stop (their state stays in Redis).
     pub idle_stop: Duration,
 }
 
+/// Owns nothing but its dependencies and when it last worked: the conversation state is in Redis.
 pub struct SessionActor {
-    deps: SessionDeps,
-    last_active: Instant,
+    pub(super) deps: SessionDeps,
+    pub(super) last_active: Instant,
 }
 
 impl Actor for SessionActor {
@@ -95,7 +98,7 @@ impl Handler<HandleUpdate> for SessionActor {
 
 /// Runs one update to a stored transition (or a reason it could not be stored).
 pub async fn process(deps: SessionDeps, msg: HandleUpdate) -> Result<Handled, SessionError> {
-    let store_down = |e: crate::session_store::StoreError| {
+    let store_down = |e: StoreError| {
         tracing::warn!(error = %e, "session: state store unavailable");
         SessionError::StoreUnavailable
     };
@@ -110,12 +113,12 @@ pub async fn process(deps: SessionDeps, msg: HandleUpdate) -> Result<Handled, Se
         else {
             return Ok(Handled::Duplicate);
         };
-        let output = bots::run(
+        let output = dialogue::run(
             &deps.env,
             msg.bot,
             &msg.sender,
             msg.input.clone(),
-            msg.update_id,
+            msg.message_id,
             loaded.raw.as_deref(),
         )
         .await
@@ -146,92 +149,4 @@ pub async fn process(deps: SessionDeps, msg: HandleUpdate) -> Result<Handled, Se
         }
     }
     Err(SessionError::Contention)
-}
-
-/// Finds or starts the session actor of a chat and forwards the update to it. Sessions are spread over worker
-/// threads (one arbiter each) by chat, so dialogues use every core while one chat stays on one actor, in order.
-pub struct SessionRegistry {
-    deps: SessionDeps,
-    sessions: HashMap<(BotKind, i64), Addr<SessionActor>>,
-    /// Worker threads the sessions run on; empty means the registry's own thread.
-    workers: Vec<actix::ArbiterHandle>,
-    /// Kept so the worker threads live as long as the registry.
-    _arbiters: Vec<actix::Arbiter>,
-}
-
-impl SessionRegistry {
-    /// `worker_threads` arbiters host the sessions (0 or 1: the current thread).
-    pub fn new(deps: SessionDeps, worker_threads: usize) -> SessionRegistry {
-        let arbiters: Vec<actix::Arbiter> = if worker_threads > 1 {
-            (0..worker_threads).map(|_| actix::Arbiter::new()).collect()
-        } else {
-            Vec::new()
-        };
-        let workers = arbiters.iter().map(|a| a.handle()).collect();
-        SessionRegistry {
-            deps,
-            sessions: HashMap::new(),
-            workers,
-            _arbiters: arbiters,
-        }
-    }
-
-    fn start_session(&self, chat: i64) -> Addr<SessionActor> {
-        let deps = self.deps.clone();
-        let make = move |_: &mut Context<SessionActor>| SessionActor {
-            deps,
-            last_active: Instant::now(),
-        };
-        if self.workers.is_empty() {
-            SessionActor::create(make)
-        } else {
-            let shard = chat.unsigned_abs() as usize % self.workers.len();
-            SessionActor::start_in_arbiter(&self.workers[shard], make)
-        }
-    }
-}
-
-/// How many session actors are alive (for metrics and the memory benchmark).
-#[derive(Debug, Message)]
-#[rtype(result = "usize")]
-pub struct SessionCount;
-
-impl Actor for SessionRegistry {
-    type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Self::Context) {
-        ctx.set_mailbox_capacity(100_000);
-        // Forget stopped sessions so the map stays as small as the set of active chats.
-        ctx.run_interval(
-            self.deps.idle_stop.max(Duration::from_millis(100)),
-            |registry, _| {
-                registry.sessions.retain(|_, addr| addr.connected());
-            },
-        );
-    }
-}
-
-impl Handler<HandleUpdate> for SessionRegistry {
-    type Result = ResponseFuture<Result<Handled, SessionError>>;
-
-    fn handle(&mut self, msg: HandleUpdate, _ctx: &mut Self::Context) -> Self::Result {
-        let key = (msg.bot, msg.sender.chat_id);
-        let addr = match self.sessions.get(&key) {
-            Some(addr) if addr.connected() => addr.clone(),
-            _ => {
-                let addr = self.start_session(msg.sender.chat_id);
-                self.sessions.insert(key, addr.clone());
-                addr
-            }
-        };
-        Box::pin(async move { addr.send(msg).await.unwrap_or(Err(SessionError::Stopped)) })
-    }
-}
-
-impl Handler<SessionCount> for SessionRegistry {
-    type Result = usize;
-
-    fn handle(&mut self, _: SessionCount, _ctx: &mut Self::Context) -> usize {
-        self.sessions.values().filter(|a| a.connected()).count()
-    }
 }

@@ -1,0 +1,54 @@
+//! The admin bot for the driver: its context is whether the sender is on the allow-list (configuration, checked on
+//! every update, SPEC §6). It has no commands yet.
+
+use fsm::admin::{self, AdminCommand, AdminCtx, AdminEvent, AdminState};
+use fsm::chat::{Sender, Transition};
+use fsm::dialogue::Effect;
+use fsm::{BotKind, Lang};
+
+use super::driver::Dialogue;
+use super::{DialogueEnv, DialogueError};
+
+/// The admin bot (SPEC §6).
+pub struct AdminBot;
+
+impl Dialogue for AdminBot {
+    const BOT: BotKind = BotKind::Admin;
+    type State = AdminState;
+    type Ctx = AdminCtx;
+    type Event = AdminEvent;
+    type Command = AdminCommand;
+
+    async fn context(env: &DialogueEnv, sender: &mut Sender) -> Result<AdminCtx, DialogueError> {
+        Ok(AdminCtx {
+            is_admin: env.admin_ids.contains(&sender.user_id),
+            lang: sender.lang,
+        })
+    }
+
+    fn step(
+        state: &AdminState,
+        ctx: &AdminCtx,
+        event: AdminEvent,
+    ) -> Transition<AdminState, Effect<AdminCommand>> {
+        admin::step(state, ctx, event)
+    }
+
+    async fn run(
+        _env: &DialogueEnv,
+        _ctx: &mut AdminCtx,
+        _sender: &Sender,
+        command: AdminCommand,
+    ) -> Result<Option<AdminEvent>, DialogueError> {
+        match command {}
+    }
+
+    async fn save_language(
+        _env: &DialogueEnv,
+        _sender: &Sender,
+        _lang: Lang,
+    ) -> Result<(), DialogueError> {
+        // Admins have no table of their own yet; their texts follow Telegram's language_code.
+        Ok(())
+    }
+}

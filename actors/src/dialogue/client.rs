@@ -1,0 +1,146 @@
+//! The client bot for the driver: its context (the client as stored now) and its commands (registration with the
+//! once-only welcome bonus, saving the own phone).
+
+use fsm::chat::{Sender, Transition};
+use fsm::client::{
+    self, ClientAccess, ClientCommand, ClientCtx, ClientEvent, ClientProfile, ClientState,
+    ContactOutcome, JoinCommand, JoinEvent, Registration,
+};
+use fsm::dialogue::Effect;
+use fsm::text::escape;
+use fsm::{BotKind, Lang};
+
+use super::driver::Dialogue;
+use super::{DialogueEnv, DialogueError};
+use crate::db::clients::{self, SavePhone};
+use crate::db::partners;
+use crate::ledger::{IdempotencyKey, LedgerCommand, LedgerOp, LedgerOutcome};
+
+/// The client bot (SPEC §5).
+pub struct ClientBot;
+
+impl Dialogue for ClientBot {
+    const BOT: BotKind = BotKind::Client;
+    type State = ClientState;
+    type Ctx = ClientCtx;
+    type Event = ClientEvent;
+    type Command = ClientCommand;
+
+    async fn context(env: &DialogueEnv, sender: &mut Sender) -> Result<ClientCtx, DialogueError> {
+        let (access, stored) = access(env, sender.user_id).await?;
+        if let Some(lang) = stored {
+            sender.lang = lang;
+        }
+        Ok(ClientCtx {
+            access,
+            lang: sender.lang,
+        })
+    }
+
+    fn step(
+        state: &ClientState,
+        ctx: &ClientCtx,
+        event: ClientEvent,
+    ) -> Transition<ClientState, Effect<ClientCommand>> {
+        client::step(state, ctx, event)
+    }
+
+    async fn run(
+        env: &DialogueEnv,
+        ctx: &mut ClientCtx,
+        sender: &Sender,
+        command: ClientCommand,
+    ) -> Result<Option<ClientEvent>, DialogueError> {
+        let ClientCommand::Join(command) = command;
+        let event = match command {
+            JoinCommand::Register { referral } => {
+                register(env, sender, referral.as_deref()).await?
+            }
+            JoinCommand::SaveContact { phone } => {
+                let db = env.pg.get().await?;
+                match clients::save_own_phone(&**db, sender.user_id, &phone).await? {
+                    SavePhone::Saved => JoinEvent::Contact(ContactOutcome::Saved),
+                    SavePhone::Taken => JoinEvent::Contact(ContactOutcome::Taken),
+                }
+            }
+        };
+        // Registration and the phone change what the dialogue knows about the client.
+        ctx.access = access(env, sender.user_id).await?.0;
+        Ok(Some(ClientEvent::Join(event)))
+    }
+
+    async fn save_language(
+        env: &DialogueEnv,
+        sender: &Sender,
+        lang: Lang,
+    ) -> Result<(), DialogueError> {
+        let db = env.pg.get().await?;
+        clients::set_language(&**db, sender.user_id, lang).await?;
+        Ok(())
+    }
+}
+
+/// The client as stored now, and the language they chose with /language, if any.
+async fn access(
+    env: &DialogueEnv,
+    telegram_id: i64,
+) -> Result<(ClientAccess, Option<Lang>), DialogueError> {
+    let db = env.pg.get().await?;
+    Ok(match clients::by_telegram(&db, telegram_id).await? {
+        None => (ClientAccess::Unregistered, None),
+        Some(row) => (
+            ClientAccess::Registered(ClientProfile {
+                member_code: row.member_code,
+                phone_verified: row.phone_verified,
+                balance: row.balance,
+            }),
+            row.language_override,
+        ),
+    })
+}
+
+/// Registers the sender (or finds them) and grants the welcome bonus once. The bonus command is sent on every
+/// `/start` under the client's own key, so a grant that failed transiently is made good next time, and never twice.
+async fn register(
+    env: &DialogueEnv,
+    sender: &Sender,
+    referral: Option<&str>,
+) -> Result<JoinEvent, DialogueError> {
+    let db = env.pg.get().await?;
+    let partner = match referral {
+        Some(code) => partners::referrer(&db, code, sender.user_id).await?,
+        None => None,
+    };
+    let (client, created) = crate::db::clients::upsert_client_by_telegram(
+        &**db,
+        sender.user_id,
+        Some(&sender.first_name),
+        partner.as_ref().map(|p| p.0),
+    )
+    .await?;
+    if created {
+        clients::set_registration_language(&**db, client, sender.lang).await?;
+    }
+    let phone_verified = clients::phone_verified(&**db, client).await?;
+    drop(db);
+    let key = IdempotencyKey::new(format!("welcome:c{client}"))
+        .ok_or_else(|| DialogueError::Bug("welcome key".into()))?;
+    let op = LedgerOp::WelcomeBonus {
+        client,
+        referrer: partner.as_ref().map(|p| p.0),
+        points: env.welcome_bonus,
+    };
+    let bonus = match env.ledger.send(LedgerCommand { key, op }).await {
+        Ok(Ok(reply)) => match reply.outcome {
+            LedgerOutcome::Applied { points, .. } if !reply.replayed => Some(points),
+            _ => None,
+        },
+        _ => return Ok(JoinEvent::Unavailable),
+    };
+    Ok(JoinEvent::Registered(Registration {
+        created: created || bonus.is_some(),
+        bonus,
+        partner: partner.map(|p| escape(&p.1)),
+        phone_verified,
+    }))
+}

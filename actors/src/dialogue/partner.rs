@@ -1,0 +1,175 @@
+//! The partner bot for the driver: its context (access by application status, from the short-lived cache of
+//! approved partners) and its commands (client lookups, ledger accruals).
+
+use fsm::chat::{Sender, Transition};
+use fsm::dialogue::Effect;
+use fsm::partner::{
+    self, AccrualResult, AccrueCommand, AccrueEvent, ClientQuery, FoundClient, PartnerAccess,
+    PartnerCommand, PartnerCtx, PartnerEvent, PartnerInfo, PartnerState,
+};
+use fsm::text::escape;
+use fsm::{BotKind, CashbackRate, ClientId, Kopecks, Lang, PartnerId};
+
+use super::driver::Dialogue;
+use super::{DialogueEnv, DialogueError};
+use crate::db::clients::{self, ClientKey};
+use crate::db::partner_cache::ApprovedPartner;
+use crate::db::partners::{self, PartnerStatus};
+use crate::ledger::{IdempotencyKey, LedgerCommand, LedgerOp, LedgerOutcome};
+
+/// The partner bot (SPEC §4).
+pub struct PartnerBot;
+
+impl Dialogue for PartnerBot {
+    const BOT: BotKind = BotKind::Partner;
+    type State = PartnerState;
+    type Ctx = PartnerCtx;
+    type Event = PartnerEvent;
+    type Command = PartnerCommand;
+
+    async fn context(env: &DialogueEnv, sender: &mut Sender) -> Result<PartnerCtx, DialogueError> {
+        let (access, stored) = access(env, sender.user_id).await?;
+        if let Some(lang) = stored {
+            sender.lang = lang;
+        }
+        Ok(PartnerCtx {
+            access,
+            lang: sender.lang,
+            receipt_max: env.receipt_max,
+        })
+    }
+
+    fn step(
+        state: &PartnerState,
+        ctx: &PartnerCtx,
+        event: PartnerEvent,
+    ) -> Transition<PartnerState, Effect<PartnerCommand>> {
+        partner::step(state, ctx, event)
+    }
+
+    async fn run(
+        env: &DialogueEnv,
+        _ctx: &mut PartnerCtx,
+        _sender: &Sender,
+        command: PartnerCommand,
+    ) -> Result<Option<PartnerEvent>, DialogueError> {
+        let PartnerCommand::Accrue(command) = command;
+        let event = match command {
+            AccrueCommand::FindClient(query) => {
+                AccrueEvent::ClientLookup(find_client(env, &query).await?)
+            }
+            AccrueCommand::Accrue {
+                key,
+                client,
+                partner,
+                amount,
+                rate,
+            } => AccrueEvent::Accrual(accrue(env, &key, client, partner, amount, rate).await),
+        };
+        Ok(Some(PartnerEvent::Accrue(event)))
+    }
+
+    async fn save_language(
+        env: &DialogueEnv,
+        sender: &Sender,
+        lang: Lang,
+    ) -> Result<(), DialogueError> {
+        let db = env.pg.get().await?;
+        partners::set_language(&**db, sender.user_id, lang).await?;
+        env.partners.forget(sender.user_id);
+        Ok(())
+    }
+}
+
+/// Who the partner behind this chat is, and the language they chose. Approved partners come from the short-lived
+/// cache when they were read a moment ago (see `db::partner_cache`); everyone else is read every time.
+async fn access(
+    env: &DialogueEnv,
+    telegram_id: i64,
+) -> Result<(PartnerAccess, Option<Lang>), DialogueError> {
+    if let Some(known) = env.partners.get(telegram_id) {
+        return Ok((PartnerAccess::Approved(known.info), known.lang));
+    }
+    let db = env.pg.get().await?;
+    let row = partners::by_telegram(&db, telegram_id).await?;
+    drop(db);
+    let Some(row) = row else {
+        return Ok((PartnerAccess::Unknown, None));
+    };
+    let access = match row.status {
+        PartnerStatus::Approved => {
+            let info = PartnerInfo {
+                id: row.id,
+                company: escape(&row.company),
+                rate: row.rate,
+            };
+            env.partners.put(
+                telegram_id,
+                ApprovedPartner {
+                    info: info.clone(),
+                    lang: row.language_override,
+                },
+            );
+            PartnerAccess::Approved(info)
+        }
+        PartnerStatus::Pending => PartnerAccess::Pending,
+        PartnerStatus::Rejected => PartnerAccess::Rejected,
+    };
+    Ok((access, row.language_override))
+}
+
+async fn find_client(
+    env: &DialogueEnv,
+    query: &ClientQuery,
+) -> Result<Option<FoundClient>, DialogueError> {
+    let db = env.pg.get().await?;
+    let key = match query {
+        ClientQuery::Phone(p) => ClientKey::Phone(p),
+        ClientQuery::Code(c) => ClientKey::Code(c),
+    };
+    let found = clients::find(&db, key).await?;
+    Ok(found.map(|row| {
+        let label = match query {
+            ClientQuery::Phone(p) => partner::accrue::mask_phone(p),
+            ClientQuery::Code(c) => c.to_string(),
+        };
+        FoundClient {
+            id: row.id,
+            label: escape(&label),
+            telegram_id: row.telegram_id,
+            balance: row.balance,
+            lang: row.lang,
+        }
+    }))
+}
+
+async fn accrue(
+    env: &DialogueEnv,
+    key: &str,
+    client: ClientId,
+    partner: PartnerId,
+    amount: Kopecks,
+    rate: CashbackRate,
+) -> AccrualResult {
+    let Some(key) = IdempotencyKey::new(key) else {
+        return AccrualResult::Refused;
+    };
+    let command = LedgerCommand {
+        key,
+        op: LedgerOp::Accrue {
+            client,
+            partner,
+            receipt: amount,
+            rate,
+        },
+    };
+    match env.ledger.send(command).await {
+        Ok(Ok(reply)) => match reply.outcome {
+            LedgerOutcome::Applied {
+                points, balance, ..
+            } => AccrualResult::Applied { points, balance },
+            _ => AccrualResult::Refused,
+        },
+        _ => AccrualResult::Unavailable,
+    }
+}

@@ -1,0 +1,9 @@
+//! Chat sessions: an actor per (bot, chat) that runs the chat's updates one at a time (`actor`), the registry that
+//! creates them on demand (`registry`), and their state in Redis (`store`).
+
+pub mod actor;
+pub mod registry;
+pub mod store;
+
+pub use actor::{HandleUpdate, Handled, SessionActor, SessionDeps, SessionError};
+pub use registry::{SessionCount, SessionRegistry};

@@ -1,0 +1,55 @@
+# The client bot. Texts are Telegram HTML; $partner is already escaped.
+# Numbers ($bonus, $points, $balance) are shown grouped ("12,345").
+
+client-welcome-new = 🎉 Welcome to the loyalty network! You got <b>{ $bonus }</b> welcome { $bonus ->
+        [one] point
+       *[other] points
+    }.
+client-welcome-referred = 🎉 Welcome! You came from <b>{ $partner }</b> and got <b>{ $bonus }</b> welcome { $bonus ->
+        [one] point
+       *[other] points
+    }.
+client-welcome-back = 👋 Hello again!
+client-help =
+    This is the bot of the loyalty network: you earn points for purchases at the network's partners and pay for the next ones with them.
+
+    /balance — my balance
+    /history — my operations
+    /code — my member code (tell it to a partner instead of your phone)
+    /promos — partners' promotions
+    /services — partners' services
+    /language — change the language
+    /cancel — cancel the current action and go back to the menu
+
+client-ask-contact = So partners can find you by phone, share your number with the button below.
+client-contact-not-own = Only your own number can be shared — use the “Share my number” button.
+client-contact-saved = ✅ Number confirmed.
+client-phone-taken = This number already belongs to another member. Please contact support.
+client-balance =
+    💰 Your balance: <b>{ $balance }</b> { $balance ->
+        [one] point
+       *[other] points
+    }.
+    Member code: <code>{ $code }</code>
+client-member-code =
+    Your member code: <code>{ $code }</code>
+    Tell it to a partner instead of your phone.
+client-not-registered = Please press /start first.
+client-accrual-notice = 💰 { $partner }: <b>{ $points }</b> { $points ->
+        [one] point
+       *[other] points
+    } credited for a { $amount } purchase. Your balance: <b>{ $balance }</b>.
+
+client-btn-balance = 💰 Balance
+client-btn-code = 🔑 My code
+client-btn-share-contact = 📱 Share my number
+
+# Command descriptions for Telegram's "/" menu (setMyCommands), at most 256 characters each.
+client-cmd-balance = My balance
+client-cmd-history = My operations
+client-cmd-code = My member code
+client-cmd-promos = Partners' promotions
+client-cmd-services = Partners' services
+client-cmd-language = Change the language
+client-cmd-cancel = Cancel the action and go back to the menu
+client-cmd-help = What this bot can do

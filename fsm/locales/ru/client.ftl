@@ -1,0 +1,59 @@
+# Бот клиента. Тексты — Telegram HTML; $partner уже экранирован.
+# Числа ($bonus, $points, $balance) выводятся с разбивкой на разряды («12 345»).
+
+client-welcome-new = 🎉 Добро пожаловать в сеть лояльности! Вам { $bonus ->
+        [one] начислен <b>{ $bonus }</b> приветственный балл
+        [few] начислено <b>{ $bonus }</b> приветственных балла
+       *[many] начислено <b>{ $bonus }</b> приветственных баллов
+    }.
+client-welcome-referred = 🎉 Добро пожаловать! Вы пришли от партнёра <b>{ $partner }</b> и получили <b>{ $bonus }</b> { $bonus ->
+        [one] приветственный балл
+        [few] приветственных балла
+       *[many] приветственных баллов
+    }.
+client-welcome-back = 👋 Здравствуйте! Рады видеть вас снова.
+client-help =
+    Это бот сети лояльности: у партнёров сети вы получаете баллы за покупки и оплачиваете ими следующие.
+
+    /balance — мой баланс
+    /history — история операций
+    /code — мой код участника (назовите его партнёру вместо телефона)
+    /promos — акции партнёров
+    /services — услуги партнёров
+    /language — сменить язык
+    /cancel — отменить текущее действие и вернуться в меню
+
+client-ask-contact = Чтобы партнёры могли найти вас по телефону, поделитесь номером кнопкой ниже.
+client-contact-not-own = Можно поделиться только своим номером — кнопкой «Поделиться номером».
+client-contact-saved = ✅ Номер подтверждён.
+client-phone-taken = Этот номер уже привязан к другому участнику. Обратитесь в поддержку.
+client-balance =
+    💰 Ваш баланс: <b>{ $balance }</b> { $balance ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    }.
+    Код участника: <code>{ $code }</code>
+client-member-code =
+    Ваш код участника: <code>{ $code }</code>
+    Назовите его партнёру вместо телефона.
+client-not-registered = Сначала нажмите /start.
+client-accrual-notice = 💰 { $partner }: за покупку на { $amount } { $points ->
+        [one] начислен <b>{ $points }</b> балл
+        [few] начислено <b>{ $points }</b> балла
+       *[many] начислено <b>{ $points }</b> баллов
+    }. Ваш баланс: <b>{ $balance }</b>.
+
+client-btn-balance = 💰 Баланс
+client-btn-code = 🔑 Мой код
+client-btn-share-contact = 📱 Поделиться номером
+
+# Описания команд для меню «/» в Telegram (setMyCommands), не длиннее 256 символов.
+client-cmd-balance = Мой баланс
+client-cmd-history = История операций
+client-cmd-code = Мой код участника
+client-cmd-promos = Акции партнёров
+client-cmd-services = Услуги партнёров
+client-cmd-language = Сменить язык
+client-cmd-cancel = Отменить действие и вернуться в меню
+client-cmd-help = Что умеет бот

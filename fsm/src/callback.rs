@@ -1,0 +1,188 @@
+//! Inline-button callback data: one typed codec for every button of every bot.
+//!
+//! Telegram carries at most 64 bytes of `callback_data` per button (Bot API, `InlineKeyboardButton`), and the data
+//! comes back from the client, so it is never trusted: [`Callback::decode`] only says what the button claims to be,
+//! and the dialogue checks that claim against its own state (the draft it names must be the one on screen, made by
+//! the same user).
+//!
+//! Every encoding starts with the codec version (`1:`). A button sent by an older deploy (no version, or another
+//! one) decodes as [`Decoded::Outdated`] and is answered "this button is outdated"; it is never misread as a button
+//! of today's format.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::chat::Lang;
+
+/// Telegram's limit on `callback_data`, in bytes (Bot API: "1-64 bytes").
+pub const CALLBACK_DATA_MAX: usize = 64;
+
+/// The codec version written in front of every button's data. Bump it when the meaning of a field changes.
+pub const CALLBACK_VERSION: &str = "1";
+
+/// A confirm screen or consent request, named by a random id minted when it was shown (UUIDv7 in hex, 32
+/// characters, see `actors::dialogue`). Its buttons carry the id, the dialogue state keeps it, and the ledger key of
+/// the operation is built from it, never from Telegram ids (which Telegram re-randomises).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DraftId(String);
+
+impl DraftId {
+    /// Length of a draft id in characters.
+    pub const LEN: usize = 32;
+
+    /// A draft id from its text: exactly 32 lowercase hex digits, else `None`.
+    pub fn parse(s: &str) -> Option<DraftId> {
+        let ok = s.len() == Self::LEN && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        ok.then(|| DraftId(s.to_owned()))
+    }
+
+    /// The id of a 128-bit number (the driver mints UUIDv7s), as 32 lowercase hex digits.
+    pub fn from_u128(n: u128) -> DraftId {
+        DraftId(format!("{n:032x}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DraftId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a button means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callback {
+    /// The language picker of `/language` (every bot).
+    Language(Lang),
+    /// Confirm (`true`) or cancel the accrual on the confirm screen named `draft` (partner bot).
+    Accrual { draft: DraftId, confirm: bool },
+}
+
+/// What a button's data turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    /// A button of the current format.
+    Current(Callback),
+    /// A button of an older (or newer) deploy's format: answered "this button is outdated".
+    Outdated,
+    /// Current version, but not anything we ever sent: forged or corrupted.
+    Invalid,
+}
+
+impl Callback {
+    /// The data for the button, `CALLBACK_VERSION:kind:...`, at most [`CALLBACK_DATA_MAX`] bytes (checked by a test
+    /// for every variant with the longest fields).
+    pub fn encode(&self) -> String {
+        let body = match self {
+            Callback::Language(lang) => format!("lang:{}", lang.as_str()),
+            Callback::Accrual { draft, confirm } => {
+                format!("acc:{}:{draft}", if *confirm { "ok" } else { "no" })
+            }
+        };
+        format!("{CALLBACK_VERSION}:{body}")
+    }
+
+    /// Reads button data as the client sent it back.
+    pub fn decode(data: &str) -> Decoded {
+        if data.len() > CALLBACK_DATA_MAX {
+            return Decoded::Invalid;
+        }
+        let Some((version, body)) = data.split_once(':') else {
+            return Decoded::Outdated;
+        };
+        if version != CALLBACK_VERSION {
+            return Decoded::Outdated;
+        }
+        let parts: Vec<&str> = body.split(':').collect();
+        let decoded = match parts.as_slice() {
+            ["lang", code] => match *code {
+                "ru" => Some(Callback::Language(Lang::Ru)),
+                "en" => Some(Callback::Language(Lang::En)),
+                _ => None,
+            },
+            ["acc", verb, draft] => {
+                let confirm = match *verb {
+                    "ok" => Some(true),
+                    "no" => Some(false),
+                    _ => None,
+                };
+                confirm
+                    .zip(DraftId::parse(draft))
+                    .map(|(confirm, draft)| Callback::Accrual { draft, confirm })
+            }
+            _ => None,
+        };
+        decoded.map_or(Decoded::Invalid, Decoded::Current)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft() -> DraftId {
+        DraftId::parse("0192f1c2a3b4c5d6e7f8091a2b3c4d5e").expect("a valid draft id")
+    }
+
+    fn every_variant() -> Vec<Callback> {
+        vec![
+            Callback::Language(Lang::Ru),
+            Callback::Language(Lang::En),
+            Callback::Accrual {
+                draft: draft(),
+                confirm: true,
+            },
+            Callback::Accrual {
+                draft: draft(),
+                confirm: false,
+            },
+        ]
+    }
+
+    #[test]
+    fn every_button_round_trips_within_telegrams_64_bytes() {
+        for callback in every_variant() {
+            let data = callback.encode();
+            assert!(
+                data.len() <= CALLBACK_DATA_MAX,
+                "{data} is {} bytes",
+                data.len()
+            );
+            assert!(data.starts_with("1:"), "{data} carries the codec version");
+            assert_eq!(Callback::decode(&data), Decoded::Current(callback));
+        }
+    }
+
+    #[test]
+    fn a_button_from_an_older_deploy_is_outdated_not_misread() {
+        // The format before the codec existed, and a future version.
+        for data in [
+            "acc:ok:123",
+            "lang:en",
+            "2:acc:ok:0192f1c2a3b4c5d6e7f8091a2b3c4d5e",
+            "0:lang:ru",
+        ] {
+            assert_eq!(Callback::decode(data), Decoded::Outdated, "{data}");
+        }
+    }
+
+    #[test]
+    fn forged_data_of_the_current_version_is_invalid() {
+        for data in [
+            "1:acc:ok:123",
+            "1:acc:yes:0192f1c2a3b4c5d6e7f8091a2b3c4d5e",
+            "1:acc:ok:0192F1C2A3B4C5D6E7F8091A2B3C4D5E",
+            "1:lang:de",
+            "1:",
+            "1:acc:ok:0192f1c2a3b4c5d6e7f8091a2b3c4d5e:extra",
+            &format!("1:lang:{}", "x".repeat(80)),
+        ] {
+            assert_eq!(Callback::decode(data), Decoded::Invalid, "{data}");
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! The client bot as plain functions. Texts are compared with the catalogue's rendering.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::callback::{Callback, DraftId};
+use crate::chat::Sender;
+
+fn sender() -> Sender {
+    Sender {
+        user_id: 42,
+        chat_id: 42,
+        first_name: "Anna".into(),
+        lang: Lang::Ru,
+    }
+}
+
+fn user(input: UserInput) -> ClientEvent {
+    ClientEvent::User(UserEvent {
+        sender: sender(),
+        input,
+        fresh_draft: DraftId::parse(&"0".repeat(32)).expect("draft"),
+    })
+}
+
+fn text(t: &str) -> UserInput {
+    UserInput::from_text(t)
+}
+
+fn ctx(registered: bool, phone_verified: bool) -> ClientCtx {
+    let access = if registered {
+        ClientAccess::Registered(ClientProfile {
+            member_code: "K7M2QX".into(),
+            balance: 150,
+            phone_verified,
+        })
+    } else {
+        ClientAccess::Unregistered
+    };
+    ClientCtx {
+        access,
+        lang: Lang::Ru,
+    }
+}
+
+fn join(c: JoinCommand) -> Vec<Effect<ClientCommand>> {
+    vec![Effect::Command(ClientCommand::Join(c))]
+}
+
+#[test]
+fn a_client_starts_from_a_partner_link_and_shares_their_own_phone() {
+    let t = step(
+        &ClientState::Menu,
+        &ctx(false, false),
+        user(text("/start p_abc-1")),
+    );
+    assert_eq!(
+        t.effects,
+        join(JoinCommand::Register {
+            referral: Some("p_abc-1".into())
+        })
+    );
+    let t = step(
+        &ClientState::Menu,
+        &ctx(false, false),
+        user(text("/start <script>")),
+    );
+    assert_eq!(t.effects, join(JoinCommand::Register { referral: None }));
+    let reg = Registration {
+        created: true,
+        bonus: Some(crate::money::Points::new(100).expect("points")),
+        partner: Some("Кофейня".into()),
+        phone_verified: false,
+    };
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, false),
+        ClientEvent::Join(JoinEvent::Registered(reg)),
+    );
+    assert_eq!(t.next, ClientState::AwaitContact);
+    let own = UserInput::Contact {
+        phone: "+79991234567".into(),
+        user_id: Some(42),
+    };
+    let t = step(&ClientState::AwaitContact, &ctx(true, false), user(own));
+    assert!(matches!(
+        &t.effects[..],
+        [Effect::Command(ClientCommand::Join(JoinCommand::SaveContact { phone }))] if phone.as_str() == "+79991234567"
+    ));
+    for user_id in [Some(43), None] {
+        let forwarded = UserInput::Contact {
+            phone: "+79991234567".into(),
+            user_id,
+        };
+        let t = step(
+            &ClientState::AwaitContact,
+            &ctx(true, false),
+            user(forwarded),
+        );
+        assert_eq!(
+            t.effects,
+            vec![Effect::Reply(Reply::new(render(
+                Lang::Ru,
+                &ClientText::ContactNotOwn
+            )))],
+            "{user_id:?}"
+        );
+    }
+}
+
+#[test]
+fn balance_is_shown_only_to_registered_clients() {
+    let t = step(&ClientState::Menu, &ctx(true, true), user(text("/balance")));
+    let balance = render(
+        Lang::Ru,
+        &ClientText::Balance {
+            balance: 150,
+            code: "K7M2QX",
+        },
+    );
+    assert_eq!(
+        t.effects,
+        vec![Effect::Reply(Reply::with(
+            balance,
+            menu_keyboard(Lang::Ru, false)
+        ))]
+    );
+    let t = step(
+        &ClientState::Menu,
+        &ctx(false, false),
+        user(text("/balance")),
+    );
+    assert_eq!(
+        t.effects,
+        vec![Effect::Reply(Reply::with(
+            render(Lang::Ru, &ClientText::NotRegistered),
+            Keyboard::Remove
+        ))]
+    );
+}
+
+#[test]
+fn the_share_phone_button_comes_back_with_every_menu_reply_until_the_phone_is_shared() {
+    let share = ReplyButton::RequestContact(render(Lang::Ru, &ClientText::BtnShareContact));
+    for input in ["/balance", "/code", "/menu", "/help", "hello"] {
+        let t = step(&ClientState::Menu, &ctx(true, false), user(text(input)));
+        let [Effect::Reply(r)] = &t.effects[..] else {
+            panic!("{input}: {:?}", t.effects)
+        };
+        let Keyboard::Reply(rows) = &r.keyboard else {
+            panic!("{input}: no reply keyboard")
+        };
+        assert!(rows.iter().flatten().any(|b| *b == share), "{input}");
+        let t = step(&ClientState::Menu, &ctx(true, true), user(text(input)));
+        let [Effect::Reply(r)] = &t.effects[..] else {
+            panic!("{input}")
+        };
+        assert_eq!(r.keyboard, menu_keyboard(Lang::Ru, false), "{input}");
+    }
+}
+
+#[test]
+fn a_language_button_resends_the_menu_keyboard_in_the_new_language() {
+    let press = UserInput::Callback {
+        data: Callback::Language(Lang::En).encode(),
+    };
+    let t = step(&ClientState::Menu, &ctx(true, true), user(press));
+    assert_eq!(t.effects[0], Effect::SetLanguage(Lang::En));
+    assert_eq!(
+        t.effects[1],
+        Effect::Edit(Reply::new(render(Lang::En, &CommonText::LanguageSet)))
+    );
+    assert_eq!(
+        t.effects[2],
+        Effect::Reply(Reply::with(
+            render(Lang::En, &CommonText::BackToMenu),
+            menu_keyboard(Lang::En, false)
+        ))
+    );
+}
+
+fn any_input() -> impl Strategy<Value = UserInput> {
+    prop_oneof![
+        any::<String>().prop_map(|s| UserInput::from_text(&s)),
+        "/[a-z_]{0,12}( .{0,70})?".prop_map(|s| UserInput::from_text(&s)),
+        any::<String>().prop_map(|data| UserInput::Callback { data }),
+        (any::<String>(), proptest::option::of(any::<i64>()))
+            .prop_map(|(phone, user_id)| UserInput::Contact { phone, user_id }),
+        Just(UserInput::Unsupported),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn any_input_in_any_client_state_gets_an_answer(registered in any::<bool>(), verified in any::<bool>(), await_contact in any::<bool>(), input in any_input()) {
+        let state = if await_contact { ClientState::AwaitContact } else { ClientState::Menu };
+        let t = step(&state, &ctx(registered, verified), user(input));
+        prop_assert!(!t.effects.is_empty());
+    }
+}

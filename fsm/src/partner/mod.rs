@@ -1,0 +1,253 @@
+//! The partner bot: access by application status, the global commands, the menu, and delegation to one module per
+//! dialogue (`accrue`, ...). SPEC §4.
+//!
+//! `step` is pure: lookups and the ledger are commands whose results come back as events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::chat::{Keyboard, Lang, Reply, ReplyButton, Transition, UserInput};
+use crate::dialogue::{self, Effect, Global, UserEvent};
+use crate::ids::PartnerId;
+use crate::money::{CashbackRate, Kopecks};
+use crate::text::{CommonText, PartnerText, TextKey, render};
+
+pub mod accrue;
+
+pub use accrue::{AccrualResult, AccrueCommand, AccrueEvent, AccrueStep, ClientQuery, FoundClient};
+
+/// The partner as Postgres has it now; read before every step, so a status change applies at the next tap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartnerAccess {
+    Unknown,
+    Pending,
+    Rejected,
+    Approved(PartnerInfo),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerInfo {
+    pub id: PartnerId,
+    /// Already escaped for HTML.
+    pub company: String,
+    pub rate: CashbackRate,
+}
+
+/// What a step needs besides the state and the event, read fresh for every update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerCtx {
+    pub access: PartnerAccess,
+    /// The language of the partner whose update this is.
+    pub lang: Lang,
+    /// From configuration: the largest receipt one accrual may take.
+    pub receipt_max: Kopecks,
+}
+
+/// Where the partner is: the menu, or a step of one dialogue (each carrying what was collected so far).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "dialogue", content = "at")]
+pub enum PartnerState {
+    #[default]
+    Menu,
+    Accrue(AccrueStep),
+}
+
+/// What a partner step reacts to: the partner's own update, or the result of a command it asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartnerEvent {
+    User(UserEvent),
+    Accrue(AccrueEvent),
+}
+
+impl From<UserEvent> for PartnerEvent {
+    fn from(e: UserEvent) -> Self {
+        PartnerEvent::User(e)
+    }
+}
+
+/// The partner bot's own effects, by dialogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartnerCommand {
+    Accrue(AccrueCommand),
+}
+
+pub type PartnerStep = dialogue::Step<PartnerState, PartnerCommand>;
+
+pub(crate) fn reply(next: PartnerState, r: Reply) -> PartnerStep {
+    Transition {
+        next,
+        effects: vec![Effect::Reply(r)],
+    }
+}
+
+pub(crate) fn say(lang: Lang, next: PartnerState, msg: impl TextKey) -> PartnerStep {
+    reply(next, Reply::new(render(lang, &msg)))
+}
+
+/// The eight-button main menu, two per row as partners know it from the prototype.
+pub fn menu_keyboard(lang: Lang) -> Keyboard {
+    let b = |m: PartnerText<'_>| ReplyButton::Text(render(lang, &m));
+    Keyboard::Reply(vec![
+        vec![b(PartnerText::BtnAccrue), b(PartnerText::BtnRedeem)],
+        vec![b(PartnerText::BtnPromos), b(PartnerText::BtnServices)],
+        vec![b(PartnerText::BtnInvite), b(PartnerText::BtnStats)],
+        vec![b(PartnerText::BtnFind), b(PartnerText::BtnSettings)],
+    ])
+}
+
+/// A single Cancel button, shown while a dialogue waits for typed input.
+pub fn cancel_keyboard(lang: Lang) -> Keyboard {
+    Keyboard::Reply(vec![vec![ReplyButton::Text(render(
+        lang,
+        &CommonText::BtnCancel,
+    ))]])
+}
+
+/// The menu message: the company's name and the menu keyboard.
+pub fn menu_reply(lang: Lang, info: &PartnerInfo) -> Reply {
+    Reply::with(
+        render(
+            lang,
+            &PartnerText::Menu {
+                company: &info.company,
+            },
+        ),
+        menu_keyboard(lang),
+    )
+}
+
+pub(crate) fn menu(lang: Lang, info: &PartnerInfo) -> PartnerStep {
+    reply(PartnerState::Menu, menu_reply(lang, info))
+}
+
+/// True when `text` is the label of `button` in any language (a user may have switched language).
+pub(crate) fn is_button(text: &str, button: &impl TextKey) -> bool {
+    [Lang::Ru, Lang::En]
+        .into_iter()
+        .any(|lang| render(lang, button) == text)
+}
+
+/// The menu actions a partner can ask for by command or button.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Accrue,
+    NotYet,
+}
+
+const NOT_YET_BUTTONS: [PartnerText<'static>; 7] = [
+    PartnerText::BtnRedeem,
+    PartnerText::BtnPromos,
+    PartnerText::BtnServices,
+    PartnerText::BtnInvite,
+    PartnerText::BtnStats,
+    PartnerText::BtnFind,
+    PartnerText::BtnSettings,
+];
+
+fn action(input: &UserInput) -> Option<Action> {
+    match input {
+        UserInput::Command { name, .. } => match name.as_str() {
+            "accrue" => Some(Action::Accrue),
+            "redeem" | "promos" | "services" | "invite" | "stats" | "find" | "settings" => {
+                Some(Action::NotYet)
+            }
+            _ => None,
+        },
+        UserInput::Text(t) if is_button(t, &PartnerText::BtnAccrue) => Some(Action::Accrue),
+        UserInput::Text(t) if NOT_YET_BUTTONS.iter().any(|b| is_button(t, b)) => {
+            Some(Action::NotYet)
+        }
+        _ => None,
+    }
+}
+
+/// One step of the partner bot. Order: language and help (anyone), then access (only approved partners go on),
+/// then the global commands, the menu actions, and last the dialogue the partner is in.
+pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> PartnerStep {
+    let lang = ctx.lang;
+    match event {
+        PartnerEvent::User(ev) => {
+            let global = dialogue::global(&ev.input, |t| is_button(t, &CommonText::BtnCancel));
+            let info = match &ctx.access {
+                PartnerAccess::Approved(info) => info,
+                other => return status(state, lang, other, global),
+            };
+            if let Some(global) = global {
+                return on_global(state, lang, info, global);
+            }
+            match action(&ev.input) {
+                Some(Action::Accrue) => return accrue::start(lang),
+                Some(Action::NotYet) => return say(lang, state.clone(), CommonText::NotYet),
+                None => {}
+            }
+            match state {
+                PartnerState::Accrue(at) => accrue::on_user(at, info, ctx, ev),
+                PartnerState::Menu => on_menu_input(lang, info, &ev.input),
+            }
+        }
+        PartnerEvent::Accrue(result) => match (state, &ctx.access) {
+            (PartnerState::Accrue(at), PartnerAccess::Approved(info)) => {
+                accrue::on_result(at, info, lang, result)
+            }
+            // The partner left the dialogue (or lost access) while the command ran: nothing to say.
+            _ => Transition {
+                next: state.clone(),
+                effects: vec![],
+            },
+        },
+    }
+}
+
+/// Someone who is not an approved partner: help and language work; everything else answers with their status.
+fn status(
+    state: &PartnerState,
+    lang: Lang,
+    access: &PartnerAccess,
+    global: Option<Global>,
+) -> PartnerStep {
+    match global {
+        Some(Global::Help) => say(lang, state.clone(), PartnerText::Help),
+        Some(Global::AskLanguage) => reply(state.clone(), dialogue::language_picker(lang)),
+        Some(Global::SetLanguage(new)) => Transition {
+            next: PartnerState::Menu,
+            effects: dialogue::language_set(new, status_reply(new, access)),
+        },
+        _ => reply(PartnerState::Menu, status_reply(lang, access)),
+    }
+}
+
+fn status_reply(lang: Lang, access: &PartnerAccess) -> Reply {
+    let msg = match access {
+        PartnerAccess::Pending => PartnerText::ApplicationPending,
+        PartnerAccess::Rejected => PartnerText::ApplicationRejected,
+        _ => PartnerText::NotAPartner,
+    };
+    Reply::with(render(lang, &msg), Keyboard::Remove)
+}
+
+fn on_global(state: &PartnerState, lang: Lang, info: &PartnerInfo, global: Global) -> PartnerStep {
+    match global {
+        Global::Start(_) | Global::Menu => menu(lang, info),
+        Global::Help => reply(
+            state.clone(),
+            Reply::with(render(lang, &PartnerText::Help), menu_keyboard(lang)),
+        ),
+        Global::AskLanguage => reply(state.clone(), dialogue::language_picker(lang)),
+        Global::SetLanguage(new) => Transition {
+            next: PartnerState::Menu,
+            effects: dialogue::language_set(new, menu_reply(new, info)),
+        },
+        Global::OutdatedButton => say(lang, state.clone(), CommonText::ButtonOutdated),
+    }
+}
+
+fn on_menu_input(lang: Lang, info: &PartnerInfo, input: &UserInput) -> PartnerStep {
+    match input {
+        UserInput::Unsupported => say(lang, PartnerState::Menu, CommonText::Unsupported),
+        UserInput::Command { .. } => say(lang, PartnerState::Menu, CommonText::UnknownCommand),
+        UserInput::Callback { .. } => say(lang, PartnerState::Menu, CommonText::StaleButton),
+        UserInput::Text(_) | UserInput::Contact { .. } => menu(lang, info),
+    }
+}
+
+#[cfg(test)]
+mod tests;

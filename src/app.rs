@@ -122,6 +122,7 @@ impl Services {
             let Some(bot) = bots.get(kind).cloned() else {
                 continue;
             };
+            publish_commands(kind, &bot).await;
             if telegram.mode == "webhook" {
                 let url = reqwest::Url::parse(&format!(
                     "{}/webhook/{}",
@@ -151,5 +152,30 @@ impl Services {
             registry,
             outbox_metrics,
         })
+    }
+}
+
+/// Telegram's "/" menu for `bot` (`setMyCommands`): the Russian list as the default and for `ru`, the English one
+/// for `en`, so each user sees what they can do in their language. A failure is logged, not fatal: the bot works
+/// without its menu.
+async fn publish_commands(kind: fsm::BotKind, bot: &teloxide_core::Bot) {
+    use teloxide_core::payloads::SetMyCommandsSetters;
+    use teloxide_core::requests::Requester;
+    use teloxide_core::types::BotCommand;
+
+    let list = |lang| {
+        fsm::text::bot_commands(kind, lang)
+            .into_iter()
+            .map(|(command, description)| BotCommand::new(command, description))
+            .collect::<Vec<_>>()
+    };
+    for (language_code, lang) in [(None, fsm::Lang::Ru), (Some("ru"), fsm::Lang::Ru), (Some("en"), fsm::Lang::En)] {
+        let mut request = bot.set_my_commands(list(lang));
+        if let Some(code) = language_code {
+            request = request.language_code(code);
+        }
+        if let Err(e) = request.await {
+            tracing::warn!(bot = kind.as_str(), error = %e, "setMyCommands failed; the bot works without its menu");
+        }
     }
 }

@@ -148,6 +148,23 @@ impl TestApp {
         }
     }
 
+    /// Waits until the bot's n-th message (1-based) reads `expected` (it may be sent, or edited into it, later),
+    /// and returns that message; fails the test with the whole chat after the answer wait.
+    pub async fn expect_nth(&self, bot: &str, user: i64, n: usize, expected: &str) -> Value {
+        let start = Instant::now();
+        loop {
+            let msgs = self.bot_messages(bot, user, n).await;
+            if msgs[n - 1]["text"].as_str() == Some(expected) {
+                return msgs[n - 1].clone();
+            }
+            assert!(
+                start.elapsed() < ANSWER_WAIT,
+                "message {n} of the {bot} bot to {user} never read {expected:?}: {msgs:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+
     /// The text of the bot's n-th message (1-based) in a chat, waiting for it.
     pub async fn nth_text(&self, bot: &str, user: i64, n: usize) -> String {
         self.bot_messages(bot, user, n).await[n - 1]["text"]

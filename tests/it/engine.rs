@@ -4,7 +4,8 @@
 use std::sync::atomic::Ordering;
 
 use fsm::text::{ClientText, CommonText, PartnerText};
-use fsm::{CashbackRate, Kopecks, Points};
+use fsm::callback::{Callback, DraftId};
+use fsm::{CashbackRate, Kopecks, Lang, Points};
 use serde_json::json;
 
 use crate::app::{TestApp, WEBHOOK_SECRET, inline_button, text_update};
@@ -78,14 +79,24 @@ async fn a_client_joins_by_link_and_a_partner_accrues_with_one_operation_for_a_d
     let message_id = confirm["message_id"].as_i64().unwrap();
     app.press("partner", PARTNER, message_id, &data).await;
     app.press("partner", PARTNER, message_id, &data).await;
-    let done = app.nth_text("partner", PARTNER, 4).await;
-    assert_eq!(
-        done,
-        ru(&PartnerText::Accrued {
-            points: points(99),
-            balance: 199
-        })
+    // The confirm message itself turns into the outcome and loses its buttons; the menu comes back below it.
+    let done = app
+        .expect_nth(
+            "partner",
+            PARTNER,
+            3,
+            &ru(&PartnerText::Accrued {
+                points: points(99),
+                balance: 199,
+            }),
+        )
+        .await;
+    assert_eq!(done["message_id"], confirm["message_id"]);
+    assert!(
+        done["reply_markup"].is_null(),
+        "the outcome has no buttons: {done:#}"
     );
+    assert_eq!(app.nth_text("partner", PARTNER, 4).await, partner_menu());
     assert_eq!(
         app.nth_text("partner", PARTNER, 5).await,
         ru(&CommonText::StaleButton),
@@ -265,7 +276,7 @@ async fn a_state_that_no_longer_deserializes_resets_to_the_menu_with_a_message()
     assert_eq!(app.nth_text("partner", PARTNER, 3).await, partner_menu());
     assert_eq!(
         app.session("partner", PARTNER).await.1.as_deref(),
-        Some(r#"{"state":"Menu"}"#)
+        Some(r#"{"dialogue":"Menu"}"#)
     );
 }
 
@@ -284,7 +295,13 @@ async fn stray_input_in_a_dialogue_gets_an_answer_and_forged_buttons_do_nothing(
         app.nth_text("partner", PARTNER, 3).await,
         ru(&CommonText::UnknownCommand)
     );
-    app.press("partner", PARTNER, 1, "acc:ok:1").await;
+    // A well-formed button of the current format naming a draft that was never shown.
+    let forged = Callback::Accrual {
+        draft: DraftId::from_u128(1),
+        confirm: true,
+    }
+    .encode();
+    app.press("partner", PARTNER, 1, &forged).await;
     assert_eq!(
         app.nth_text("partner", PARTNER, 4).await,
         ru(&CommonText::StaleButton)
@@ -340,17 +357,31 @@ async fn a_client_switches_to_english_and_every_later_text_is_english() {
     );
     app.send("client", user, "/language").await;
     let choose = app.bot_messages("client", user, 2).await[1].clone();
-    assert_eq!(inline_button(&choose, 1), "lang:en");
+    let english = Callback::Language(Lang::En).encode();
+    assert_eq!(inline_button(&choose, 1), english);
     app.press(
         "client",
         user,
         choose["message_id"].as_i64().unwrap(),
-        "lang:en",
+        &english,
     )
     .await;
-    assert_eq!(
-        app.nth_text("client", user, 3).await,
-        en(&CommonText::LanguageSet)
+    // The picker turns into the outcome, and the menu keyboard comes again, in English.
+    app.expect_nth("client", user, 2, &en(&CommonText::LanguageSet))
+        .await;
+    let menu = app
+        .expect_nth("client", user, 3, &en(&CommonText::BackToMenu))
+        .await;
+    let labels: Vec<&str> = menu["reply_markup"]["keyboard"]
+        .as_array()
+        .expect("a reply keyboard")
+        .iter()
+        .flat_map(|row| row.as_array().into_iter().flatten())
+        .filter_map(|b| b["text"].as_str())
+        .collect();
+    assert!(
+        labels.contains(&en(&ClientText::BtnBalance).as_str()),
+        "{labels:?}"
     );
     app.send("client", user, "/balance").await;
     let code: String = app
@@ -370,7 +401,7 @@ async fn a_client_switches_to_english_and_every_later_text_is_english() {
         })
     );
     // A forged language in the button data changes nothing.
-    app.press("client", user, 0, "lang:xx").await;
+    app.press("client", user, 0, "1:lang:xx").await;
     assert_ne!(
         app.nth_text("client", user, 5).await,
         en(&CommonText::LanguageSet)
@@ -451,8 +482,8 @@ async fn a_partner_rejected_mid_dialogue_gets_no_accrual_and_loses_the_menu_once
         &inline_button(&confirm, 0),
     )
     .await;
-    let refused = app.nth_text("partner", PARTNER, 4).await;
-    assert_eq!(refused, ru(&PartnerText::AccrualRefused));
+    app.expect_nth("partner", PARTNER, 3, &ru(&PartnerText::AccrualRefused))
+        .await;
     assert_eq!(
         app.count("SELECT count(*) FROM operations WHERE kind = 'accrual'")
             .await,
@@ -463,4 +494,46 @@ async fn a_partner_rejected_mid_dialogue_gets_no_accrual_and_loses_the_menu_once
     app.send("partner", PARTNER, "/start").await;
     let now = app.nth_text("partner", PARTNER, 5).await;
     assert_eq!(now, ru(&PartnerText::ApplicationRejected));
+}
+
+#[actix_rt::test]
+async fn every_bot_publishes_its_commands_in_russian_and_english() {
+    let app = TestApp::spawn().await;
+    for (bot, kind) in [
+        ("partner", fsm::BotKind::Partner),
+        ("client", fsm::BotKind::Client),
+        ("admin", fsm::BotKind::Admin),
+    ] {
+        for (code, lang) in [("ru", Lang::Ru), ("en", Lang::En), ("de", Lang::Ru)] {
+            let listed: Vec<(String, String)> = app
+                .http
+                .get(format!(
+                    "{}/sandbox/api/commands?bot={bot}&language_code={code}&user_id=1",
+                    app.base
+                ))
+                .send()
+                .await
+                .expect("sandbox")
+                .json::<Vec<serde_json::Value>>()
+                .await
+                .expect("json")
+                .iter()
+                .map(|c| {
+                    (
+                        c["command"].as_str().unwrap_or_default().to_owned(),
+                        c["description"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect();
+            let expected: Vec<(String, String)> = fsm::text::bot_commands(kind, lang)
+                .into_iter()
+                .map(|(c, d)| (c.to_owned(), d))
+                .collect();
+            assert_eq!(listed, expected, "{bot} in {code}");
+            assert!(
+                listed.iter().any(|(c, _)| c == "help"),
+                "{bot} lists /help"
+            );
+        }
+    }
 }

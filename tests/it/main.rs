@@ -3,6 +3,7 @@
 
 mod app;
 mod browser;
+mod driver;
 mod engine;
 mod helpers;
 mod ledger;

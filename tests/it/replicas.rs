@@ -235,7 +235,7 @@ async fn two_replicas_on_interleaved_updates_of_one_chat_lose_no_transition() {
         Some((rounds * round.len()) as u64),
         "one stored transition per update"
     );
-    assert_eq!(state.as_deref(), Some(r#"{"state":"Menu"}"#));
+    assert_eq!(state.as_deref(), Some(r#"{"dialogue":"Menu"}"#));
 }
 
 #[actix_rt::test]

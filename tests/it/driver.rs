@@ -1,0 +1,113 @@
+//! The one dialogue pipeline with a dialogue of the test's own: what any bot gets from it.
+
+use std::sync::Arc;
+
+use actors::dialogue::driver::{Dialogue, drive};
+use actors::dialogue::{DialogueEnv, DialogueError};
+use actors::outgoing::{Outgoing, OutgoingMessage};
+use fsm::chat::{Reply, Sender, Transition, UserInput};
+use fsm::dialogue::{Effect, UserEvent};
+use fsm::{BotKind, Kopecks, Lang, Points};
+use serde::{Deserialize, Serialize};
+
+use crate::app::TestApp;
+
+/// Counts the results it got back.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Tally {
+    results: Vec<String>,
+}
+
+enum Event {
+    /// The user's input (its content does not matter here).
+    User,
+    Done(String),
+}
+
+impl From<UserEvent> for Event {
+    fn from(_: UserEvent) -> Self {
+        Event::User
+    }
+}
+
+/// A dialogue whose user step asks for two commands at once, each answered with an event.
+struct TwoCommands;
+
+impl Dialogue for TwoCommands {
+    const BOT: BotKind = BotKind::Admin;
+    type State = Tally;
+    type Ctx = ();
+    type Event = Event;
+    type Command = String;
+
+    async fn context(_env: &DialogueEnv, _sender: &mut Sender) -> Result<(), DialogueError> {
+        Ok(())
+    }
+
+    fn step(state: &Tally, _ctx: &(), event: Event) -> Transition<Tally, Effect<String>> {
+        match event {
+            Event::User => Transition {
+                next: Tally::default(),
+                effects: vec![
+                    Effect::Command("first".into()),
+                    Effect::Command("second".into()),
+                ],
+            },
+            Event::Done(name) => {
+                let mut results = state.results.clone();
+                results.push(name.clone());
+                Transition {
+                    next: Tally { results },
+                    effects: vec![Effect::Reply(Reply::new(format!("done: {name}")))],
+                }
+            }
+        }
+    }
+
+    async fn run(
+        _env: &DialogueEnv,
+        _ctx: &mut (),
+        _sender: &Sender,
+        command: String,
+    ) -> Result<Option<Event>, DialogueError> {
+        Ok(Some(Event::Done(command)))
+    }
+
+    async fn save_language(_env: &DialogueEnv, _sender: &Sender, _lang: Lang) -> Result<(), DialogueError> {
+        Ok(())
+    }
+}
+
+#[actix_rt::test]
+async fn two_follow_up_commands_of_one_step_both_run_and_both_results_are_stepped() {
+    let app = TestApp::spawn().await;
+    let services = &app.running.services;
+    let env = DialogueEnv {
+        pg: services.pg.clone(),
+        ledger: services.ledger.clone(),
+        welcome_bonus: Points::new(100).expect("points"),
+        receipt_max: Kopecks::DEFAULT_RECEIPT_MAX,
+        partners: Arc::new(actors::db::partner_cache::PartnerCache::new(std::time::Duration::from_secs(1))),
+        admin_ids: Arc::new(Default::default()),
+    };
+    let sender = Sender {
+        user_id: 9,
+        chat_id: 9,
+        first_name: "T".into(),
+        lang: Lang::En,
+    };
+    let out = drive::<TwoCommands>(&env, &sender, UserInput::from_text("go"), None, None)
+        .await
+        .expect("the pipeline runs");
+    let state: Tally = serde_json::from_str(&out.state_json).expect("state");
+    assert_eq!(state.results, vec!["first", "second"]);
+    let texts: Vec<&str> = out
+        .outgoing
+        .iter()
+        .map(|o: &Outgoing| match &o.message {
+            OutgoingMessage::Send(r) => r.html.as_str(),
+            OutgoingMessage::Edit { reply, .. } => reply.html.as_str(),
+        })
+        .collect();
+    assert_eq!(texts, vec!["done: first", "done: second"]);
+}

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Local Postgres and Redis for development, tests and the demo.
 #
-# Installs the Debian packages when they are missing, keeps every file under ./.local, listens on loopback only, and
-# is idempotent: `start` on running services is a no-op. Postgres refuses to run as root, so as root it runs as the
-# `postgres` system user that the Debian package creates.
+# Installs the Debian packages when they are missing (and Chromium with chromedriver for the browser test), keeps
+# every file under ./.local, listens on loopback only, and is idempotent: `start` on running services is a no-op.
+# Postgres refuses to run as root, so as root it runs as the `postgres` system user that the Debian package creates.
 #
 #   scripts/services.sh start | stop | status | env
 set -euo pipefail
@@ -41,6 +41,9 @@ install_missing() {
   [ -n "$(pg_bin)" ] || want+=(postgresql postgresql-contrib)
   command -v redis-server >/dev/null 2>&1 || want+=(redis-server)
   command -v pgbench >/dev/null 2>&1 || want+=(postgresql-contrib)
+  # The browser test (tests/it/browser.rs) drives Debian's headless Chromium through its chromedriver.
+  [ -x /usr/bin/chromium ] || want+=(chromium)
+  [ -x /usr/bin/chromedriver ] || want+=(chromium-driver)
   [ ${#want[@]} -eq 0 ] && return 0
   say "installing ${want[*]} from Debian packages"
   local sudo=()

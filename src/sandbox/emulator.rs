@@ -1,16 +1,17 @@
 //! The Bot API emulator's state: bots, their update queues (or webhooks), every chat's transcript, commands, menu
-//! buttons and sent photos, in memory; and the simulated users' side (their messages and button presses become
-//! updates). The Bot API methods themselves are in `bot_api.rs`.
+//! buttons and sent photos, in memory. The Bot API methods are in `bot_api.rs`, the simulated users' side in
+//! `updates.rs`, what the page reads in `views.rs`, update delivery (polls and webhooks) in `delivery.rs`.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 pub use super::bot_api::bot_api;
 use super::params::Upload;
+pub use super::views::ChatSummary;
 
 /// Messages kept per chat for the page and the tests.
 const TRANSCRIPT_MAX: usize = 500;
@@ -166,7 +167,7 @@ impl State {
         file_id
     }
 
-    fn bot_by_name(&self, name: &str) -> Option<&Bot> {
+    pub(super) fn bot_by_name(&self, name: &str) -> Option<&Bot> {
         self.names.get(name).and_then(|t| self.bots.get(t))
     }
 }
@@ -206,17 +207,6 @@ pub(super) fn now() -> i64 {
 pub fn default_phone(user_id: i64) -> String {
     let n = (i128::from(user_id).rem_euclid(1_000_000_000) * 7919 + 123_456_789) % 1_000_000_000;
     format!("+79{n:09}")
-}
-
-/// A chat in the user's chat list (`GET /sandbox/api/chats`).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ChatSummary {
-    /// The bot's short name ("client", "partner", "admin").
-    pub bot: String,
-    pub username: String,
-    pub last: Option<ChatEntry>,
-    /// Bot messages the user has not seen yet.
-    pub unread: usize,
 }
 
 impl Emulator {
@@ -302,133 +292,6 @@ impl Emulator {
         s.bot_by_name(name)
             .and_then(|b| b.calls.get(&method.to_ascii_lowercase()).copied())
             .unwrap_or(0)
-    }
-
-    /// A chat as the page shows it, oldest first.
-    pub fn transcript(&self, name: &str, user_id: i64) -> Vec<ChatEntry> {
-        let s = self.lock();
-        s.bot_by_name(name)
-            .and_then(|b| b.chats.get(&user_id))
-            .map(|c| c.iter().cloned().collect())
-            .unwrap_or_default()
-    }
-
-    /// The user has now seen every message of the chat (the page shows it): they stop counting as unread.
-    pub fn mark_read(&self, name: &str, user_id: i64) {
-        let mut s = self.lock();
-        if let Some(bot) = s.names.get(name).cloned().and_then(|t| s.bots.get_mut(&t))
-            && let Some(last) = bot.chats.get(&user_id).and_then(|c| c.back())
-        {
-            let last = last.message_id;
-            bot.read_upto.insert(user_id, last);
-        }
-    }
-
-    /// The user's chat list: every bot, with the last message and the count of unseen bot messages.
-    pub fn chats(&self, user_id: i64) -> Vec<ChatSummary> {
-        let s = self.lock();
-        let mut out: Vec<ChatSummary> = s
-            .bots
-            .values()
-            .map(|bot| {
-                let chat = bot.chats.get(&user_id);
-                let seen = bot.read_upto.get(&user_id).copied().unwrap_or(0);
-                ChatSummary {
-                    bot: bot.name.clone(),
-                    username: bot.username.clone(),
-                    last: chat.and_then(|c| c.back().cloned()),
-                    unread: chat.map_or(0, |c| {
-                        c.iter()
-                            .filter(|e| e.from == "bot" && e.message_id > seen)
-                            .count()
-                    }),
-                }
-            })
-            .collect();
-        out.sort_by(|a, b| a.bot.cmp(&b.bot));
-        out
-    }
-
-    /// The commands the user sees in the bot's "/" menu (see `Bot::commands_for`).
-    pub fn commands(&self, name: &str, user_id: i64, language_code: &str) -> Value {
-        self.lock()
-            .bot_by_name(name)
-            .map_or_else(|| json!([]), |b| b.commands_for(user_id, language_code))
-    }
-
-    /// The menu button the user's chat with the bot shows (`{"type": "default" | "commands" | "web_app", ...}`).
-    pub fn menu_button(&self, name: &str, user_id: i64) -> Value {
-        self.lock().bot_by_name(name).map_or_else(
-            || json!({ "type": "default" }),
-            |b| b.menu_button_for(user_id),
-        )
-    }
-
-    /// A photo a bot sent, by file id.
-    pub fn photo(&self, file_id: &str) -> Option<Photo> {
-        self.lock().photos.get(file_id).cloned()
-    }
-
-    /// Puts an update in the bot's queue and wakes its pollers.
-    pub(super) fn enqueue(&self, mut s: MutexGuard<'_, State>, token: &str, update: Queued) {
-        if let Some(bot) = s.bots.get_mut(token) {
-            if bot.queue.len() >= QUEUE_MAX {
-                bot.queue.pop_front();
-            }
-            bot.queue.push_back(update);
-        }
-        drop(s);
-        self.arrived.notify_waiters();
-    }
-
-    /// Updates waiting for a bot in webhook mode, with where to send them.
-    pub fn take_webhook_batch(&self) -> Vec<(String, Option<String>, Queued, String)> {
-        let mut s = self.lock();
-        let mut out = Vec::new();
-        for (token, bot) in s.bots.iter_mut() {
-            if let Some((url, secret)) = bot.webhook.clone() {
-                while let Some(u) = bot.queue.pop_front() {
-                    out.push((url.clone(), secret.clone(), u, token.clone()));
-                }
-            }
-        }
-        out
-    }
-
-    /// Puts an update the webhook refused back at the front of its queue, as Telegram retries.
-    pub fn requeue(&self, token: &str, update: Queued) {
-        if let Some(bot) = self.lock().bots.get_mut(token) {
-            bot.queue.push_front(update);
-        }
-    }
-
-    /// Delivers updates to bots that set a webhook, retrying refused ones, until the process ends.
-    pub async fn run_webhook_deliverer(self) {
-        let client = reqwest::Client::new();
-        loop {
-            let batch = self.take_webhook_batch();
-            if batch.is_empty() {
-                let _ =
-                    tokio::time::timeout(Duration::from_millis(200), self.arrived.notified()).await;
-                continue;
-            }
-            for (url, secret, update, token) in batch {
-                let mut request = client
-                    .post(&url)
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(update.json.clone())
-                    .timeout(Duration::from_secs(10));
-                if let Some(secret) = &secret {
-                    request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
-                }
-                let delivered = matches!(request.send().await, Ok(r) if r.status().is_success());
-                if !delivered {
-                    self.requeue(&token, update);
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    break;
-                }
-            }
-        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! and the load harness drive the same emulator over HTTP.
 
 mod bot_api;
+mod delivery;
 pub mod emulator;
 mod messages;
 mod page;
@@ -10,6 +11,7 @@ mod params;
 mod settings;
 mod updates;
 mod user_api;
+mod views;
 
 pub use emulator::{Emulator, default_phone};
 

@@ -22,7 +22,7 @@ function esc(s) { return String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<
 // Telegram HTML from the bots: keep the few tags Telegram allows, escape everything else.
 function html(s) {
   return esc(s)
-    .replace(/&lt;(\/?)(b|strong|i|em|u|s|code|pre|tg-spoiler)&gt;/g, '<$1$2>')
+    .replace(/&lt;(\/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|blockquote|tg-spoiler)&gt;/g, '<$1$2>')
     .replace(/&lt;a href=&quot;(https?:[^&]*)&quot;&gt;(.*?)&lt;\/a&gt;/g, '<a href="$1" target="_blank" rel="noopener">$2</a>');
 }
 const hhmm = (unix) => new Date(unix * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -35,18 +35,25 @@ async function refreshChats() {
   const order = ['client', 'partner', 'admin'];
   const rank = (c) => (order.includes(c.bot) ? order.indexOf(c.bot) : order.length);
   list.sort((a, b) => ((b.last ? b.last.date : 0) - (a.last ? a.last.date : 0)) || (rank(a) - rank(b)));
+  // Items are kept per bot and patched, not rebuilt: a click never lands on an element that has just been replaced.
   const ul = $('chats');
-  ul.innerHTML = '';
+  let prev = null;
   for (const c of list) {
-    const li = document.createElement('li');
+    let li = ul.querySelector(`[data-bot="${c.bot}"]`);
+    if (!li) {
+      li = document.createElement('li');
+      li.dataset.bot = c.bot;
+      li.onclick = () => openChat(c.bot);
+    }
     li.className = 'chat-item' + (c.bot === bot ? ' active' : '');
-    li.dataset.bot = c.bot;
     const last = c.last ? esc(plain(c.last)) : '<i>@' + esc(c.username) + '</i>';
-    li.innerHTML = `<div class="avatar ${esc(c.bot)}">${esc(title(c.bot).split(' ').pop()[0])}</div>
+    const inner = `<div class="avatar ${esc(c.bot)}">${esc(title(c.bot).split(' ').pop()[0])}</div>
       <div class="body"><div class="top"><span class="name">${esc(title(c.bot))}</span><span class="time">${c.last ? hhmm(c.last.date) : ''}</span></div>
       <div class="bottom"><span class="preview">${last}</span>${c.unread && c.bot !== bot ? `<span class="badge">${c.unread}</span>` : ''}</div></div>`;
-    li.onclick = () => openChat(c.bot);
-    ul.appendChild(li);
+    if (li.dataset.inner !== inner) { li.innerHTML = inner; li.dataset.inner = inner; }
+    const want = prev ? prev.nextSibling : ul.firstChild;
+    if (li !== want) ul.insertBefore(li, want);
+    prev = li;
   }
 }
 
@@ -54,7 +61,7 @@ async function refreshChats() {
 function openChat(name) {
   bot = name;
   store.set('bot', name);
-  $('app').className = 'show-chat';
+  setView('show-chat');
   loadChat();
 }
 
@@ -79,7 +86,13 @@ function bubble(e) {
   div.dataset.id = e.message_id;
   const b = document.createElement('div');
   b.className = 'bubble';
-  if (e.photo) { const img = document.createElement('img'); img.src = e.photo; img.alt = 'photo'; b.appendChild(img); }
+  if (e.photo) {
+    const img = document.createElement('img');
+    img.src = e.photo; img.alt = 'photo';
+    // A picture grows its bubble once loaded: keep the newest message in view.
+    img.onload = () => { if (div === $('messages').lastElementChild) $('log').scrollTop = $('log').scrollHeight; };
+    b.appendChild(img);
+  }
   const t = document.createElement('span');
   t.className = 'text';
   t.innerHTML = e.parse_mode === 'HTML' ? html(e.text) : esc(e.text);
@@ -145,13 +158,18 @@ async function refreshChat() {
     prev = el;
   }
   // The reply keyboard is the last one a bot message sent, until a bot message removes it.
+  // A one-time keyboard hides once the user has answered.
   let keyboard = null;
+  let placeholder = '';
+  let oneTime = false;
   for (const e of entries) {
     const m = e.reply_markup || {};
-    if (m.keyboard) keyboard = m.keyboard;
-    if (m.remove_keyboard) keyboard = null;
+    if (e.from !== 'bot') { if (oneTime) keyboard = null; continue; }
+    if (m.keyboard) { keyboard = m.keyboard; oneTime = !!m.one_time_keyboard; placeholder = m.input_field_placeholder || ''; }
+    if (m.remove_keyboard) { keyboard = null; placeholder = ''; }
   }
   drawKeyboard(keyboard);
+  $('text').placeholder = (keyboard && placeholder) || 'Message';
   if (added || atBottom) log.scrollTop = log.scrollHeight;
 }
 
@@ -239,13 +257,13 @@ function drawHint() {
   $('hint').hidden = store.get('hint-dismissed', '') === '1';
 }
 $('hint-close').onclick = () => { store.set('hint-dismissed', '1'); $('hint').hidden = true; };
-$('help').onclick = () => { store.set('hint-dismissed', ''); drawHint(); if (!bot || narrow()) openChat(bot || 'client'); };
+$('help').onclick = () => { store.set('hint-dismissed', ''); drawHint(); };
 // The referral line is sent by a client: in the client bot, as the current user unless that is the partner or admin.
 $('hint-referral').onclick = (ev) => {
   ev.preventDefault();
   const uid = Number($('uid').value);
   if (uid === demo.partner_id || uid === demo.admin_id) { $('uid').value = 2001; userChanged(); }
-  if (bot !== 'client') openChat('client');
+  if (bot !== 'client' || $('app').className !== 'show-chat') openChat('client');
   send('/start ' + demo.referral);
 };
 
@@ -264,7 +282,13 @@ $('text').oninput = () => {
 };
 $('menu').onclick = () => ($('commands').hidden ? showCommands('/') : hideCommands());
 $('pin').onclick = () => post('attachment', who()).then(soon);
-$('back').onclick = () => { $('app').className = 'show-list'; hideCommands(); refreshChats(); };
+$('back').onclick = () => { setView('show-list'); hideCommands(); refreshChats(); };
+// On a phone the list and the chat take turns; the hint goes with whichever is shown, so a first visit sees it.
+function setView(view) {
+  $('app').className = view;
+  if (view === 'show-list' && narrow()) $('sidebar').insertBefore($('hint'), $('chats'));
+  else $('log').insertBefore($('hint'), $('messages'));
+}
 function userChanged() {
   store.set('uid', $('uid').value); store.set('name', $('name').value); store.set('lang', $('lang').value);
   if (bot) loadChat(); else refreshChats();
@@ -278,7 +302,7 @@ for (const id of ['uid', 'name', 'lang']) $(id).onchange = userChanged;
   demo = await api('demo');
   drawHint();
   // Wide screens show a chat beside the list from the start; phones start on the list, like Telegram.
-  if (bot || !narrow()) openChat(bot || 'client'); else refreshChats();
+  if (bot || !narrow()) openChat(bot || 'client'); else { setView('show-list'); refreshChats(); }
   setInterval(refreshChat, 700);
   setInterval(refreshChats, 2000);
   setInterval(refreshMenu, 3000);

@@ -2,6 +2,7 @@
 //! Redis key prefix and real servers. Start them with `scripts/services.sh start` (`make test` does).
 
 mod app;
+mod browser;
 mod driver;
 mod engine;
 mod hardening;
@@ -12,3 +13,4 @@ mod migrations;
 mod ops;
 mod replicas;
 mod sandbox;
+mod webdriver;

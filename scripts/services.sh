@@ -44,6 +44,8 @@ install_missing() {
   # The browser test (tests/it/browser.rs) drives Debian's headless Chromium through its chromedriver.
   [ -x /usr/bin/chromium ] || want+=(chromium)
   [ -x /usr/bin/chromedriver ] || want+=(chromium-driver)
+  # Emoji in the bots' texts (buttons, notices) render as boxes without a colour emoji font.
+  [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || want+=(fonts-noto-color-emoji)
   [ ${#want[@]} -eq 0 ] && return 0
   say "installing ${want[*]} from Debian packages"
   local sudo=()

@@ -128,3 +128,14 @@ CREATE TABLE admin_notifications (
     created_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (admin_id, subject)
 );
+
+-- Languages chosen with /language by people who have no row of their own to keep it in: admins, and users of the
+-- client bot before they register (copied to clients.language_override when they do). Registered partners and
+-- clients keep theirs in language_override.
+CREATE TABLE language_choices (
+    bot         text        NOT NULL CHECK (bot IN ('partner', 'client', 'admin')),
+    telegram_id bigint      NOT NULL,
+    language    text        NOT NULL CHECK (language IN ('ru', 'en')),
+    chosen_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (bot, telegram_id)
+);

@@ -93,6 +93,15 @@ impl TestApp {
         .await
     }
 
+    /// A message from a user whose Telegram app reports `language_code`.
+    pub async fn send_in(&self, bot: &str, user: i64, language_code: &str, text: &str) -> i64 {
+        self.user_api(
+            "send",
+            json!({ "bot": bot, "user_id": user, "first_name": "Анна", "language_code": language_code, "text": text }),
+        )
+        .await
+    }
+
     pub async fn press(&self, bot: &str, user: i64, message_id: i64, data: &str) -> i64 {
         self.user_api(
             "press",

@@ -7,6 +7,7 @@ mod driver;
 mod engine;
 mod hardening;
 mod helpers;
+mod language;
 mod ledger;
 mod ledger_model;
 mod migrations;

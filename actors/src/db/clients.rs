@@ -19,6 +19,8 @@ pub struct ClientRow {
     pub balance: i64,
     /// The language chosen with `/language`, if any.
     pub language_override: Option<Lang>,
+    /// The language of the client's texts without a choice: Telegram's latest `language_code`.
+    pub language: Lang,
 }
 
 /// The client with Telegram id `telegram_id`, if registered.
@@ -28,7 +30,7 @@ pub async fn by_telegram(
 ) -> Result<Option<ClientRow>, tokio_postgres::Error> {
     let row = read_row(
         db,
-        "SELECT c.member_code, c.phone_verified, COALESCE(a.balance, 0), c.language_override
+        "SELECT c.member_code, c.phone_verified, COALESCE(a.balance, 0), c.language_override, c.language
          FROM clients c LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id
          WHERE c.telegram_id = $1",
         &[&telegram_id],
@@ -39,7 +41,37 @@ pub async fn by_telegram(
         phone_verified: row.get(1),
         balance: row.get(2),
         language_override: row.get::<_, Option<&str>>(3).and_then(Lang::parse),
+        language: Lang::parse(row.get::<_, &str>(4)).unwrap_or_default(),
     }))
+}
+
+/// Makes the client's texts follow Telegram's latest `language_code` (notices included), unless they chose one.
+pub async fn follow_language(
+    db: &impl GenericClient,
+    telegram_id: i64,
+    lang: Lang,
+) -> Result<(), tokio_postgres::Error> {
+    db.execute(
+        "UPDATE clients SET language = $1 WHERE telegram_id = $2 AND language <> $1",
+        &[&lang.as_str(), &telegram_id],
+    )
+    .await
+    .map(drop)
+}
+
+/// At registration: a language the user chose with `/language` before registering becomes their choice.
+pub async fn adopt_language_choice(
+    db: &impl GenericClient,
+    client: ClientId,
+    telegram_id: i64,
+) -> Result<(), tokio_postgres::Error> {
+    db.execute(
+        "UPDATE clients SET language_override = lc.language FROM language_choices lc
+         WHERE lc.bot = 'client' AND lc.telegram_id = $2 AND clients.id = $1",
+        &[&client.0, &telegram_id],
+    )
+    .await
+    .map(drop)
 }
 
 /// How a partner names a client: by phone or by member code.
@@ -118,18 +150,19 @@ pub async fn set_registration_language(
     .map(drop)
 }
 
-/// Stores the language a client chose with `/language`.
+/// Stores the language a registered client chose with `/language`; false when there is no such client.
 pub async fn set_language(
     db: &impl GenericClient,
     telegram_id: i64,
     lang: Lang,
-) -> Result<(), tokio_postgres::Error> {
-    db.execute(
-        "UPDATE clients SET language_override = $1 WHERE telegram_id = $2",
-        &[&lang.as_str(), &telegram_id],
-    )
-    .await
-    .map(drop)
+) -> Result<bool, tokio_postgres::Error> {
+    let updated = db
+        .execute(
+            "UPDATE clients SET language_override = $1 WHERE telegram_id = $2",
+            &[&lang.as_str(), &telegram_id],
+        )
+        .await?;
+    Ok(updated > 0)
 }
 
 /// What saving an own phone did.

@@ -8,6 +8,7 @@ use fsm::{BotKind, Lang};
 
 use super::driver::Dialogue;
 use super::{DialogueEnv, DialogueError};
+use crate::db::languages;
 
 /// The admin bot (SPEC §6).
 pub struct AdminBot;
@@ -20,8 +21,15 @@ impl Dialogue for AdminBot {
     type Command = AdminCommand;
 
     async fn context(env: &DialogueEnv, sender: &mut Sender) -> Result<AdminCtx, DialogueError> {
+        let is_admin = env.admin_ids.contains(&sender.user_id);
+        if is_admin {
+            let db = env.pg.get().await?;
+            if let Some(lang) = languages::chosen(&db, BotKind::Admin, sender.user_id).await? {
+                sender.lang = lang;
+            }
+        }
         Ok(AdminCtx {
-            is_admin: env.admin_ids.contains(&sender.user_id),
+            is_admin,
             lang: sender.lang,
         })
     }
@@ -44,11 +52,12 @@ impl Dialogue for AdminBot {
     }
 
     async fn save_language(
-        _env: &DialogueEnv,
-        _sender: &Sender,
-        _lang: Lang,
+        env: &DialogueEnv,
+        sender: &Sender,
+        lang: Lang,
     ) -> Result<(), DialogueError> {
-        // Admins have no table of their own yet; their texts follow Telegram's language_code.
+        let db = env.pg.get().await?;
+        languages::choose(&**db, BotKind::Admin, sender.user_id, lang).await?;
         Ok(())
     }
 }

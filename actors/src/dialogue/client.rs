@@ -13,7 +13,7 @@ use fsm::{BotKind, Lang};
 use super::driver::Dialogue;
 use super::{DialogueEnv, DialogueError};
 use crate::db::clients::{self, SavePhone};
-use crate::db::partners;
+use crate::db::{languages, partners};
 use crate::ledger::{IdempotencyKey, LedgerCommand, LedgerOp, LedgerOutcome};
 
 /// The client bot (SPEC §5).
@@ -27,12 +27,24 @@ impl Dialogue for ClientBot {
     type Command = ClientCommand;
 
     async fn context(env: &DialogueEnv, sender: &mut Sender) -> Result<ClientCtx, DialogueError> {
-        let (access, stored) = access(env, sender.user_id).await?;
-        if let Some(lang) = stored {
+        let db = env.pg.get().await?;
+        let row = clients::by_telegram(&db, sender.user_id).await?;
+        let chosen = match &row {
+            Some(row) => {
+                if row.language_override.is_none() && row.language != sender.lang {
+                    // Notices to this client follow the language Telegram reports now (issue 12, item 7).
+                    clients::follow_language(&**db, sender.user_id, sender.lang).await?;
+                }
+                row.language_override
+            }
+            None => languages::chosen(&db, BotKind::Client, sender.user_id).await?,
+        };
+        drop(db);
+        if let Some(lang) = chosen {
             sender.lang = lang;
         }
         Ok(ClientCtx {
-            access,
+            access: row.map_or(ClientAccess::Unregistered, profile),
             lang: sender.lang,
         })
     }
@@ -65,7 +77,7 @@ impl Dialogue for ClientBot {
             }
         };
         // Registration and the phone change what the dialogue knows about the client.
-        ctx.access = access(env, sender.user_id).await?.0;
+        ctx.access = access(env, sender.user_id).await?;
         Ok(Some(ClientEvent::Join(event)))
     }
 
@@ -75,27 +87,27 @@ impl Dialogue for ClientBot {
         lang: Lang,
     ) -> Result<(), DialogueError> {
         let db = env.pg.get().await?;
-        clients::set_language(&**db, sender.user_id, lang).await?;
+        if !clients::set_language(&**db, sender.user_id, lang).await? {
+            // Not registered yet: kept until they are, then adopted (see `register`).
+            languages::choose(&**db, BotKind::Client, sender.user_id, lang).await?;
+        }
         Ok(())
     }
 }
 
-/// The client as stored now, and the language they chose with /language, if any.
-async fn access(
-    env: &DialogueEnv,
-    telegram_id: i64,
-) -> Result<(ClientAccess, Option<Lang>), DialogueError> {
+/// The client as stored now.
+async fn access(env: &DialogueEnv, telegram_id: i64) -> Result<ClientAccess, DialogueError> {
     let db = env.pg.get().await?;
-    Ok(match clients::by_telegram(&db, telegram_id).await? {
-        None => (ClientAccess::Unregistered, None),
-        Some(row) => (
-            ClientAccess::Registered(ClientProfile {
-                member_code: row.member_code,
-                phone_verified: row.phone_verified,
-                balance: row.balance,
-            }),
-            row.language_override,
-        ),
+    Ok(clients::by_telegram(&db, telegram_id)
+        .await?
+        .map_or(ClientAccess::Unregistered, profile))
+}
+
+fn profile(row: clients::ClientRow) -> ClientAccess {
+    ClientAccess::Registered(ClientProfile {
+        member_code: row.member_code,
+        phone_verified: row.phone_verified,
+        balance: row.balance,
     })
 }
 
@@ -120,6 +132,7 @@ async fn register(
     .await?;
     if created {
         clients::set_registration_language(&**db, client, sender.lang).await?;
+        clients::adopt_language_choice(&**db, client, sender.user_id).await?;
     }
     let phone_verified = clients::phone_verified(&**db, client).await?;
     drop(db);

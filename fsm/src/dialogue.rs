@@ -32,6 +32,14 @@ pub enum Effect<C> {
 /// A step's result: the next state and what to do.
 pub type Step<S, C> = crate::chat::Transition<S, Effect<C>>;
 
+/// A step that only answers: the next state and one reply in this chat.
+pub fn reply<S, C>(next: S, r: Reply) -> Step<S, C> {
+    crate::chat::Transition {
+        next,
+        effects: vec![Effect::Reply(r)],
+    }
+}
+
 /// The update a step starts from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserEvent {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use actors::dialogue::driver::{Dialogue, drive};
+use actors::dialogue::driver::{Dialogue, StepFn, drive};
 use actors::dialogue::{DialogueEnv, DialogueError};
 use actors::outgoing::{Outgoing, OutgoingMessage};
 use fsm::chat::{Reply, Sender, Transition, UserInput};
@@ -44,25 +44,7 @@ impl Dialogue for TwoCommands {
         Ok(())
     }
 
-    fn step(state: &Tally, _ctx: &(), event: Event) -> Transition<Tally, Effect<String>> {
-        match event {
-            Event::User => Transition {
-                next: Tally::default(),
-                effects: vec![
-                    Effect::Command("first".into()),
-                    Effect::Command("second".into()),
-                ],
-            },
-            Event::Done(name) => {
-                let mut results = state.results.clone();
-                results.push(name.clone());
-                Transition {
-                    next: Tally { results },
-                    effects: vec![Effect::Reply(Reply::new(format!("done: {name}")))],
-                }
-            }
-        }
-    }
+    const STEP: StepFn<Self> = step;
 
     async fn run(
         _env: &DialogueEnv,
@@ -79,6 +61,26 @@ impl Dialogue for TwoCommands {
         _lang: Lang,
     ) -> Result<(), DialogueError> {
         Ok(())
+    }
+}
+
+fn step(state: &Tally, _ctx: &(), event: Event) -> Transition<Tally, Effect<String>> {
+    match event {
+        Event::User => Transition {
+            next: Tally::default(),
+            effects: vec![
+                Effect::Command("first".into()),
+                Effect::Command("second".into()),
+            ],
+        },
+        Event::Done(name) => {
+            let mut results = state.results.clone();
+            results.push(name.clone());
+            Transition {
+                next: Tally { results },
+                effects: vec![Effect::Reply(Reply::new(format!("done: {name}")))],
+            }
+        }
     }
 }
 

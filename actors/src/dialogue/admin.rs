@@ -2,11 +2,10 @@
 //! every update, SPEC §6). It has no commands yet.
 
 use fsm::admin::{self, AdminCommand, AdminCtx, AdminEvent, AdminState};
-use fsm::chat::{Sender, Transition};
-use fsm::dialogue::Effect;
+use fsm::chat::Sender;
 use fsm::{BotKind, Lang};
 
-use super::driver::Dialogue;
+use super::driver::{Dialogue, StepFn};
 use super::{DialogueEnv, DialogueError};
 use crate::db::languages;
 
@@ -34,13 +33,7 @@ impl Dialogue for AdminBot {
         })
     }
 
-    fn step(
-        state: &AdminState,
-        ctx: &AdminCtx,
-        event: AdminEvent,
-    ) -> Transition<AdminState, Effect<AdminCommand>> {
-        admin::step(state, ctx, event)
-    }
+    const STEP: StepFn<Self> = admin::step;
 
     async fn run(
         _env: &DialogueEnv,

@@ -1,16 +1,15 @@
 //! The client bot for the driver: its context (the client as stored now) and its commands (registration with the
 //! once-only welcome bonus, saving the own phone).
 
-use fsm::chat::{Sender, Transition};
+use fsm::chat::Sender;
 use fsm::client::{
     self, ClientAccess, ClientCommand, ClientCtx, ClientEvent, ClientProfile, ClientState,
     ContactOutcome, JoinCommand, JoinEvent, Registration,
 };
-use fsm::dialogue::Effect;
 use fsm::text::escape;
 use fsm::{BotKind, Lang};
 
-use super::driver::Dialogue;
+use super::driver::{Dialogue, StepFn};
 use super::{DialogueEnv, DialogueError};
 use crate::db::clients::{self, SavePhone};
 use crate::db::{languages, partners};
@@ -49,13 +48,7 @@ impl Dialogue for ClientBot {
         })
     }
 
-    fn step(
-        state: &ClientState,
-        ctx: &ClientCtx,
-        event: ClientEvent,
-    ) -> Transition<ClientState, Effect<ClientCommand>> {
-        client::step(state, ctx, event)
-    }
+    const STEP: StepFn<Self> = client::step;
 
     async fn run(
         env: &DialogueEnv,

@@ -42,11 +42,7 @@ pub trait Dialogue {
     ) -> impl Future<Output = Result<Self::Ctx, DialogueError>>;
 
     /// The pure step (`fsm::<bot>::step`).
-    fn step(
-        state: &Self::State,
-        ctx: &Self::Ctx,
-        event: Self::Event,
-    ) -> Transition<Self::State, Effect<Self::Command>>;
+    const STEP: StepFn<Self>;
 
     /// Runs one command; its result, if the dialogue waits for one, comes back as the next event. May refresh
     /// `ctx` (a registration changes what the dialogue knows about the client).
@@ -64,6 +60,13 @@ pub trait Dialogue {
         lang: Lang,
     ) -> impl Future<Output = Result<(), DialogueError>>;
 }
+
+/// A bot's pure step function: state, context and event in, the next state and the effects out.
+pub type StepFn<D> = fn(
+    &<D as Dialogue>::State,
+    &<D as Dialogue>::Ctx,
+    <D as Dialogue>::Event,
+) -> Transition<<D as Dialogue>::State, Effect<<D as Dialogue>::Command>>;
 
 /// A fresh draft id: a UUIDv7 (time-ordered, 74 random bits).
 fn mint_draft() -> DraftId {
@@ -108,7 +111,7 @@ pub async fn drive<D: Dialogue>(
         if steps > STEPS_PER_UPDATE_MAX {
             return Err(DialogueError::TooManySteps(STEPS_PER_UPDATE_MAX));
         }
-        let t = D::step(&state, &ctx, event);
+        let t = (D::STEP)(&state, &ctx, event);
         state = t.next;
         for effect in t.effects {
             match effect {

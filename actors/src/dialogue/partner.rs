@@ -1,8 +1,7 @@
 //! The partner bot for the driver: its context (access by application status, from the short-lived cache of
 //! approved partners) and its commands (client lookups, ledger accruals).
 
-use fsm::chat::{Sender, Transition};
-use fsm::dialogue::Effect;
+use fsm::chat::Sender;
 use fsm::partner::{
     self, AccrualResult, AccrueCommand, AccrueEvent, ClientQuery, FoundClient, PartnerAccess,
     PartnerCommand, PartnerCtx, PartnerEvent, PartnerInfo, PartnerState,
@@ -10,7 +9,7 @@ use fsm::partner::{
 use fsm::text::escape;
 use fsm::{BotKind, CashbackRate, ClientId, Kopecks, Lang, PartnerId};
 
-use super::driver::Dialogue;
+use super::driver::{Dialogue, StepFn};
 use super::{DialogueEnv, DialogueError};
 use crate::db::clients::{self, ClientKey};
 use crate::db::partner_cache::ApprovedPartner;
@@ -39,13 +38,7 @@ impl Dialogue for PartnerBot {
         })
     }
 
-    fn step(
-        state: &PartnerState,
-        ctx: &PartnerCtx,
-        event: PartnerEvent,
-    ) -> Transition<PartnerState, Effect<PartnerCommand>> {
-        partner::step(state, ctx, event)
-    }
+    const STEP: StepFn<Self> = partner::step;
 
     async fn run(
         env: &DialogueEnv,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::chat::{Keyboard, Lang, Reply, ReplyButton, Transition, UserInput};
-use crate::dialogue::{self, Effect, Global, UserEvent};
+use crate::dialogue::{self, Global, UserEvent};
 use crate::text::{ClientText, CommonText, TextKey, render};
 
 pub mod balance;
@@ -69,12 +69,7 @@ pub enum ClientCommand {
 
 pub type ClientStep = dialogue::Step<ClientState, ClientCommand>;
 
-pub(crate) fn reply(next: ClientState, r: Reply) -> ClientStep {
-    Transition {
-        next,
-        effects: vec![Effect::Reply(r)],
-    }
-}
+pub(crate) use crate::dialogue::reply;
 
 /// The menu keyboard: balance and code, and — until the client has shared their phone — the share-phone button,
 /// so it never disappears before the client has used it.

@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::callback::{Callback, DraftId};
 use crate::chat::Sender;
+use crate::dialogue::Effect;
 
 fn sender() -> Sender {
     Sender {

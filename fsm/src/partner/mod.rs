@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::chat::{Keyboard, Lang, Reply, ReplyButton, Transition, UserInput};
-use crate::dialogue::{self, Effect, Global, UserEvent};
+use crate::dialogue::{self, Global, UserEvent};
 use crate::ids::PartnerId;
 use crate::money::{CashbackRate, Kopecks};
 use crate::text::{CommonText, PartnerText, TextKey, render};
@@ -72,12 +72,7 @@ pub enum PartnerCommand {
 
 pub type PartnerStep = dialogue::Step<PartnerState, PartnerCommand>;
 
-pub(crate) fn reply(next: PartnerState, r: Reply) -> PartnerStep {
-    Transition {
-        next,
-        effects: vec![Effect::Reply(r)],
-    }
-}
+pub(crate) use crate::dialogue::reply;
 
 pub(crate) fn say(lang: Lang, next: PartnerState, msg: impl TextKey) -> PartnerStep {
     reply(next, Reply::new(render(lang, &msg)))

@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::callback::{Callback, DraftId};
 use crate::chat::{BotKind, InlineButton, Sender};
+use crate::dialogue::Effect;
 use crate::ids::ClientId;
 use crate::money::{AmountError, Points};
 use crate::text::ClientText;

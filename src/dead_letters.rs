@@ -6,8 +6,8 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use actors::session::dead_letter::{DeadLetter, DeadLetters};
+use anyhow::Context;
 use clap::Subcommand;
 use fsm::BotKind;
 use teloxide_core::types::Update;
@@ -84,10 +84,13 @@ async fn replay(
     let bots = services.start_bots(&telegram, false).await?;
     let (mut replayed, mut failing) = (0, 0);
     for letter in chosen {
-        let parsed = BotKind::parse(&letter.bot)
-            .zip(serde_json::from_value::<Update>(letter.update.clone()).ok());
+        let parsed =
+            BotKind::parse(&letter.bot).zip(serde_json::from_str::<Update>(&letter.update).ok());
         let Some((bot, update)) = parsed else {
-            println!("{} {}: not a stored update; left", letter.bot, letter.update_id);
+            println!(
+                "{} {}: not a stored update; left",
+                letter.bot, letter.update_id
+            );
             failing += 1;
             continue;
         };

@@ -79,10 +79,7 @@ async fn metrics(
                         "{outcome=\"failed_permanent\"}",
                         m.failed_permanent.load(Relaxed),
                     ),
-                    (
-                        "{outcome=\"dead_lettered\"}",
-                        m.dead_lettered.load(Relaxed),
-                    ),
+                    ("{outcome=\"dead_lettered\"}", m.dead_lettered.load(Relaxed)),
                 ],
             );
             let by_reason: Vec<(String, u64)> = Ignored::ALL
@@ -155,7 +152,7 @@ async fn healthz() -> HttpResponse {
 
 /// Readiness: Postgres and Redis both answer and no bot has an update waiting longer than
 /// `telegram.stuck_update_max_s` to be accepted; 503 otherwise, naming what is down (never the error text) and, in
-/// `stuck_bots`, each stuck bot with the age of its oldest waiting update in seconds.
+/// `stuck_bots` (present only then), each stuck bot with the age of its oldest waiting update in seconds.
 #[get("/readyz")]
 async fn readyz(
     services: web::Data<Services>,
@@ -189,11 +186,13 @@ async fn readyz(
         .into_iter()
         .map(|(bot, age)| json!({ "bot": bot.as_str(), "oldest_update_age_s": age.as_secs() }))
         .collect();
-    let body = json!({
+    let mut body = json!({
         "postgres": if pg_ok { "ok" } else { "down" },
         "redis": if redis_ok { "ok" } else { "down" },
-        "stuck_bots": stuck,
     });
+    if !stuck.is_empty() {
+        body["stuck_bots"] = json!(stuck);
+    }
     if pg_ok && redis_ok && stuck.is_empty() {
         HttpResponse::Ok().json(body)
     } else {

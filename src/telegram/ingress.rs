@@ -200,7 +200,12 @@ impl Ingress {
         self.run(bot, update, false).await
     }
 
-    async fn run(&self, bot: BotKind, update: &Update, park: bool) -> Result<Accepted, NotAccepted> {
+    async fn run(
+        &self,
+        bot: BotKind,
+        update: &Update,
+        park: bool,
+    ) -> Result<Accepted, NotAccepted> {
         let inbound = match convert::inbound(update) {
             Ok(inbound) => inbound,
             Err(reason) => {
@@ -249,11 +254,19 @@ impl Ingress {
                 Ok(Accepted::Duplicate)
             }
             Ok(Ok(Handled::FailedPermanently)) => {
-                self.metrics.failed_permanent.fetch_add(1, Ordering::Relaxed);
+                self.metrics
+                    .failed_permanent
+                    .fetch_add(1, Ordering::Relaxed);
                 Ok(Accepted::FailedPermanently)
             }
-            Ok(Err(e)) => self.failed(bot, update, chat_id, &e.to_string(), park).await,
-            Err(e) => self.failed(bot, update, chat_id, &e.to_string(), park).await,
+            Ok(Err(e)) => {
+                self.failed(bot, update, chat_id, &e.to_string(), park)
+                    .await
+            }
+            Err(e) => {
+                self.failed(bot, update, chat_id, &e.to_string(), park)
+                    .await
+            }
         };
         if outcome.is_ok() {
             lock(&self.pending).remove(&key);
@@ -274,7 +287,12 @@ impl Ingress {
         let update_id = i64::from(update.id.0);
         self.metrics.unavailable.fetch_add(1, Ordering::Relaxed);
         if !park {
-            tracing::warn!(bot = bot.as_str(), update_id, error, "ingress: replay failed");
+            tracing::warn!(
+                bot = bot.as_str(),
+                update_id,
+                error,
+                "ingress: replay failed"
+            );
             return Err(NotAccepted);
         }
         let attempts = match self.dead_letters.count_failure(bot, update_id).await {
@@ -285,7 +303,13 @@ impl Ingress {
             }
         };
         if attempts < self.attempts_max {
-            tracing::warn!(bot = bot.as_str(), update_id, attempts, error, "ingress: update not processed, will retry");
+            tracing::warn!(
+                bot = bot.as_str(),
+                update_id,
+                attempts,
+                error,
+                "ingress: update not processed, will retry"
+            );
             return Err(NotAccepted);
         }
         let letter = DeadLetter {
@@ -297,11 +321,17 @@ impl Ingress {
             parked_at_unix_s: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
-            update: serde_json::to_value(update).unwrap_or_default(),
+            update: serde_json::to_string(update).unwrap_or_default(),
         };
         match self.dead_letters.park(&letter).await {
             Ok(()) => {
-                tracing::error!(bot = bot.as_str(), update_id, attempts, error, "ingress: update parked as a dead letter");
+                tracing::error!(
+                    bot = bot.as_str(),
+                    update_id,
+                    attempts,
+                    error,
+                    "ingress: update parked as a dead letter"
+                );
                 self.metrics.dead_lettered.fetch_add(1, Ordering::Relaxed);
                 Ok(Accepted::DeadLettered)
             }

@@ -70,7 +70,9 @@ pub async fn run(
                 .saturating_add(1);
         }
         if accepted.iter().any(|ok| !ok) {
-            let wait = BACKOFF.saturating_mul(1 << failed_rounds.min(3)).min(BACKOFF_MAX);
+            let wait = BACKOFF
+                .saturating_mul(1 << failed_rounds.min(3))
+                .min(BACKOFF_MAX);
             failed_rounds = failed_rounds.saturating_add(1);
             pause(&stop, wait).await;
         } else {

@@ -53,7 +53,8 @@ pub enum DialogueError {
     TooManySteps(usize),
     #[error("bug: {0}")]
     Bug(String),
-    #[error(transparent)]
+    /// Shown with its whole chain of causes (the SQLSTATE message under "creating a client").
+    #[error("{0:#}")]
     Other(#[from] anyhow::Error),
 }
 
@@ -87,11 +88,13 @@ fn pg_is_transient(e: &tokio_postgres::Error) -> bool {
     match e.code() {
         Some(state) => {
             let code = state.code();
-            ["08", "40", "53", "57"].iter().any(|class| code.starts_with(class)) || code == "55P03"
+            ["08", "40", "53", "57"]
+                .iter()
+                .any(|class| code.starts_with(class))
+                || code == "55P03"
         }
         None => {
-            e.is_closed()
-                || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+            e.is_closed() || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
         }
     }
 }

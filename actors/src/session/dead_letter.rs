@@ -31,8 +31,9 @@ pub struct DeadLetter {
     pub error: String,
     /// When it was parked, seconds since the Unix epoch.
     pub parked_at_unix_s: u64,
-    /// The update exactly as Telegram sent it, to run again on replay.
-    pub update: serde_json::Value,
+    /// The update as Telegram's JSON, to run again on replay. Kept as text, not a JSON value: teloxide reads an
+    /// update only when `update_id` comes before its content, and a JSON value would sort the keys.
+    pub update: String,
 }
 
 /// The attempt counters and the dead-letter hash of one network (cheap to clone).

@@ -241,3 +241,30 @@ async fn readiness_names_a_bot_whose_update_waits_too_long_and_recovers_once_it_
     })
     .await;
 }
+
+#[actix_rt::test]
+async fn a_webhook_update_failing_on_every_retry_gets_503_until_the_limit_then_200_and_is_parked() {
+    let app = TestApp::spawn_with(|s| s.telegram.update_attempts_max = 3).await;
+    app.db.batch_execute(STUCK_TRIGGER).await.unwrap();
+    let update = json!({
+        "update_id": 90_000_001,
+        "message": {
+            "message_id": 1, "date": 1_700_000_000,
+            "chat": { "id": 6301, "type": "private", "first_name": "Stuck" },
+            "from": { "id": 6301, "is_bot": false, "first_name": "Stuck", "language_code": "ru" },
+            "text": "/start",
+        }
+    });
+    let secret = Some(crate::app::WEBHOOK_SECRET);
+    // Telegram retries after each 503; the third try is the last.
+    assert_eq!(app.webhook("client", &update, secret).await, 503);
+    assert_eq!(app.webhook("client", &update, secret).await, 503);
+    assert_eq!(app.webhook("client", &update, secret).await, 200);
+    let letters = dead_letters(&app);
+    assert_eq!(letters.len(), 1, "{letters:#?}");
+    assert_eq!(letters[0]["update_id"], 90_000_001);
+    assert_eq!(
+        metric(&app, "loyalty_updates_total{outcome=\"dead_lettered\"}").await,
+        Some(1)
+    );
+}

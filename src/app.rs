@@ -57,9 +57,12 @@ pub struct BotRuntime {
 
 impl Services {
     /// Starts the outbox, the session registry and the ingress, then polling (or registers the webhooks).
+    /// With `transport` false nothing is polled, no webhook is set and no command menu is published: the
+    /// ingress, sessions and outbox only (for `loyalty dead-letters replay`, beside a serving process).
     pub async fn start_bots(
         &self,
         telegram: &crate::config::TelegramSettings,
+        transport: bool,
     ) -> anyhow::Result<BotRuntime> {
         use crate::telegram::{Bots, ingress::Ingress, outbox::Outbox, polling};
         use actors::dialogue::DialogueEnv;
@@ -85,6 +88,11 @@ impl Services {
             .get_connection_manager_with_config(redis_config)
             .await
             .context("connecting to Redis for the sessions")?;
+        let dead_letters = actors::session::dead_letter::DeadLetters::new(
+            redis.clone(),
+            sessions.redis_namespace.clone(),
+            sessions.dedup_ttl_s,
+        );
         let store = SessionStore::new(
             redis,
             sessions.redis_namespace.clone(),
@@ -121,10 +129,18 @@ impl Services {
             n => n,
         };
         let registry = SessionRegistry::new(deps, threads).start();
-        let ingress = Ingress::new(registry.clone(), bots.clone(), outbox.recipient(), telegram);
+        let ingress = Ingress::new(
+            registry.clone(),
+            bots.clone(),
+            outbox.recipient(),
+            dead_letters,
+            telegram,
+        );
         let stop = tokio_util::sync::CancellationToken::new();
         let mut pollers = Vec::new();
-        for kind in bots.kinds() {
+        // A replay (`loyalty dead-letters replay`) only runs updates: the serving process keeps the transport.
+        let kinds = if transport { bots.kinds() } else { Vec::new() };
+        for kind in kinds {
             let Some(bot) = bots.get(kind).cloned() else {
                 continue;
             };

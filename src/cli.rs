@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `check-ledger`, `demo`, `stress-ledger`.
+//! The command line: `serve`, `migrate`, `check-ledger`, `demo`, `stress-ledger`, `partner-add`, `dead-letters`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +47,9 @@ pub enum Command {
         #[arg(long, default_value_t = 500)]
         cashback_bp: i32,
     },
+    /// List or replay the updates parked after repeated transient failures.
+    #[command(subcommand)]
+    DeadLetters(crate::dead_letters::DeadLetterCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -79,6 +82,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::CheckLedger => check_ledger(&settings).await,
+        Command::DeadLetters(command) => crate::dead_letters::run(command, settings).await,
         Command::Serve => serve(settings, false).await,
         Command::Demo => serve(settings, true).await,
         Command::PartnerAdd {

@@ -138,6 +138,13 @@ pub struct TelegramSettings {
     pub outbox_lanes_per_bot: usize,
     /// Admins' Telegram ids, checked on every message and button press.
     pub admin_ids: Vec<i64>,
+    /// Tries of one update that fails with a transient error (Postgres or Redis unavailable, a lock, a
+    /// serialization failure) before it is parked as a dead letter and acknowledged, so its bot moves on
+    /// (issue 12; `loyalty dead-letters replay` runs it again).
+    pub update_attempts_max: u32,
+    /// `/readyz` answers 503, naming the bot, while one of its updates has waited longer than this to be accepted
+    /// (seconds since it was first seen).
+    pub stuck_update_max_s: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -179,6 +186,8 @@ impl Default for TelegramSettings {
             outbox_queue_max: 10_000,
             outbox_lanes_per_bot: 8,
             admin_ids: Vec::new(),
+            update_attempts_max: 5,
+            stuck_update_max_s: 60,
         }
     }
 }
@@ -323,11 +332,20 @@ impl Settings {
             self.ledger.batch_max >= 1 && self.ledger.inflight_max >= 1,
             "ledger batch/inflight >= 1"
         );
+        self.telegram.validate_retries()?;
         self.telegram.validate()
     }
 }
 
 impl TelegramSettings {
+    fn validate_retries(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.update_attempts_max >= 1 && self.stuck_update_max_s >= 1,
+            "telegram.update_attempts_max and telegram.stuck_update_max_s must be >= 1"
+        );
+        Ok(())
+    }
+
     /// Webhook mode must be able to receive: Telegram accepts a `secret_token` of 1–256 characters of
     /// `A-Za-z0-9_-` (Bot API, setWebhook) and we require 16 of them at least so it cannot be guessed; without one
     /// every update would be refused with 403. Telegram posts only to https; plain http is allowed for a loopback

@@ -75,6 +75,11 @@ async fn metrics(
                         Ignored::ALL.iter().map(|&r| m.ignored(r)).sum(),
                     ),
                     ("{outcome=\"unavailable\"}", m.unavailable.load(Relaxed)),
+                    (
+                        "{outcome=\"failed_permanent\"}",
+                        m.failed_permanent.load(Relaxed),
+                    ),
+                    ("{outcome=\"dead_lettered\"}", m.dead_lettered.load(Relaxed)),
                 ],
             );
             let by_reason: Vec<(String, u64)> = Ignored::ALL
@@ -145,9 +150,14 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-/// Readiness: Postgres and Redis both answer; 503 otherwise, naming which one is down (never the error text).
+/// Readiness: Postgres and Redis both answer and no bot has an update waiting longer than
+/// `telegram.stuck_update_max_s` to be accepted; 503 otherwise, naming what is down (never the error text) and, in
+/// `stuck_bots` (present only then), each stuck bot with the age of its oldest waiting update in seconds.
 #[get("/readyz")]
-async fn readyz(services: web::Data<Services>) -> HttpResponse {
+async fn readyz(
+    services: web::Data<Services>,
+    bots: Option<web::Data<BotHandles>>,
+) -> HttpResponse {
     let pg_ok = tokio::time::timeout(READY_PROBE_TIMEOUT, async {
         let client = services.pg.get().await.ok()?;
         client.query_one("SELECT 1", &[]).await.ok()
@@ -167,11 +177,23 @@ async fn readyz(services: web::Data<Services>) -> HttpResponse {
     .ok()
     .flatten()
     .is_some();
-    let body = json!({
+    let stuck_max = Duration::from_secs(services.settings.telegram.stuck_update_max_s);
+    let stuck: Vec<serde_json::Value> = bots
+        .as_ref()
+        .and_then(|b| b.ingress.get())
+        .map(|ingress| ingress.stuck_bots(stuck_max))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(bot, age)| json!({ "bot": bot.as_str(), "oldest_update_age_s": age.as_secs() }))
+        .collect();
+    let mut body = json!({
         "postgres": if pg_ok { "ok" } else { "down" },
         "redis": if redis_ok { "ok" } else { "down" },
     });
-    if pg_ok && redis_ok {
+    if !stuck.is_empty() {
+        body["stuck_bots"] = json!(stuck);
+    }
+    if pg_ok && redis_ok && stuck.is_empty() {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

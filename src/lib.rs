@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod dead_letters;
 pub mod http;
 pub mod migrate;
 pub mod stress;

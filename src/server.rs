@@ -159,7 +159,7 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         .iter()
         .any(|t| !t.expose().is_empty());
     let bots = if has_tokens {
-        let runtime = services.start_bots(&settings.telegram).await?;
+        let runtime = services.start_bots(&settings.telegram, true).await?;
         let _ = webhook_state.ingress.set(Arc::clone(&runtime.ingress));
         let _ = webhook_state
             .outbox

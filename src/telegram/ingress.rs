@@ -5,16 +5,19 @@
 //! redeliveries after a failure (a refetched batch, a webhook retry) cannot use up its sender's allowance and have it
 //! dropped; then the chat's session actor runs it, which skips an update already processed (its dedup check shares a
 //! Redis round trip with the state read, and its compare-and-set decides for certain). `accept` returns Ok only once
-//! the transition is stored, so the transport may acknowledge the update to Telegram.
+//! the transition is stored, so the transport may acknowledge the update to Telegram — or once the update failed for
+//! good: permanently (the session apologised and marked it processed) or transiently `update_attempts_max` times
+//! (parked in the dead-letter store). Updates not yet accepted are tracked with the time first seen, for `/readyz`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::{Addr, Recipient};
 use actors::outgoing::Outgoing;
+use actors::session::dead_letter::{DeadLetter, DeadLetters};
 use actors::session::{HandleUpdate, Handled, SessionRegistry};
 use fsm::BotKind;
 use fsm::chat::Reply;
@@ -48,6 +51,10 @@ pub struct IngressMetrics {
     /// Acknowledged and not processed, by [`convert::Ignored`] reason (read with [`IngressMetrics::ignored`]).
     ignored: [AtomicU64; convert::Ignored::ALL.len()],
     pub unavailable: AtomicU64,
+    /// Failed in a way no retry fixes: answered with an apology and marked processed.
+    pub failed_permanent: AtomicU64,
+    /// Failed transiently `update_attempts_max` times: parked in the dead-letter store and acknowledged.
+    pub dead_lettered: AtomicU64,
 }
 
 impl IngressMetrics {
@@ -65,6 +72,10 @@ pub enum Accepted {
     Dropped,
     /// Not something the product handles.
     Ignored,
+    /// Failed permanently: the user got an apology; acknowledged.
+    FailedPermanently,
+    /// Failed transiently too many times: parked as a dead letter; acknowledged.
+    DeadLettered,
 }
 
 /// The update was not durably accepted: the transport must not acknowledge it (webhook 5xx, polling offset kept).
@@ -80,6 +91,11 @@ pub struct Ingress {
     global: DefaultDirectRateLimiter,
     slow_down_sent: DefaultKeyedRateLimiter<i64>,
     admitted: Mutex<Admitted>,
+    dead_letters: DeadLetters,
+    /// `telegram.update_attempts_max`.
+    attempts_max: u64,
+    /// When each update not yet accepted was first seen, for `/readyz` (entries leave once accepted).
+    pending: Mutex<HashMap<(BotKind, i64), Instant>>,
     pub metrics: IngressMetrics,
 }
 
@@ -92,6 +108,7 @@ impl Ingress {
         registry: Addr<SessionRegistry>,
         bots: Bots,
         outbox: Recipient<Outgoing>,
+        dead_letters: DeadLetters,
         settings: &TelegramSettings,
     ) -> Arc<Ingress> {
         let per_user = Quota::per_second(nz(settings.updates_per_user_per_s))
@@ -107,6 +124,9 @@ impl Ingress {
             global: RateLimiter::direct(global),
             slow_down_sent: RateLimiter::keyed(slow_down),
             admitted: Mutex::new(Admitted::default()),
+            dead_letters,
+            attempts_max: u64::from(settings.update_attempts_max.max(1)),
+            pending: Mutex::new(HashMap::new()),
             metrics: IngressMetrics::default(),
         });
         // Users who stopped sending no longer need limiter entries, nor old updates their admission: memory stays
@@ -122,6 +142,9 @@ impl Ingress {
                 ingress.slow_down_sent.retain_recent();
                 let mut admitted = ingress.admitted();
                 admitted.previous = std::mem::take(&mut admitted.current);
+                drop(admitted);
+                // Telegram gives up redelivering after a day: an update not seen since is not waiting any more.
+                lock(&ingress.pending).retain(|_, seen| seen.elapsed() < PENDING_FORGET);
             }
         });
         ingress
@@ -133,9 +156,21 @@ impl Ingress {
     }
 
     fn admitted(&self) -> std::sync::MutexGuard<'_, Admitted> {
-        self.admitted
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.admitted)
+    }
+
+    /// The bots with an update that has waited longer than `max` to be accepted, and how long the oldest waited.
+    pub fn stuck_bots(&self, max: Duration) -> Vec<(BotKind, Duration)> {
+        let mut oldest: HashMap<BotKind, Duration> = HashMap::new();
+        for ((bot, _), seen) in lock(&self.pending).iter() {
+            let age = seen.elapsed();
+            let entry = oldest.entry(*bot).or_default();
+            *entry = (*entry).max(age);
+        }
+        let mut stuck: Vec<(BotKind, Duration)> =
+            oldest.into_iter().filter(|(_, age)| *age > max).collect();
+        stuck.sort();
+        stuck
     }
 
     /// Whether the rate limits let this update through. An update admitted before (this is a redelivery) passes
@@ -153,7 +188,24 @@ impl Ingress {
         true
     }
 
+    /// Runs one update from the transport. A transient failure is counted per update; at the
+    /// `update_attempts_max`-th the update is parked as a dead letter and acknowledged (`Ok(DeadLettered)`).
     pub async fn accept(&self, bot: BotKind, update: &Update) -> Result<Accepted, NotAccepted> {
+        self.run(bot, update, true).await
+    }
+
+    /// Runs a dead letter again (`loyalty dead-letters replay`): like [`Ingress::accept`], but a failure is
+    /// reported as `Err` rather than parked again, so the operator sees it and the letter stays.
+    pub async fn replay(&self, bot: BotKind, update: &Update) -> Result<Accepted, NotAccepted> {
+        self.run(bot, update, false).await
+    }
+
+    async fn run(
+        &self,
+        bot: BotKind,
+        update: &Update,
+        park: bool,
+    ) -> Result<Accepted, NotAccepted> {
         let inbound = match convert::inbound(update) {
             Ok(inbound) => inbound,
             Err(reason) => {
@@ -179,6 +231,9 @@ impl Ingress {
             }
             return Ok(Accepted::Dropped);
         }
+        let key = (bot, inbound.update_id);
+        lock(&self.pending).entry(key).or_insert_with(Instant::now);
+        let chat_id = inbound.sender.chat_id;
         let handled = self
             .registry
             .send(HandleUpdate {
@@ -189,7 +244,7 @@ impl Ingress {
                 message_id: inbound.message_id,
             })
             .await;
-        match handled {
+        let outcome = match handled {
             Ok(Ok(Handled::Processed { .. })) => {
                 self.metrics.processed.fetch_add(1, Ordering::Relaxed);
                 Ok(Accepted::Processed)
@@ -198,15 +253,100 @@ impl Ingress {
                 self.metrics.duplicates.fetch_add(1, Ordering::Relaxed);
                 Ok(Accepted::Duplicate)
             }
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, bot = bot.as_str(), "ingress: update not processed");
-                self.metrics.unavailable.fetch_add(1, Ordering::Relaxed);
-                Err(NotAccepted)
+            Ok(Ok(Handled::FailedPermanently)) => {
+                self.metrics
+                    .failed_permanent
+                    .fetch_add(1, Ordering::Relaxed);
+                Ok(Accepted::FailedPermanently)
             }
-            Err(_) => {
-                self.metrics.unavailable.fetch_add(1, Ordering::Relaxed);
+            Ok(Err(e)) => {
+                self.failed(bot, update, chat_id, &e.to_string(), park)
+                    .await
+            }
+            Err(e) => {
+                self.failed(bot, update, chat_id, &e.to_string(), park)
+                    .await
+            }
+        };
+        if outcome.is_ok() {
+            lock(&self.pending).remove(&key);
+        }
+        outcome
+    }
+
+    /// A transient failure: counted for this update; below the limit the transport retries it (`Err`), at the
+    /// limit it is parked and acknowledged. When the count itself cannot be stored (Redis down) it is retried.
+    async fn failed(
+        &self,
+        bot: BotKind,
+        update: &Update,
+        chat_id: i64,
+        error: &str,
+        park: bool,
+    ) -> Result<Accepted, NotAccepted> {
+        let update_id = i64::from(update.id.0);
+        self.metrics.unavailable.fetch_add(1, Ordering::Relaxed);
+        if !park {
+            tracing::warn!(
+                bot = bot.as_str(),
+                update_id,
+                error,
+                "ingress: replay failed"
+            );
+            return Err(NotAccepted);
+        }
+        let attempts = match self.dead_letters.count_failure(bot, update_id).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(bot = bot.as_str(), update_id, error, store = %e, "ingress: update not processed");
+                return Err(NotAccepted);
+            }
+        };
+        if attempts < self.attempts_max {
+            tracing::warn!(
+                bot = bot.as_str(),
+                update_id,
+                attempts,
+                error,
+                "ingress: update not processed, will retry"
+            );
+            return Err(NotAccepted);
+        }
+        let letter = DeadLetter {
+            bot: bot.as_str().to_owned(),
+            update_id,
+            chat_id,
+            attempts,
+            error: error.to_owned(),
+            parked_at_unix_s: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            update: serde_json::to_string(update).unwrap_or_default(),
+        };
+        match self.dead_letters.park(&letter).await {
+            Ok(()) => {
+                tracing::error!(
+                    bot = bot.as_str(),
+                    update_id,
+                    attempts,
+                    error,
+                    "ingress: update parked as a dead letter"
+                );
+                self.metrics.dead_lettered.fetch_add(1, Ordering::Relaxed);
+                Ok(Accepted::DeadLettered)
+            }
+            Err(e) => {
+                tracing::warn!(bot = bot.as_str(), update_id, store = %e, "ingress: could not park the update");
                 Err(NotAccepted)
             }
         }
     }
+}
+
+/// Updates not seen for this long no longer count as waiting (Telegram stops redelivering after a day).
+const PENDING_FORGET: Duration = Duration::from_secs(86_400);
+
+/// The guarded value even if a thread panicked while holding it (these maps stay consistent at every step).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

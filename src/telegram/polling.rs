@@ -1,5 +1,7 @@
 //! Long polling: one `getUpdates` loop per bot. The offset moves past an update only once it and every update before
-//! it were durably accepted, so an update that could not be stored is fetched again, never lost. On shutdown the
+//! it were durably accepted, so an update that could not be stored is fetched again, never lost; other chats'
+//! updates in the same batch are still run (and skipped as duplicates when refetched), so one chat's failing update
+//! holds nobody else back, and after `telegram.update_attempts_max` tries it is parked and the offset moves on. On shutdown the
 //! loop abandons its long poll at once (dropping the request: Telegram confirms nothing it did not deliver) and ends
 //! after the batch in hand; that batch's offset is confirmed by the next start's first poll, whose redeliveries the
 //! sessions' dedup skips.
@@ -17,8 +19,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::ingress::Ingress;
 
-/// Pause after a failed poll or a batch that could not be stored.
+/// Pause after a failed poll or a batch that could not be stored; it doubles with each batch in a row that could
+/// not be stored, up to [`BACKOFF_MAX`] (an update failing transiently is parked after
+/// `telegram.update_attempts_max` tries, see the ingress, so the offset then moves on).
 const BACKOFF: Duration = Duration::from_millis(500);
+
+/// The longest pause between retries of a batch that could not be stored.
+const BACKOFF_MAX: Duration = Duration::from_secs(4);
 
 /// Polls `bot` for `timeout_s` seconds at a time and feeds `ingress`, until `stop` is cancelled.
 pub async fn run(
@@ -29,6 +36,8 @@ pub async fn run(
     stop: CancellationToken,
 ) {
     let mut offset: i32 = 0;
+    // Batches in a row with an update not accepted: the retry pause grows with it.
+    let mut failed_rounds: u32 = 0;
     loop {
         let polled = tokio::select! {
             biased;
@@ -60,8 +69,14 @@ pub async fn run(
                 .unwrap_or(i32::MAX)
                 .saturating_add(1);
         }
-        if next == offset || accepted.iter().any(|ok| !ok) {
-            pause(&stop, BACKOFF).await;
+        if accepted.iter().any(|ok| !ok) {
+            let wait = BACKOFF
+                .saturating_mul(1 << failed_rounds.min(3))
+                .min(BACKOFF_MAX);
+            failed_rounds = failed_rounds.saturating_add(1);
+            pause(&stop, wait).await;
+        } else {
+            failed_rounds = 0;
         }
         offset = next;
     }

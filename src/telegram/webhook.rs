@@ -1,6 +1,7 @@
 //! Webhooks: `POST /webhook/{bot}`. The secret header is compared in constant time; a wrong or missing one is a 403
-//! with no side effect. 200 only after the update is durably accepted; 503 when Redis or Postgres is down, so
-//! Telegram delivers it again.
+//! with no side effect. 200 only after the update is durably accepted (processed, failed permanently with an apology,
+//! or parked as a dead letter after `telegram.update_attempts_max` transient failures); 503 otherwise, so Telegram
+//! delivers it again.
 
 use std::sync::{Arc, OnceLock};
 

@@ -12,6 +12,7 @@ mod ledger;
 mod ledger_model;
 mod migrations;
 mod ops;
+mod poison;
 mod replicas;
 mod sandbox;
 mod webdriver;

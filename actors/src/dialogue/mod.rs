@@ -53,8 +53,50 @@ pub enum DialogueError {
     TooManySteps(usize),
     #[error("bug: {0}")]
     Bug(String),
-    #[error(transparent)]
+    /// Shown with its whole chain of causes (the SQLSTATE message under "creating a client").
+    #[error("{0:#}")]
     Other(#[from] anyhow::Error),
+}
+
+impl DialogueError {
+    /// Whether running the update again later may succeed (issue 12). Transient: a connection or I/O failure,
+    /// SQLSTATE classes 08 (connection), 40 (serialization, deadlock), 53 (resources), 57 (operator intervention,
+    /// e.g. a shutdown), 55P03 (lock not available), a pool timeout or a closed pool, and an error of unknown kind
+    /// (retrying it is safe: steps are idempotent, and a retry bound parks it). Permanent: every other SQLSTATE
+    /// (22 data exception, 23 integrity constraint, 42 syntax or undefined object, ...), a row that does not convert,
+    /// [`DialogueError::TooManySteps`] and [`DialogueError::Bug`] — they would fail the same way on every try.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            DialogueError::Database(e) => pg_is_transient(e),
+            DialogueError::Pool(deadpool_postgres::PoolError::Backend(e)) => pg_is_transient(e),
+            DialogueError::Pool(_) => true,
+            DialogueError::TooManySteps(_) | DialogueError::Bug(_) => false,
+            DialogueError::Other(e) => {
+                if let Some(pg) = e.downcast_ref::<tokio_postgres::Error>() {
+                    pg_is_transient(pg)
+                } else {
+                    e.downcast_ref::<serde_json::Error>().is_none()
+                }
+            }
+        }
+    }
+}
+
+/// The SQLSTATE rule of [`DialogueError::is_transient`]; an error without a code is transient only when the
+/// connection closed or the socket failed (otherwise it is a row that does not convert: the same on every try).
+fn pg_is_transient(e: &tokio_postgres::Error) -> bool {
+    match e.code() {
+        Some(state) => {
+            let code = state.code();
+            ["08", "40", "53", "57"]
+                .iter()
+                .any(|class| code.starts_with(class))
+                || code == "55P03"
+        }
+        None => {
+            e.is_closed() || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+        }
+    }
 }
 
 /// Runs one user input through its bot's dialogue (see [`driver::drive`]).

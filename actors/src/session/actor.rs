@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use fsm::BotKind;
-use fsm::chat::{Sender, UserInput};
+use fsm::chat::{Reply, Sender, UserInput};
+use fsm::text::{CommonText, render};
 
 use super::store::{CommitOutcome, SessionStore, StoreError};
 use crate::dialogue::{self, DialogueEnv};
@@ -37,15 +38,21 @@ pub enum Handled {
     Processed { version: u64 },
     /// This update was processed before; nothing was done.
     Duplicate,
+    /// The update failed in a way no retry can fix (a constraint, a bug): the user got an apology, the update is
+    /// marked processed and the chat's state is unchanged.
+    FailedPermanently,
 }
 
-/// The update was not durably processed; the transport must let Telegram deliver it again.
+/// The update was not durably processed, for a reason that may pass (a transient error): the transport lets
+/// Telegram deliver it again, up to `telegram.update_attempts_max` times, then parks it as a dead letter.
+/// Permanent failures are not errors here: they end in [`Handled::FailedPermanently`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SessionError {
     #[error("state store unavailable")]
     StoreUnavailable,
-    #[error("database unavailable")]
-    DatabaseUnavailable,
+    /// The cause (e.g. the SQLSTATE message) is kept, for the log and the dead letter.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(String),
     #[error("too much contention on this chat")]
     Contention,
     #[error("session stopped")]
@@ -121,11 +128,20 @@ pub async fn process(deps: SessionDeps, msg: HandleUpdate) -> Result<Handled, Se
             msg.message_id,
             loaded.raw.as_deref(),
         )
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "session: dialogue could not run");
-            SessionError::DatabaseUnavailable
-        })?;
+        .await;
+        let output = match output {
+            Ok(output) => output,
+            Err(e) if e.is_transient() => {
+                tracing::warn!(
+                    bot = msg.bot.as_str(),
+                    update_id = msg.update_id,
+                    error = %e,
+                    "session: dialogue failed, will retry"
+                );
+                return Err(SessionError::DatabaseUnavailable(e.to_string()));
+            }
+            Err(e) => return fail_permanently(&deps, &msg, &e).await,
+        };
         let committed = deps
             .store
             .commit(
@@ -149,4 +165,31 @@ pub async fn process(deps: SessionDeps, msg: HandleUpdate) -> Result<Handled, Se
         }
     }
     Err(SessionError::Contention)
+}
+
+/// A permanent failure: logged with its cause and the update id, the update marked processed (so no redelivery runs
+/// it again and the chat moves on), then a short apology from the catalogue. The state is left as it was.
+async fn fail_permanently(
+    deps: &SessionDeps,
+    msg: &HandleUpdate,
+    error: &dialogue::DialogueError,
+) -> Result<Handled, SessionError> {
+    tracing::error!(
+        bot = msg.bot.as_str(),
+        update_id = msg.update_id,
+        chat_id = msg.sender.chat_id,
+        error = %error,
+        "session: update failed permanently; the user gets an apology"
+    );
+    deps.store
+        .mark_processed(msg.bot, msg.update_id)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "session: state store unavailable");
+            SessionError::StoreUnavailable
+        })?;
+    let apology = Reply::new(render(msg.sender.lang, &CommonText::Apology));
+    deps.outbox
+        .do_send(Outgoing::send(msg.bot, msg.sender.chat_id, apology));
+    Ok(Handled::FailedPermanently)
 }

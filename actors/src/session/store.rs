@@ -114,6 +114,21 @@ impl SessionStore {
         }))
     }
 
+    /// Marks `update_id` processed without touching the chat's state: for an update that failed permanently and
+    /// was answered with an apology, so no redelivery runs it again.
+    pub async fn mark_processed(&self, bot: BotKind, update_id: i64) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let _: Option<String> = redis::cmd("SET")
+            .arg(self.dedup_key(bot, update_id))
+            .arg("1")
+            .arg("EX")
+            .arg(self.dedup_ttl_s)
+            .arg("NX")
+            .query_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
     pub async fn commit(
         &self,
         bot: BotKind,

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::chat::{Keyboard, Lang, Reply, Transition};
+use crate::chat::{Keyboard, Lang, Reply, Transition, UserInput};
 use crate::dialogue::{self, Effect, Global, UserEvent};
 use crate::text::{AdminText, CommonText, render};
 
@@ -71,7 +71,18 @@ pub fn step(_state: &AdminState, ctx: &AdminCtx, event: AdminEvent) -> AdminStep
         Some(Global::OutdatedButton) => {
             reply(Reply::new(render(lang, &CommonText::ButtonOutdated)))
         }
-        _ => reply(menu_reply(lang)),
+        Some(Global::Start(_) | Global::Menu) => reply(menu_reply(lang)),
+        None => match &ev.input {
+            // Listed in the "/" menu; their dialogues come with the admin bot's issue.
+            UserInput::Command { name, .. } if name == "stats" || name == "dashboard" => {
+                reply(Reply::new(render(lang, &CommonText::NotYet)))
+            }
+            UserInput::Command { .. } => {
+                reply(Reply::new(render(lang, &CommonText::UnknownCommand)))
+            }
+            UserInput::Callback { .. } => reply(Reply::new(render(lang, &CommonText::StaleButton))),
+            _ => reply(menu_reply(lang)),
+        },
     }
 }
 
@@ -127,5 +138,18 @@ mod tests {
                 &AdminText::Help
             )))]
         );
+    }
+
+    #[test]
+    fn an_admin_is_told_what_is_not_built_yet_and_what_does_not_exist() {
+        let ctx = AdminCtx {
+            is_admin: true,
+            lang: Lang::En,
+        };
+        let says = |text: &str| step(&AdminState::Menu, &ctx, event(text)).effects;
+        let reply = |key: CommonText| vec![Effect::Reply(Reply::new(render(Lang::En, &key)))];
+        assert_eq!(says("/stats"), reply(CommonText::NotYet));
+        assert_eq!(says("/dashboard"), reply(CommonText::NotYet));
+        assert_eq!(says("/frobnicate"), reply(CommonText::UnknownCommand));
     }
 }

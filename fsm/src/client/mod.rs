@@ -92,8 +92,16 @@ pub fn menu_keyboard(lang: Lang, needs_phone: bool) -> Keyboard {
 
 /// A menu reply: `html` with the menu keyboard this client should have now.
 pub(crate) fn menu_reply(ctx: &ClientCtx, lang: Lang, html: String) -> Reply {
-    Reply::with(html, menu_keyboard(lang, ctx.needs_phone()))
+    match ctx.access {
+        // No menu before /start: its buttons would only answer "press /start first".
+        ClientAccess::Unregistered => Reply::with(html, Keyboard::Remove),
+        ClientAccess::Registered(_) => Reply::with(html, menu_keyboard(lang, ctx.needs_phone())),
+    }
 }
+
+/// Commands the "/" menu and /help list whose dialogues are not built yet: answered "coming soon", not "no such
+/// command".
+const NOT_YET_COMMANDS: [&str; 3] = ["history", "promos", "services"];
 
 pub(crate) fn is_button(text: &str, button: &impl TextKey) -> bool {
     [Lang::Ru, Lang::En]
@@ -154,6 +162,10 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
         (UserInput::Unsupported, _) => reply(
             state.clone(),
             Reply::new(render(lang, &CommonText::Unsupported)),
+        ),
+        (UserInput::Command { name, .. }, _) if NOT_YET_COMMANDS.contains(&name.as_str()) => reply(
+            state.clone(),
+            menu_reply(ctx, lang, render(lang, &CommonText::NotYet)),
         ),
         (UserInput::Command { .. }, _) => reply(
             state.clone(),

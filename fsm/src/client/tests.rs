@@ -180,6 +180,38 @@ fn a_language_button_resends_the_menu_keyboard_in_the_new_language() {
     );
 }
 
+#[test]
+fn someone_not_registered_gets_no_menu_keyboard_and_unbuilt_commands_say_coming_soon() {
+    for input in ["/help", "/language ru"] {
+        let t = step(&ClientState::Menu, &ctx(false, false), user(text(input)));
+        let keyboards: Vec<&Keyboard> = t
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Reply(r) => Some(&r.keyboard),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            keyboards
+                .iter()
+                .all(|k| matches!(k, Keyboard::Remove | Keyboard::Keep | Keyboard::Inline(_))),
+            "{input}: {keyboards:?}"
+        );
+    }
+    for command in ["/history", "/promos", "/services"] {
+        let t = step(&ClientState::Menu, &ctx(true, true), user(text(command)));
+        assert_eq!(
+            t.effects,
+            vec![Effect::Reply(Reply::with(
+                render(Lang::Ru, &CommonText::NotYet),
+                menu_keyboard(Lang::Ru, false)
+            ))],
+            "{command}"
+        );
+    }
+}
+
 fn any_input() -> impl Strategy<Value = UserInput> {
     prop_oneof![
         any::<String>().prop_map(|s| UserInput::from_text(&s)),

@@ -33,17 +33,17 @@ fn ask_amount() -> String {
     })
 }
 
-const PARTNER: i64 = loyalty::server::DEMO_PARTNER_ID;
+pub(crate) const PARTNER: i64 = loyalty::server::DEMO_PARTNER_ID;
 const ANSWER_WAIT: Duration = Duration::from_secs(20);
 
 /// A sandbox (Bot API emulator only) served by the test process.
-struct Sandbox {
-    emulator: Emulator,
-    base: String,
+pub(crate) struct Sandbox {
+    pub(crate) emulator: Emulator,
+    pub(crate) base: String,
 }
 
 impl Sandbox {
-    fn start() -> Sandbox {
+    pub(crate) fn start() -> Sandbox {
         let emulator = Emulator::new();
         for (i, kind) in fsm::BotKind::ALL.iter().enumerate() {
             emulator.add_bot(
@@ -67,14 +67,14 @@ impl Sandbox {
         Sandbox { emulator, base }
     }
 
-    fn send(&self, bot: &str, user: i64, text: &str) {
+    pub(crate) fn send(&self, bot: &str, user: i64, text: &str) {
         self.emulator
             .user_update(bot, user, "Анна", "ru", serde_json::json!({ "text": text }))
             .expect("queued");
     }
 
     /// The bot's messages to a user once there are at least `n`.
-    async fn bot_messages(&self, bot: &str, user: i64, n: usize) -> Vec<String> {
+    pub(crate) async fn bot_messages(&self, bot: &str, user: i64, n: usize) -> Vec<String> {
         let start = Instant::now();
         loop {
             let msgs: Vec<String> = self
@@ -124,7 +124,7 @@ fn replica(sandbox: &Sandbox, database: &str, namespace: &str) -> Child {
 }
 
 /// A database with the demo partner and one client who has a verified phone.
-async fn seeded_database() -> String {
+pub(crate) async fn seeded_database() -> String {
     let database = fresh_database().await;
     let db = connect(&db_url(&database)).await;
     actors::db::partners::upsert_approved_partner(&db, PARTNER, "Кофейня", 500)

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ::actors::outgoing::Outgoing;
 use ::actors::session::store::outbox_stream_key;
@@ -57,6 +57,9 @@ struct Reader {
     shared: ConnectionManager,
     pg: deadpool_postgres::Pool,
     holds: Arc<AtomicBool>,
+    /// For the reader's own connection, made again after an error (a multiplexed connection does not reconnect).
+    client: redis::Client,
+    config: redis::AsyncConnectionConfig,
 }
 
 /// Creates the consumer groups and starts one reader (and its lease keeper) per stream of every bot.
@@ -83,23 +86,9 @@ pub async fn start(
         };
         for shard in 0..settings.streams_per_bot.max(1) {
             let key = outbox_stream_key(&settings.namespace, kind, shard);
-            let created: redis::RedisResult<()> = redis::cmd("XGROUP")
-                .arg("CREATE")
-                .arg(&key)
-                .arg(GROUP)
-                .arg("0")
-                .arg("MKSTREAM")
-                .query_async(&mut shared.clone())
-                .await;
-            if let Err(e) = created
-                && e.code() != Some("BUSYGROUP")
-            {
-                return Err(e).context("creating the outbox consumer group");
-            }
-            let conn = client
-                .get_multiplexed_async_connection_with_config(&config)
+            create_group(&mut shared.clone(), &key)
                 .await
-                .context("connecting to Redis for the outbox")?;
+                .context("creating the outbox consumer group")?;
             let reader = Arc::new(Reader {
                 lease_key: format!("{key}:lease"),
                 key,
@@ -111,12 +100,30 @@ pub async fn start(
                 shared: shared.clone(),
                 pg: pg.clone(),
                 holds: Arc::new(AtomicBool::new(false)),
+                client: client.clone(),
+                config: config.clone(),
             });
             actix_rt::spawn(keep_lease(reader.clone(), stop.clone()));
-            actix_rt::spawn(run_reader(reader, conn, stop.clone()));
+            actix_rt::spawn(run_reader(reader, stop.clone()));
         }
     }
     Ok(())
+}
+
+/// The group `outbox` on `key` (and the stream), from its first entry; one that exists already is kept.
+async fn create_group(conn: &mut ConnectionManager, key: &str) -> redis::RedisResult<()> {
+    let created: redis::RedisResult<()> = redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(key)
+        .arg(GROUP)
+        .arg("0")
+        .arg("MKSTREAM")
+        .query_async(conn)
+        .await;
+    match created {
+        Err(e) if e.code() != Some("BUSYGROUP") => Err(e),
+        _ => Ok(()),
+    }
 }
 
 const RENEW_LUA: &str = r#"
@@ -188,11 +195,28 @@ async fn keep_lease(r: Arc<Reader>, stop: CancellationToken) {
 /// An entry: its id and, unless it was deleted meanwhile, its fields.
 type Entry = (String, Option<Vec<String>>);
 
-async fn run_reader(r: Arc<Reader>, mut conn: MultiplexedConnection, stop: CancellationToken) {
+async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
     let lease_ms = r.settings.lease.as_millis() as u64;
     let block_ms = (lease_ms / 3).max(1);
     let mut handled = 0u32;
+    let mut connected: Option<MultiplexedConnection> = None;
+    let mut last_claim = Instant::now();
     while !stop.is_cancelled() {
+        let conn = match &mut connected {
+            Some(conn) => conn,
+            None => match r
+                .client
+                .get_multiplexed_async_connection_with_config(&r.config)
+                .await
+            {
+                Ok(conn) => connected.insert(conn),
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox: Redis unavailable");
+                    pause(&stop, REDIS_RETRY).await;
+                    continue;
+                }
+            },
+        };
         if !r.holds.load(Ordering::Acquire) {
             let took: redis::RedisResult<Option<String>> = redis::cmd("SET")
                 .arg(&r.lease_key)
@@ -200,26 +224,40 @@ async fn run_reader(r: Arc<Reader>, mut conn: MultiplexedConnection, stop: Cance
                 .arg("NX")
                 .arg("PX")
                 .arg(lease_ms)
-                .query_async(&mut conn)
+                .query_async(conn)
                 .await;
             match took {
                 Ok(Some(_)) => {
                     r.holds.store(true, Ordering::Release);
-                    if let Err(e) = claim_all(&r, &mut conn, &stop).await {
+                    last_claim = Instant::now();
+                    if let Err(e) = claim_all(&r, conn, 0, &stop).await {
                         tracing::warn!(error = %e, "outbox: claiming pending replies failed");
                         r.holds.store(false, Ordering::Release);
-                        tokio::time::sleep(REDIS_RETRY).await;
+                        recover(&r, &e, &mut connected).await;
+                        pause(&stop, REDIS_RETRY).await;
                     }
                 }
                 Ok(None) => pause(&stop, Duration::from_millis(block_ms)).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "outbox: Redis unavailable");
+                    connected = None;
                     pause(&stop, REDIS_RETRY).await;
                 }
             }
             continue;
         }
-        let read: redis::RedisResult<Option<Vec<(String, Vec<Entry>)>>> = redis::cmd("XREADGROUP")
+        if last_claim.elapsed() >= r.settings.lease {
+            // Entries a stopping or stalled consumer read after this reader took the lease: idle for a whole
+            // lease, nobody is sending them.
+            last_claim = Instant::now();
+            if let Err(e) = claim_all(&r, conn, lease_ms, &stop).await {
+                tracing::warn!(error = %e, "outbox: claiming pending replies failed");
+                recover(&r, &e, &mut connected).await;
+                continue;
+            }
+        }
+        let mut command = redis::cmd("XREADGROUP");
+        command
             .arg("GROUP")
             .arg(GROUP)
             .arg(&r.settings.consumer)
@@ -229,10 +267,16 @@ async fn run_reader(r: Arc<Reader>, mut conn: MultiplexedConnection, stop: Cance
             .arg(block_ms)
             .arg("STREAMS")
             .arg(&r.key)
-            .arg(">")
-            .query_async(&mut conn)
-            .await;
+            .arg(">");
+        let read = command.query_async::<Option<Vec<(String, Vec<Entry>)>>>(conn);
+        // Stopping does not wait for the block to end; what this consumer read and did not send stays pending, for
+        // the next holder to claim.
+        let read = tokio::select! {
+            () = stop.cancelled() => break,
+            read = read => read,
+        };
         match read {
+            Ok(_) if stop.is_cancelled() || !r.holds.load(Ordering::Acquire) => {}
             Ok(streams) => {
                 for (_, entries) in streams.unwrap_or_default() {
                     for entry in entries {
@@ -243,6 +287,7 @@ async fn run_reader(r: Arc<Reader>, mut conn: MultiplexedConnection, stop: Cance
             }
             Err(e) => {
                 tracing::warn!(error = %e, "outbox: reading the stream failed");
+                recover(&r, &e, &mut connected).await;
                 pause(&stop, REDIS_RETRY).await;
             }
         }
@@ -253,6 +298,16 @@ async fn run_reader(r: Arc<Reader>, mut conn: MultiplexedConnection, stop: Cance
     }
 }
 
+/// After a Redis error: a fresh connection next time, and the group again if Redis lost it (restarted empty).
+async fn recover(r: &Reader, e: &redis::RedisError, connected: &mut Option<MultiplexedConnection>) {
+    *connected = None;
+    if e.code() == Some("NOGROUP")
+        && let Err(e) = create_group(&mut r.shared.clone(), &r.key).await
+    {
+        tracing::warn!(error = %e, "outbox: consumer group not created again");
+    }
+}
+
 async fn pause(stop: &CancellationToken, d: Duration) {
     tokio::select! {
         () = stop.cancelled() => {}
@@ -260,20 +315,21 @@ async fn pause(stop: &CancellationToken, d: Duration) {
     }
 }
 
-/// Takes over, in order, every entry of the stream read and not acknowledged by any consumer, and sends them.
+/// Takes over, in order, every entry of the stream read and not acknowledged by any consumer for `min_idle_ms`, and
+/// sends them. Right after taking the lease that is 0: no other reader may be working on them any more.
 async fn claim_all(
     r: &Reader,
     conn: &mut MultiplexedConnection,
+    min_idle_ms: u64,
     stop: &CancellationToken,
 ) -> redis::RedisResult<()> {
     let mut cursor = "0-0".to_owned();
     loop {
-        // Min-idle 0: holding the lease, no other reader can be working on these.
         let reply: Vec<redis::Value> = redis::cmd("XAUTOCLAIM")
             .arg(&r.key)
             .arg(GROUP)
             .arg(&r.settings.consumer)
-            .arg(0)
+            .arg(min_idle_ms)
             .arg(&cursor)
             .arg("COUNT")
             .arg(r.settings.batch.max(1))
@@ -289,6 +345,9 @@ async fn claim_all(
             None => Vec::new(),
         };
         for entry in entries {
+            if stop.is_cancelled() || !r.holds.load(Ordering::Acquire) {
+                return Ok(());
+            }
             r.metrics.claimed.fetch_add(1, Ordering::Relaxed);
             handle(r, entry).await;
         }

@@ -211,10 +211,8 @@ async fn two_replicas_on_interleaved_updates_of_one_chat_lose_no_transition() {
         rounds * round.len(),
         "one reply per update, none twice: {replies_after:#?}"
     );
-    // Every step's reply, once. Their order on the wire is not asserted: each replica sends its replies through
-    // its own outbox, so the reply to one step can overtake the reply to the step before it that the other
-    // replica handled. (Within one process a chat's replies keep their order.) The transitions themselves are
-    // ordered, which the version count and the final state below prove.
+    // Every step's reply, once, and in order: the replies go into the chat's outbox stream with the transitions,
+    // and one replica at a time sends a stream.
     for expected in [
         ru(&PartnerText::AskClient),
         ask_amount(),
@@ -229,6 +227,19 @@ async fn two_replicas_on_interleaved_updates_of_one_chat_lose_no_transition() {
             "{rounds} replies should contain {expected:?}: {replies:#?}"
         );
     }
+    let expected: Vec<String> = [
+        ru(&PartnerText::AskClient),
+        ask_amount(),
+        confirm_1000(),
+        ru(&PartnerText::Menu {
+            company: "Кофейня"
+        }),
+    ]
+    .into_iter()
+    .cycle()
+    .take(rounds * round.len())
+    .collect();
+    assert_eq!(replies, expected, "the replies in the order of the steps");
     let (version, state) = session_version(&database, &namespace, "partner", PARTNER).await;
     assert_eq!(
         version,

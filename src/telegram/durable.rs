@@ -126,6 +126,21 @@ async fn create_group(conn: &mut ConnectionManager, key: &str) -> redis::RedisRe
     }
 }
 
+/// Takes the lease when free, or keeps it when this consumer still holds it (a renewal that failed on a Redis
+/// hiccup must not leave the stream unsent until the lease expires).
+const ACQUIRE_LUA: &str = r#"
+local holder = redis.call('GET', KEYS[1])
+if holder == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"#;
+
 const RENEW_LUA: &str = r#"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -218,16 +233,14 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
             },
         };
         if !r.holds.load(Ordering::Acquire) {
-            let took: redis::RedisResult<Option<String>> = redis::cmd("SET")
-                .arg(&r.lease_key)
+            let took: redis::RedisResult<i64> = redis::Script::new(ACQUIRE_LUA)
+                .key(&r.lease_key)
                 .arg(&r.settings.consumer)
-                .arg("NX")
-                .arg("PX")
                 .arg(lease_ms)
-                .query_async(conn)
+                .invoke_async(conn)
                 .await;
             match took {
-                Ok(Some(_)) => {
+                Ok(1) => {
                     r.holds.store(true, Ordering::Release);
                     last_claim = Instant::now();
                     if let Err(e) = claim_all(&r, conn, 0, &stop).await {
@@ -237,7 +250,7 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
                         pause(&stop, REDIS_RETRY).await;
                     }
                 }
-                Ok(None) => pause(&stop, Duration::from_millis(block_ms)).await,
+                Ok(_) => pause(&stop, Duration::from_millis(block_ms)).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "outbox: Redis unavailable");
                     connected = None;

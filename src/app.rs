@@ -76,15 +76,21 @@ impl Services {
             !bots.kinds().is_empty(),
             "no bot token configured (telegram.partner_token, ...)"
         );
-        let (outbox, outbox_metrics) = Outbox::start(&bots, telegram);
+        let (outbox, outbox_metrics, limits) = Outbox::start(&bots, telegram);
+        let streams_per_bot = match telegram.outbox_streams_per_bot {
+            0 => telegram.outbox_lanes_per_bot.max(1),
+            n => n,
+        };
         let sessions = &self.settings.sessions;
         // Short timeouts: while Redis is down an update must fail fast (webhook 503), not hang.
         let redis_config = deadpool_redis::redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(std::time::Duration::from_secs(1)))
             .set_response_timeout(Some(std::time::Duration::from_secs(2)))
             .set_number_of_retries(2);
-        let redis = deadpool_redis::redis::Client::open(self.settings.redis.url.expose().as_str())
-            .context("invalid redis.url")?
+        let redis_client =
+            deadpool_redis::redis::Client::open(self.settings.redis.url.expose().as_str())
+                .context("invalid redis.url")?;
+        let redis = redis_client
             .get_connection_manager_with_config(redis_config)
             .await
             .context("connecting to Redis for the sessions")?;
@@ -94,11 +100,34 @@ impl Services {
             sessions.dedup_ttl_s,
         );
         let store = SessionStore::new(
-            redis,
+            redis.clone(),
             sessions.redis_namespace.clone(),
             sessions.state_ttl_s,
             sessions.dedup_ttl_s,
+            streams_per_bot,
         );
+        let stop = tokio_util::sync::CancellationToken::new();
+        // The replies the commits append to the streams: read, sent and acknowledged here (not by a replay, which
+        // leaves them to the serving process).
+        if transport {
+            crate::telegram::durable::start(
+                &redis_client,
+                redis,
+                self.pg.clone(),
+                &bots,
+                &limits,
+                outbox_metrics.clone(),
+                crate::telegram::durable::DurableSettings {
+                    namespace: sessions.redis_namespace.clone(),
+                    streams_per_bot,
+                    lease: std::time::Duration::from_millis(telegram.outbox_lease_ms.max(30)),
+                    batch: telegram.outbox_read_batch.max(1),
+                    consumer: format!("{}-{}", std::process::id(), rand::random::<u32>()),
+                },
+                stop.clone(),
+            )
+            .await?;
+        }
         let money = &self.settings.money;
         let env = DialogueEnv {
             pg: self.pg.clone(),
@@ -136,7 +165,6 @@ impl Services {
             dead_letters,
             telegram,
         );
-        let stop = tokio_util::sync::CancellationToken::new();
         let mut pollers = Vec::new();
         // A replay (`loyalty dead-letters replay`) only runs updates: the serving process keeps the transport.
         let kinds = if transport { bots.kinds() } else { Vec::new() };

@@ -136,6 +136,15 @@ pub struct TelegramSettings {
     pub outbox_queue_max: usize,
     /// Concurrent senders per bot; a chat always uses the same one, so its messages keep their order.
     pub outbox_lanes_per_bot: usize,
+    /// Redis streams per bot that hold the replies between the commit and the send (a chat keeps to one, so its
+    /// replies keep their order); 0 means `outbox_lanes_per_bot`. Changing it strands the entries of the streams
+    /// that are no longer read: drain first.
+    pub outbox_streams_per_bot: usize,
+    /// How long one process's claim on a stream lasts unless renewed (ms): after a crash, its unsent replies are
+    /// sent by a survivor (or the restarted process) after at most this long.
+    pub outbox_lease_ms: u64,
+    /// Stream entries read in one go.
+    pub outbox_read_batch: usize,
     /// Admins' Telegram ids, checked on every message and button press.
     pub admin_ids: Vec<i64>,
     /// Tries of one update that fails with a transient error (Postgres or Redis unavailable, a lock, a
@@ -185,6 +194,9 @@ impl Default for TelegramSettings {
             sends_per_bot_per_s: 30,
             outbox_queue_max: 10_000,
             outbox_lanes_per_bot: 8,
+            outbox_streams_per_bot: 0,
+            outbox_lease_ms: 10_000,
+            outbox_read_batch: 64,
             admin_ids: Vec::new(),
             update_attempts_max: 5,
             stuck_update_max_s: 60,

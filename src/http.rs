@@ -127,6 +127,35 @@ async fn metrics(
                 "counter",
                 &[("", o.retry_after_waits.load(Relaxed))],
             );
+            line(
+                "loyalty_outbox_claimed_total",
+                "Stream entries taken over from another (dead or previous) consumer.",
+                "counter",
+                &[("", o.claimed.load(Relaxed))],
+            );
+            line(
+                "loyalty_outbox_refused_total",
+                "Messages Telegram refused for good (blocked, chat not found): recorded, not retried.",
+                "counter",
+                &[("", o.refused.load(Relaxed))],
+            );
+            let (length, pending) = o.streams.lock().map_or((0, 0), |streams| {
+                streams
+                    .values()
+                    .fold((0, 0), |(l, p), (sl, sp)| (l + sl, p + sp))
+            });
+            line(
+                "loyalty_outbox_stream_entries",
+                "Replies in the outbox streams (committed, not yet acknowledged), as last seen.",
+                "gauge",
+                &[("", length)],
+            );
+            line(
+                "loyalty_outbox_stream_pending",
+                "Stream entries read by a consumer and not yet acknowledged, as last seen.",
+                "gauge",
+                &[("", pending)],
+            );
         }
         if let Some(registry) = bots.registry.get()
             && let Ok(live) = registry.send(actors::session::SessionCount).await

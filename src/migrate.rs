@@ -28,6 +28,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_ledger",
         include_str!("../sql/migrations/0002_ledger.sql"),
     ),
+    (
+        "0003_blocked_bot",
+        include_str!("../sql/migrations/0003_blocked_bot.sql"),
+    ),
 ];
 
 /// Every function file, as (name, text); the name is the file's under `sql/functions/` without `.sql`. Applied in

@@ -96,6 +96,12 @@ pub async fn bot_api(
                 "parameters": { "retry_after": retry_after },
             }));
         }
+        if method.starts_with("send")
+            && p.i64("chat_id")
+                .is_some_and(|chat| bot.blocked_by.contains(&chat))
+        {
+            return error(403, "Forbidden: bot was blocked by the user");
+        }
     }
     match method.as_str() {
         "getupdates" => get_updates(&emulator, &token, &p).await,

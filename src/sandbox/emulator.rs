@@ -57,6 +57,8 @@ pub(super) struct Bot {
     /// Answer this many next calls with 429.
     pub throttle: u32,
     pub retry_after_s: u32,
+    /// Users who blocked the bot: sending to them answers 403 "bot was blocked by the user".
+    pub blocked_by: std::collections::HashSet<i64>,
     pub chats: HashMap<i64, VecDeque<ChatEntry>>,
     /// The last message id each user has seen in this bot's chat (the page marks a chat read when it shows it).
     pub read_upto: HashMap<i64, i64>,
@@ -285,6 +287,18 @@ impl Emulator {
         bot.throttle = count;
         bot.retry_after_s = retry_after_s;
         true
+    }
+
+    /// Makes `user` block bot `name`: its messages to them are refused with 403 from now on.
+    pub fn block_bot(&self, name: &str, user: i64) -> bool {
+        let mut s = self.lock();
+        let Some(token) = s.names.get(name).cloned() else {
+            return false;
+        };
+        s.bots
+            .get_mut(&token)
+            .map(|bot| bot.blocked_by.insert(user))
+            .is_some()
     }
 
     pub fn calls(&self, name: &str, method: &str) -> u64 {

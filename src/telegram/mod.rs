@@ -2,6 +2,7 @@
 //! and the outbox that sends replies within Telegram's limits.
 
 pub mod convert;
+pub mod durable;
 pub mod ingress;
 pub mod outbox;
 pub mod polling;

@@ -1,4 +1,5 @@
-//! The outbox: sends replies in per-chat order, over several lanes per bot (a chat keeps to one lane), within Telegram's limits (about 1 msg/s per chat with a small burst,
+//! The outbox: sends messages not tied to a commit (the ingress's slow-down notice, in memory: lost in a crash, which
+//! is harmless) and, through [`super::durable`], the replies the commits appended to the Redis streams. It sends in per-chat order, over several lanes per bot (a chat keeps to one lane), within Telegram's limits (about 1 msg/s per chat with a small burst,
 //! 30 msg/s per bot), waits out `retry_after` on 429, and keeps a bounded queue per bot whose depth is a metric.
 
 use std::collections::HashMap;
@@ -9,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use ::actors::outgoing::{Outgoing, OutgoingMessage};
 use actix::prelude::*;
 use fsm::BotKind;
+use fsm::chat::Reply;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use teloxide_core::requests::{JsonRequest, Payload};
 use teloxide_core::types::{ParseMode, ReplyMarkup};
@@ -29,6 +31,12 @@ pub struct OutboxMetrics {
     pub failed: AtomicU64,
     pub dropped_queue_full: AtomicU64,
     pub retry_after_waits: AtomicU64,
+    /// Stream entries taken over from a dead or previous consumer (`XAUTOCLAIM`).
+    pub claimed: AtomicU64,
+    /// Final refusals (403 "bot was blocked", 400 "chat not found", ...): recorded, not retried.
+    pub refused: AtomicU64,
+    /// Per outbox stream: its length and pending entries, as last seen by this process's reader.
+    pub streams: std::sync::Mutex<HashMap<String, (u64, u64)>>,
 }
 
 impl OutboxMetrics {
@@ -48,7 +56,16 @@ pub struct Outbox {
 
 impl Outbox {
     /// Starts one sender task per bot on the current actix system.
-    pub fn start(bots: &Bots, settings: &TelegramSettings) -> (Addr<Outbox>, Arc<OutboxMetrics>) {
+    /// Also returns each bot's rate limits, for the stream readers to share.
+    pub fn start(
+        bots: &Bots,
+        settings: &TelegramSettings,
+    ) -> (
+        Addr<Outbox>,
+        Arc<OutboxMetrics>,
+        HashMap<BotKind, Arc<Limits>>,
+    ) {
+        let mut all_limits = HashMap::new();
         let metrics = Arc::new(OutboxMetrics::default());
         let mut senders = HashMap::new();
         let lanes = settings.outbox_lanes_per_bot.max(1);
@@ -67,6 +84,7 @@ impl Outbox {
                     settings.sends_burst_per_chat,
                 )),
             });
+            all_limits.insert(kind, limits.clone());
             let mut lane_senders = Vec::with_capacity(lanes);
             for _ in 0..lanes {
                 let (tx, rx) = mpsc::channel((settings.outbox_queue_max / lanes).max(1));
@@ -82,6 +100,7 @@ impl Outbox {
             }
             .start(),
             metrics,
+            all_limits,
         )
     }
 }
@@ -157,20 +176,26 @@ impl Payload for EditMessageText {
     const NAME: &'static str = "EditMessageText";
 }
 
-/// Sends or edits one message.
+/// `sendMessage` of `reply` to `chat_id`.
+async fn send(bot: &teloxide_core::Bot, chat_id: i64, reply: &Reply) -> Result<(), RequestError> {
+    JsonRequest::new(
+        bot.clone(),
+        SendMessage {
+            chat_id,
+            text: reply.html.clone(),
+            parse_mode: ParseMode::Html,
+            reply_markup: convert::markup(&reply.keyboard),
+        },
+    )
+    .await
+    .map(drop)
+}
+
+/// Sends or edits one message. An edit Telegram refuses (the message is gone, too old, or not the bot's — a forged
+/// `message_id`) is sent as a new message instead, so the outcome always reaches the user.
 async fn deliver(bot: &teloxide_core::Bot, msg: &Outgoing) -> Result<(), RequestError> {
     match &msg.message {
-        OutgoingMessage::Send(reply) => JsonRequest::new(
-            bot.clone(),
-            SendMessage {
-                chat_id: msg.chat_id,
-                text: reply.html.clone(),
-                parse_mode: ParseMode::Html,
-                reply_markup: convert::markup(&reply.keyboard),
-            },
-        )
-        .await
-        .map(drop),
+        OutgoingMessage::Send(reply) => send(bot, msg.chat_id, reply).await,
         OutgoingMessage::Edit { message_id, reply } => {
             let request = JsonRequest::new(
                 bot.clone(),
@@ -185,6 +210,10 @@ async fn deliver(bot: &teloxide_core::Bot, msg: &Outgoing) -> Result<(), Request
             match request.await {
                 // A second tap edits to the same outcome: done already.
                 Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+                Err(RequestError::Api(e)) => {
+                    tracing::debug!(error = %e, "edit refused; sending the outcome as a new message");
+                    send(bot, msg.chat_id, reply).await
+                }
                 other => other.map(drop),
             }
         }
@@ -196,11 +225,51 @@ fn quota(per_s: u32, burst: u32) -> Quota {
     Quota::per_second(per_s).allow_burst(NonZeroU32::new(burst).unwrap_or(per_s))
 }
 
-/// One bot's sender: a single consumer, so messages to a chat go out in the order they were queued.
-/// A bot's rate limits, shared by its lanes.
-struct Limits {
+/// A bot's rate limits, shared by its lanes and its stream readers.
+pub struct Limits {
     per_bot: DefaultDirectRateLimiter,
     per_chat: DefaultKeyedRateLimiter<i64>,
+}
+
+/// How a message ended.
+pub(super) enum Sent {
+    Delivered,
+    /// Telegram refused it for good (or the retries ran out): not to be tried again.
+    Failed(RequestError),
+}
+
+/// Sends one message within the bot's limits, waiting out `retry_after` and retrying network errors a few times.
+/// Counts it as sent or failed.
+pub(super) async fn send_with_retries(
+    bot: &teloxide_core::Bot,
+    msg: &Outgoing,
+    limits: &Limits,
+    metrics: &OutboxMetrics,
+) -> Sent {
+    limits.per_chat.until_key_ready(&msg.chat_id).await;
+    limits.per_bot.until_ready().await;
+    let mut attempt = 0;
+    loop {
+        match deliver(bot, msg).await {
+            Ok(_) => {
+                metrics.sent.fetch_add(1, Ordering::Relaxed);
+                return Sent::Delivered;
+            }
+            Err(RequestError::RetryAfter(wait)) if attempt < SEND_ATTEMPTS_MAX => {
+                metrics.retry_after_waits.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(wait.duration()).await;
+            }
+            Err(RequestError::Network(_) | RequestError::Io(_)) if attempt < SEND_ATTEMPTS_MAX => {
+                tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
+            }
+            Err(e) => {
+                metrics.failed.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, "outbox: message not sent");
+                return Sent::Failed(e);
+            }
+        }
+        attempt += 1;
+    }
 }
 
 /// One lane of a bot: a single consumer, so messages to a chat go out in the order they were queued.
@@ -210,40 +279,20 @@ async fn run_sender(
     limits: Arc<Limits>,
     metrics: Arc<OutboxMetrics>,
 ) {
-    let (per_bot, per_chat) = (&limits.per_bot, &limits.per_chat);
     let mut sent_since_prune = 0u32;
     while let Some(msg) = rx.recv().await {
-        per_chat.until_key_ready(&msg.chat_id).await;
-        per_bot.until_ready().await;
-        let mut attempt = 0;
-        loop {
-            match deliver(&bot, &msg).await {
-                Ok(_) => {
-                    metrics.sent.fetch_add(1, Ordering::Relaxed);
-                    break;
-                }
-                Err(RequestError::RetryAfter(wait)) if attempt < SEND_ATTEMPTS_MAX => {
-                    metrics.retry_after_waits.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(wait.duration()).await;
-                }
-                Err(RequestError::Network(_) | RequestError::Io(_))
-                    if attempt < SEND_ATTEMPTS_MAX =>
-                {
-                    tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
-                }
-                Err(e) => {
-                    metrics.failed.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(error = %e, "outbox: message not sent");
-                    break;
-                }
-            }
-            attempt += 1;
-        }
+        send_with_retries(&bot, &msg, &limits, &metrics).await;
         sent_since_prune += 1;
         if sent_since_prune >= 1_000 {
-            // Chats that have been quiet for a while no longer need a limiter entry: memory stays bounded.
-            per_chat.retain_recent();
+            limits.prune();
             sent_since_prune = 0;
         }
+    }
+}
+
+impl Limits {
+    /// Chats that have been quiet for a while no longer need a limiter entry: memory stays bounded.
+    pub(super) fn prune(&self) {
+        self.per_chat.retain_recent();
     }
 }

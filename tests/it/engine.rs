@@ -440,6 +440,8 @@ async fn a_restarted_sandbox_on_the_same_redis_loses_no_first_update() {
     first.send("partner", PARTNER, "/start").await;
     assert_eq!(first.nth_text("partner", PARTNER, 1).await, partner_menu());
     let namespace = first.settings.sessions.redis_namespace.clone();
+    // One after the other: the first stops (releasing its outbox streams) before the second starts.
+    first.running.shutdown().await;
     let second = TestApp::spawn_with(|s| s.sessions.redis_namespace = namespace).await;
     second.send("partner", PARTNER, "/start").await;
     assert_eq!(

@@ -4,6 +4,7 @@
 mod app;
 mod browser;
 mod driver;
+mod durable;
 mod engine;
 mod hardening;
 mod helpers;

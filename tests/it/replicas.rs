@@ -33,17 +33,17 @@ fn ask_amount() -> String {
     })
 }
 
-const PARTNER: i64 = loyalty::server::DEMO_PARTNER_ID;
+pub(crate) const PARTNER: i64 = loyalty::server::DEMO_PARTNER_ID;
 const ANSWER_WAIT: Duration = Duration::from_secs(20);
 
 /// A sandbox (Bot API emulator only) served by the test process.
-struct Sandbox {
-    emulator: Emulator,
-    base: String,
+pub(crate) struct Sandbox {
+    pub(crate) emulator: Emulator,
+    pub(crate) base: String,
 }
 
 impl Sandbox {
-    fn start() -> Sandbox {
+    pub(crate) fn start() -> Sandbox {
         let emulator = Emulator::new();
         for (i, kind) in fsm::BotKind::ALL.iter().enumerate() {
             emulator.add_bot(
@@ -67,14 +67,14 @@ impl Sandbox {
         Sandbox { emulator, base }
     }
 
-    fn send(&self, bot: &str, user: i64, text: &str) {
+    pub(crate) fn send(&self, bot: &str, user: i64, text: &str) {
         self.emulator
             .user_update(bot, user, "Анна", "ru", serde_json::json!({ "text": text }))
             .expect("queued");
     }
 
     /// The bot's messages to a user once there are at least `n`.
-    async fn bot_messages(&self, bot: &str, user: i64, n: usize) -> Vec<String> {
+    pub(crate) async fn bot_messages(&self, bot: &str, user: i64, n: usize) -> Vec<String> {
         let start = Instant::now();
         loop {
             let msgs: Vec<String> = self
@@ -124,7 +124,7 @@ fn replica(sandbox: &Sandbox, database: &str, namespace: &str) -> Child {
 }
 
 /// A database with the demo partner and one client who has a verified phone.
-async fn seeded_database() -> String {
+pub(crate) async fn seeded_database() -> String {
     let database = fresh_database().await;
     let db = connect(&db_url(&database)).await;
     actors::db::partners::upsert_approved_partner(&db, PARTNER, "Кофейня", 500)
@@ -211,10 +211,8 @@ async fn two_replicas_on_interleaved_updates_of_one_chat_lose_no_transition() {
         rounds * round.len(),
         "one reply per update, none twice: {replies_after:#?}"
     );
-    // Every step's reply, once. Their order on the wire is not asserted: each replica sends its replies through
-    // its own outbox, so the reply to one step can overtake the reply to the step before it that the other
-    // replica handled. (Within one process a chat's replies keep their order.) The transitions themselves are
-    // ordered, which the version count and the final state below prove.
+    // Every step's reply, once, and in order: the replies go into the chat's outbox stream with the transitions,
+    // and one replica at a time sends a stream.
     for expected in [
         ru(&PartnerText::AskClient),
         ask_amount(),
@@ -229,6 +227,19 @@ async fn two_replicas_on_interleaved_updates_of_one_chat_lose_no_transition() {
             "{rounds} replies should contain {expected:?}: {replies:#?}"
         );
     }
+    let expected: Vec<String> = [
+        ru(&PartnerText::AskClient),
+        ask_amount(),
+        confirm_1000(),
+        ru(&PartnerText::Menu {
+            company: "Кофейня"
+        }),
+    ]
+    .into_iter()
+    .cycle()
+    .take(rounds * round.len())
+    .collect();
+    assert_eq!(replies, expected, "the replies in the order of the steps");
     let (version, state) = session_version(&database, &namespace, "partner", PARTNER).await;
     assert_eq!(
         version,

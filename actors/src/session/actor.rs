@@ -2,8 +2,9 @@
 //!
 //! A session handles its chat's updates one at a time, in arrival order (`AtomicResponse`). For each: skip if
 //! already processed, else load state and version from Redis (one round trip for both); run the dialogue
-//! (`dialogue::run`); compare-and-set the new state together with the update's dedup mark; on a conflict (another
-//! replica moved first) run again from the fresh state; only then hand the replies to the outbox. The actor itself
+//! (`dialogue::run`); compare-and-set the new state together with the update's dedup mark and the replies (appended
+//! to the outbox streams in the same script); on a conflict (another replica moved first) run again from the fresh
+//! state. The actor itself
 //! holds no conversation state: it can stop at any time, and another process can continue the dialogue.
 
 use std::time::{Duration, Instant};
@@ -59,11 +60,13 @@ pub enum SessionError {
     Stopped,
 }
 
-/// Shared by every session: where state lives, what the dialogues use, where replies go.
+/// Shared by every session: where state lives (and, through its commit, the replies) and what the dialogues use.
 #[derive(Clone)]
 pub struct SessionDeps {
     pub store: SessionStore,
     pub env: DialogueEnv,
+    /// The in-memory outbox. Unused by `process` since replies go through the commit's stream; kept for messages
+    /// not tied to a commit.
     pub outbox: Recipient<Outgoing>,
     /// Sessions idle this long stop (their state stays in Redis).
     pub idle_stop: Duration,
@@ -150,16 +153,13 @@ pub async fn process(deps: SessionDeps, msg: HandleUpdate) -> Result<Handled, Se
                 msg.update_id,
                 loaded.version,
                 &output.state_json,
+                &output.outgoing,
             )
             .await
             .map_err(store_down)?;
         match committed {
-            CommitOutcome::Stored(version) => {
-                for out in output.outgoing {
-                    deps.outbox.do_send(out);
-                }
-                return Ok(Handled::Processed { version });
-            }
+            // The replies were appended to the outbox streams by the commit itself: the outbox sends them.
+            CommitOutcome::Stored(version) => return Ok(Handled::Processed { version }),
             CommitOutcome::Duplicate => return Ok(Handled::Duplicate),
             CommitOutcome::Conflict => continue,
         }

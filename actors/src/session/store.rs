@@ -6,10 +6,31 @@
 //! bumps the version and marks the update processed. So two replicas handling the same chat can never lose a
 //! transition, and an update is marked processed exactly when its transition is stored — never before (a crash in
 //! between leaves it unprocessed, and Telegram's redelivery runs it).
+//!
+//! The replies of a transition are appended by the same script to the outbox streams
+//! (`{ns}out:v1:{bot}:{shard}`, shard = `chat % streams_per_bot`, one field `m` holding the [`Outgoing`] as JSON):
+//! stored together with the state or not at all, so a crash between the commit and the send loses no reply — the
+//! outbox (in the binary) reads the streams with a consumer group and acknowledges after Telegram accepted.
 
 use fsm::BotKind;
 use redis::aio::ConnectionManager;
 use redis::{self, Script};
+
+use crate::outgoing::Outgoing;
+
+/// Bound on an outbox stream's length (`XADD MAXLEN ~`), so a bot that cannot send for a long time does not fill
+/// Redis: about 100 MB per stream at ~1 kB an entry. Entries beyond it (the oldest) are lost, unsent.
+pub const OUTBOX_STREAM_MAXLEN: u64 = 100_000;
+
+/// The outbox stream of `bot`'s shard `shard` under `namespace`.
+pub fn outbox_stream_key(namespace: &str, bot: BotKind, shard: usize) -> String {
+    format!("{namespace}out:v1:{}:{shard}", bot.as_str())
+}
+
+/// The shard (`0..streams`) of a chat: a chat always uses the same stream, so its replies keep their order.
+pub fn outbox_shard(chat: i64, streams: usize) -> usize {
+    (chat.unsigned_abs() % streams.max(1) as u64) as usize
+}
 
 /// Why a commit did not happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +69,9 @@ if v ~= tonumber(ARGV[1]) then return -2 end
 redis.call('HSET', KEYS[1], 'v', v + 1, 's', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('SET', KEYS[2], '1', 'EX', ARGV[4])
+for i = 3, #KEYS do
+  redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[5], '*', 'm', ARGV[i + 3])
+end
 return v + 1
 "#;
 
@@ -63,6 +87,8 @@ pub struct SessionStore {
     pub state_ttl_s: u64,
     /// How long a processed update id is remembered (Telegram redelivers for up to a day).
     pub dedup_ttl_s: u64,
+    /// Outbox streams per bot (at least 1); the outbox must read the same number.
+    pub outbox_streams_per_bot: usize,
     commit: Script,
 }
 
@@ -72,12 +98,14 @@ impl SessionStore {
         namespace: impl Into<String>,
         state_ttl_s: u64,
         dedup_ttl_s: u64,
+        outbox_streams_per_bot: usize,
     ) -> SessionStore {
         SessionStore {
             conn,
             namespace: namespace.into(),
             state_ttl_s,
             dedup_ttl_s,
+            outbox_streams_per_bot: outbox_streams_per_bot.max(1),
             commit: Script::new(COMMIT_LUA),
         }
     }
@@ -129,6 +157,8 @@ impl SessionStore {
         Ok(())
     }
 
+    /// Stores `state_json` as version `expected_version + 1` and marks `update_id` processed, unless either check
+    /// fails; when it stores, `outgoing` is appended, in order, to the outbox streams in the same atomic script.
     pub async fn commit(
         &self,
         bot: BotKind,
@@ -136,18 +166,26 @@ impl SessionStore {
         update_id: i64,
         expected_version: u64,
         state_json: &str,
+        outgoing: &[Outgoing],
     ) -> Result<CommitOutcome, StoreError> {
         let mut conn = self.conn.clone();
-        let result: i64 = self
-            .commit
-            .key(self.state_key(bot, chat))
+        let mut invocation = self.commit.key(self.state_key(bot, chat));
+        invocation
             .key(self.dedup_key(bot, update_id))
             .arg(expected_version)
             .arg(state_json)
             .arg(self.state_ttl_s)
             .arg(self.dedup_ttl_s)
-            .invoke_async(&mut conn)
-            .await?;
+            .arg(OUTBOX_STREAM_MAXLEN);
+        for out in outgoing {
+            let shard = outbox_shard(out.chat_id, self.outbox_streams_per_bot);
+            let json = serde_json::to_string(out)
+                .map_err(|e| StoreError::Unavailable(format!("reply not serialisable: {e}")))?;
+            invocation
+                .key(outbox_stream_key(&self.namespace, out.bot, shard))
+                .arg(json);
+        }
+        let result: i64 = invocation.invoke_async(&mut conn).await?;
         Ok(match result {
             -1 => CommitOutcome::Duplicate,
             -2 => CommitOutcome::Conflict,

@@ -1,0 +1,449 @@
+//! Durable replies: the outbox side of the Redis streams the session commits append to
+//! (`actors::session::store`, `{ns}out:v1:{bot}:{shard}`).
+//!
+//! Per stream, every process runs one reader. Only the holder of the stream's lease (`{stream}:lease`, a `SET NX
+//! PX` renewed every third of its life) reads it, so the replies to a chat go out in order even with several
+//! replicas; the others wait for the lease. A reader that takes the lease first takes over, with `XAUTOCLAIM`, every
+//! entry another consumer (a dead replica, or this process before a restart) read and did not acknowledge, and
+//! sends those, in stream order; then it reads new entries (`XREADGROUP`, group `outbox`, COUNT a batch, BLOCK). An
+//! entry is acknowledged and deleted (`XACK` + `XDEL`) after Telegram accepted it or refused it for good; a crash in
+//! between sends it again (at least once, the window being one HTTP answer). A 403 "bot was blocked" from the client
+//! bot marks the client (`clients.blocked_bot_at`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use ::actors::outgoing::Outgoing;
+use ::actors::session::store::outbox_stream_key;
+use anyhow::Context;
+use fsm::BotKind;
+use redis::aio::{ConnectionManager, MultiplexedConnection};
+use teloxide_core::{ApiError, RequestError};
+use tokio_util::sync::CancellationToken;
+
+use super::Bots;
+use super::outbox::{Limits, OutboxMetrics, Sent, send_with_retries};
+
+/// The consumer group every process reads the outbox streams in.
+const GROUP: &str = "outbox";
+/// Pause after a Redis error before trying again.
+const REDIS_RETRY: Duration = Duration::from_secs(1);
+
+/// What the readers need to know.
+#[derive(Clone)]
+pub struct DurableSettings {
+    pub namespace: String,
+    /// Streams per bot; must equal the session store's.
+    pub streams_per_bot: usize,
+    /// How long a stream's lease lasts without renewal: how long a dead replica's replies wait for a survivor.
+    pub lease: Duration,
+    /// Entries read per `XREADGROUP` / `XAUTOCLAIM`.
+    pub batch: usize,
+    /// This process's consumer name: `{pid}-{random}`, new on every start.
+    pub consumer: String,
+}
+
+/// One stream's reader and what it shares.
+struct Reader {
+    key: String,
+    lease_key: String,
+    bot_kind: BotKind,
+    bot: teloxide_core::Bot,
+    limits: Arc<Limits>,
+    metrics: Arc<OutboxMetrics>,
+    settings: DurableSettings,
+    shared: ConnectionManager,
+    pg: deadpool_postgres::Pool,
+    holds: Arc<AtomicBool>,
+    /// For the reader's own connection, made again after an error (a multiplexed connection does not reconnect).
+    client: redis::Client,
+    config: redis::AsyncConnectionConfig,
+}
+
+/// Creates the consumer groups and starts one reader (and its lease keeper) per stream of every bot.
+#[allow(clippy::too_many_arguments)]
+pub async fn start(
+    client: &redis::Client,
+    shared: ConnectionManager,
+    pg: deadpool_postgres::Pool,
+    bots: &Bots,
+    limits: &HashMap<BotKind, Arc<Limits>>,
+    metrics: Arc<OutboxMetrics>,
+    settings: DurableSettings,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
+    // A blocking read holds its connection: each reader has its own, with a response timeout above the block.
+    let block = settings.lease / 3;
+    let config = redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(1)))
+        .set_response_timeout(Some(block + Duration::from_secs(2)));
+    for kind in bots.kinds() {
+        let (Some(bot), Some(limits)) = (bots.get(kind).cloned(), limits.get(&kind).cloned())
+        else {
+            continue;
+        };
+        for shard in 0..settings.streams_per_bot.max(1) {
+            let key = outbox_stream_key(&settings.namespace, kind, shard);
+            create_group(&mut shared.clone(), &key)
+                .await
+                .context("creating the outbox consumer group")?;
+            let reader = Arc::new(Reader {
+                lease_key: format!("{key}:lease"),
+                key,
+                bot_kind: kind,
+                bot: bot.clone(),
+                limits: limits.clone(),
+                metrics: metrics.clone(),
+                settings: settings.clone(),
+                shared: shared.clone(),
+                pg: pg.clone(),
+                holds: Arc::new(AtomicBool::new(false)),
+                client: client.clone(),
+                config: config.clone(),
+            });
+            actix_rt::spawn(keep_lease(reader.clone(), stop.clone()));
+            actix_rt::spawn(run_reader(reader, stop.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// The group `outbox` on `key` (and the stream), from its first entry; one that exists already is kept.
+async fn create_group(conn: &mut ConnectionManager, key: &str) -> redis::RedisResult<()> {
+    let created: redis::RedisResult<()> = redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(key)
+        .arg(GROUP)
+        .arg("0")
+        .arg("MKSTREAM")
+        .query_async(conn)
+        .await;
+    match created {
+        Err(e) if e.code() != Some("BUSYGROUP") => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Takes the lease when free, or keeps it when this consumer still holds it (a renewal that failed on a Redis
+/// hiccup must not leave the stream unsent until the lease expires).
+const ACQUIRE_LUA: &str = r#"
+local holder = redis.call('GET', KEYS[1])
+if holder == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"#;
+
+const RENEW_LUA: &str = r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"#;
+
+const RELEASE_LUA: &str = r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"#;
+
+/// Renews the lease while held (and records the stream's length and pending count); releases it on stop, so a
+/// restarted process or another replica takes over at once.
+async fn keep_lease(r: Arc<Reader>, stop: CancellationToken) {
+    let renew = redis::Script::new(RENEW_LUA);
+    let lease_ms = r.settings.lease.as_millis() as u64;
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = tokio::time::sleep(r.settings.lease / 3) => {}
+        }
+        let mut conn = r.shared.clone();
+        if r.holds.load(Ordering::Acquire) {
+            let kept: redis::RedisResult<i64> = renew
+                .key(&r.lease_key)
+                .arg(&r.settings.consumer)
+                .arg(lease_ms)
+                .invoke_async(&mut conn)
+                .await;
+            if !matches!(kept, Ok(1)) {
+                tracing::warn!(stream = %r.key, "outbox: stream lease lost");
+                r.holds.store(false, Ordering::Release);
+            }
+        }
+        let figures: redis::RedisResult<(u64, (u64,))> = redis::pipe()
+            .cmd("XLEN")
+            .arg(&r.key)
+            .cmd("XPENDING")
+            .arg(&r.key)
+            .arg(GROUP)
+            .query_async(&mut conn)
+            .await
+            .map(|(len, pending): (u64, Vec<redis::Value>)| {
+                let count = pending
+                    .first()
+                    .and_then(|v| redis::from_redis_value_ref::<u64>(v).ok())
+                    .unwrap_or(0);
+                (len, (count,))
+            });
+        if let (Ok((len, (pending,))), Ok(mut streams)) = (figures, r.metrics.streams.lock()) {
+            streams.insert(r.key.clone(), (len, pending));
+        }
+    }
+    if r.holds.swap(false, Ordering::AcqRel) {
+        let released: redis::RedisResult<i64> = redis::Script::new(RELEASE_LUA)
+            .key(&r.lease_key)
+            .arg(&r.settings.consumer)
+            .invoke_async(&mut r.shared.clone())
+            .await;
+        if let Err(e) = released {
+            tracing::warn!(error = %e, "outbox: lease not released; it expires by itself");
+        }
+    }
+}
+
+/// An entry: its id and, unless it was deleted meanwhile, its fields.
+type Entry = (String, Option<Vec<String>>);
+
+async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
+    let lease_ms = r.settings.lease.as_millis() as u64;
+    let block_ms = (lease_ms / 3).max(1);
+    let mut handled = 0u32;
+    let mut connected: Option<MultiplexedConnection> = None;
+    let mut last_claim = Instant::now();
+    while !stop.is_cancelled() {
+        let conn = match &mut connected {
+            Some(conn) => conn,
+            None => match r
+                .client
+                .get_multiplexed_async_connection_with_config(&r.config)
+                .await
+            {
+                Ok(conn) => connected.insert(conn),
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox: Redis unavailable");
+                    pause(&stop, REDIS_RETRY).await;
+                    continue;
+                }
+            },
+        };
+        if !r.holds.load(Ordering::Acquire) {
+            let took: redis::RedisResult<i64> = redis::Script::new(ACQUIRE_LUA)
+                .key(&r.lease_key)
+                .arg(&r.settings.consumer)
+                .arg(lease_ms)
+                .invoke_async(conn)
+                .await;
+            match took {
+                Ok(1) => {
+                    r.holds.store(true, Ordering::Release);
+                    last_claim = Instant::now();
+                    if let Err(e) = claim_all(&r, conn, 0, &stop).await {
+                        tracing::warn!(error = %e, "outbox: claiming pending replies failed");
+                        r.holds.store(false, Ordering::Release);
+                        recover(&r, &e, &mut connected).await;
+                        pause(&stop, REDIS_RETRY).await;
+                    }
+                }
+                Ok(_) => pause(&stop, Duration::from_millis(block_ms)).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox: Redis unavailable");
+                    connected = None;
+                    pause(&stop, REDIS_RETRY).await;
+                }
+            }
+            continue;
+        }
+        if last_claim.elapsed() >= r.settings.lease {
+            // Entries a stopping or stalled consumer read after this reader took the lease: idle for a whole
+            // lease, nobody is sending them.
+            last_claim = Instant::now();
+            if let Err(e) = claim_all(&r, conn, lease_ms, &stop).await {
+                tracing::warn!(error = %e, "outbox: claiming pending replies failed");
+                recover(&r, &e, &mut connected).await;
+                continue;
+            }
+        }
+        let mut command = redis::cmd("XREADGROUP");
+        command
+            .arg("GROUP")
+            .arg(GROUP)
+            .arg(&r.settings.consumer)
+            .arg("COUNT")
+            .arg(r.settings.batch.max(1))
+            .arg("BLOCK")
+            .arg(block_ms)
+            .arg("STREAMS")
+            .arg(&r.key)
+            .arg(">");
+        let read = command.query_async::<Option<Vec<(String, Vec<Entry>)>>>(conn);
+        // Stopping does not wait for the block to end; what this consumer read and did not send stays pending, for
+        // the next holder to claim.
+        let read = tokio::select! {
+            () = stop.cancelled() => break,
+            read = read => read,
+        };
+        match read {
+            Ok(_) if stop.is_cancelled() || !r.holds.load(Ordering::Acquire) => {}
+            Ok(streams) => {
+                for (_, entries) in streams.unwrap_or_default() {
+                    for entry in entries {
+                        handle(&r, entry).await;
+                        handled += 1;
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox: reading the stream failed");
+                recover(&r, &e, &mut connected).await;
+                pause(&stop, REDIS_RETRY).await;
+            }
+        }
+        if handled >= 1_000 {
+            r.limits.prune();
+            handled = 0;
+        }
+    }
+}
+
+/// After a Redis error: a fresh connection next time, and the group again if Redis lost it (restarted empty).
+async fn recover(r: &Reader, e: &redis::RedisError, connected: &mut Option<MultiplexedConnection>) {
+    *connected = None;
+    if e.code() == Some("NOGROUP")
+        && let Err(e) = create_group(&mut r.shared.clone(), &r.key).await
+    {
+        tracing::warn!(error = %e, "outbox: consumer group not created again");
+    }
+}
+
+async fn pause(stop: &CancellationToken, d: Duration) {
+    tokio::select! {
+        () = stop.cancelled() => {}
+        () = tokio::time::sleep(d) => {}
+    }
+}
+
+/// Takes over, in order, every entry of the stream read and not acknowledged by any consumer for `min_idle_ms`, and
+/// sends them. Right after taking the lease that is 0: no other reader may be working on them any more.
+async fn claim_all(
+    r: &Reader,
+    conn: &mut MultiplexedConnection,
+    min_idle_ms: u64,
+    stop: &CancellationToken,
+) -> redis::RedisResult<()> {
+    let mut cursor = "0-0".to_owned();
+    loop {
+        let reply: Vec<redis::Value> = redis::cmd("XAUTOCLAIM")
+            .arg(&r.key)
+            .arg(GROUP)
+            .arg(&r.settings.consumer)
+            .arg(min_idle_ms)
+            .arg(&cursor)
+            .arg("COUNT")
+            .arg(r.settings.batch.max(1))
+            .query_async(conn)
+            .await?;
+        let mut parts = reply.iter();
+        cursor = match parts.next() {
+            Some(v) => redis::from_redis_value_ref(v)?,
+            None => "0-0".to_owned(),
+        };
+        let entries: Vec<Entry> = match parts.next() {
+            Some(v) => redis::from_redis_value_ref(v)?,
+            None => Vec::new(),
+        };
+        for entry in entries {
+            if stop.is_cancelled() || !r.holds.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            r.metrics.claimed.fetch_add(1, Ordering::Relaxed);
+            handle(r, entry).await;
+        }
+        if cursor == "0-0" || stop.is_cancelled() {
+            return Ok(());
+        }
+    }
+}
+
+/// Sends one entry, records a final refusal, then acknowledges and deletes it.
+async fn handle(r: &Reader, (id, fields): Entry) {
+    r.metrics.queued.fetch_add(1, Ordering::Relaxed);
+    let payload = fields.and_then(|f| f.into_iter().nth(1));
+    match payload.map(|p| serde_json::from_str::<Outgoing>(&p)) {
+        Some(Ok(msg)) => {
+            if let Sent::Failed(e) = send_with_retries(&r.bot, &msg, &r.limits, &r.metrics).await {
+                refused(r, &msg, &e).await;
+            }
+        }
+        Some(Err(e)) => {
+            r.metrics.failed.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(error = %e, "outbox: unreadable entry dropped");
+        }
+        None => {
+            // Deleted meanwhile: nothing to send.
+            r.metrics.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    // Not awaited: the next reply of the stream does not wait for this round trip (measured: awaiting it cost a
+    // third of the dialogue benchmark's throughput). A crash before it lands sends the reply again.
+    let (key, mut conn) = (r.key.clone(), r.shared.clone());
+    actix_rt::spawn(async move {
+        let acked: redis::RedisResult<()> = redis::pipe()
+            .cmd("XACK")
+            .arg(&key)
+            .arg(GROUP)
+            .arg(&id)
+            .ignore()
+            .cmd("XDEL")
+            .arg(&key)
+            .arg(&id)
+            .ignore()
+            .query_async(&mut conn)
+            .await;
+        if let Err(e) = acked {
+            tracing::warn!(error = %e, "outbox: acknowledgement failed; the reply may be sent again");
+        }
+    });
+}
+
+/// A refusal that will not change by retrying: for the client bot, "blocked" and "deactivated" are recorded on the
+/// client, so the product can stop writing to them.
+async fn refused(r: &Reader, msg: &Outgoing, e: &RequestError) {
+    let RequestError::Api(api) = e else {
+        return;
+    };
+    if !matches!(
+        api,
+        ApiError::BotBlocked
+            | ApiError::ChatNotFound
+            | ApiError::UserDeactivated
+            | ApiError::BotKicked
+    ) {
+        return;
+    }
+    r.metrics.refused.fetch_add(1, Ordering::Relaxed);
+    if r.bot_kind != BotKind::Client
+        || !matches!(api, ApiError::BotBlocked | ApiError::UserDeactivated)
+    {
+        return;
+    }
+    let marked = match r.pg.get().await {
+        Ok(db) => db
+            .execute(
+                "UPDATE clients SET blocked_bot_at = now() WHERE telegram_id = $1",
+                &[&msg.chat_id],
+            )
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = marked {
+        tracing::warn!(error = %e, "outbox: could not mark the client as having blocked the bot");
+    }
+}

@@ -1,0 +1,186 @@
+//! Durable replies: a reply committed but not yet sent when its process dies is sent after all, once — by the
+//! restarted process or by a surviving replica — and a user who blocked the bot is recorded, not retried.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fsm::text::PartnerText;
+
+use crate::helpers::{connect, db_url, redis_url, ru};
+use crate::replicas::{PARTNER, Sandbox, seeded_database};
+
+/// The stream lease in these tests: a dead process's replies wait at most this long for another.
+const LEASE_MS: u64 = 600;
+/// The 429 pause that keeps a reply committed and unsent while the test kills its process.
+const STALL_S: u32 = 60;
+const WAIT: Duration = Duration::from_secs(20);
+
+/// `loyalty serve` polling the sandbox with a short stream lease.
+fn replica(sandbox: &Sandbox, database: &str, namespace: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_loyalty"))
+        .arg("serve")
+        .env_remove("LOYALTY_CONFIG")
+        .env("LOYALTY__DATABASE__URL", db_url(database))
+        .env("LOYALTY__REDIS__URL", redis_url())
+        .env("LOYALTY__HTTP__LISTEN", "127.0.0.1:0")
+        .env("LOYALTY__HTTP__WORKERS", "1")
+        .env("LOYALTY__LOG__LEVEL", "warn")
+        .env("LOYALTY__SESSIONS__REDIS_NAMESPACE", namespace)
+        .env("LOYALTY__TELEGRAM__API_URL", format!("{}/tg", sandbox.base))
+        .env("LOYALTY__TELEGRAM__PARTNER_TOKEN", "sandbox-partner")
+        .env("LOYALTY__TELEGRAM__CLIENT_TOKEN", "sandbox-client")
+        .env("LOYALTY__TELEGRAM__POLL_TIMEOUT_S", "1")
+        .env("LOYALTY__TELEGRAM__OUTBOX_LEASE_MS", LEASE_MS.to_string())
+        .env("LOYALTY__TELEGRAM__SENDS_PER_CHAT_PER_S", "100")
+        .env("LOYALTY__TELEGRAM__SENDS_BURST_PER_CHAT", "100")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn loyalty serve")
+}
+
+fn menu() -> String {
+    ru(&PartnerText::Menu {
+        company: "Кофейня"
+    })
+}
+
+/// Waits until the bot has called `method` more than `before` times.
+async fn calls_above(sandbox: &Sandbox, bot: &str, method: &str, before: u64) {
+    let start = Instant::now();
+    while sandbox.emulator.calls(bot, method) <= before {
+        assert!(start.elapsed() < WAIT, "{bot} never called {method}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The process id of the replica holding the partner chat's outbox stream (the lease holds `{pid}-{random}`).
+async fn stream_holder(namespace: &str) -> u32 {
+    let client = redis::Client::open(redis_url()).expect("redis url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let shard = actors::session::store::outbox_shard(PARTNER, 8);
+    let key = actors::session::store::outbox_stream_key(namespace, fsm::BotKind::Partner, shard);
+    let holder: Option<String> = redis::cmd("GET")
+        .arg(format!("{key}:lease"))
+        .query_async(&mut conn)
+        .await
+        .expect("GET");
+    let holder = holder.expect("someone holds the partner stream");
+    holder
+        .split('-')
+        .next()
+        .and_then(|pid| pid.parse().ok())
+        .expect("pid in the lease")
+}
+
+/// Commits the reply to `/cancel` while Telegram answers 429 for a minute: the reply is in the stream, unsent.
+async fn commit_a_stalled_reply(sandbox: &Sandbox) {
+    sandbox.send("partner", PARTNER, "/accrue");
+    sandbox.bot_messages("partner", PARTNER, 1).await;
+    let before = sandbox.emulator.calls("partner", "sendMessage");
+    assert!(sandbox.emulator.throttle("partner", 1, STALL_S));
+    sandbox.send("partner", PARTNER, "/cancel");
+    calls_above(sandbox, "partner", "sendMessage", before).await;
+}
+
+/// After the first copy arrived, waits a little longer and returns every bot message.
+async fn settled_messages(sandbox: &Sandbox, n: usize) -> Vec<String> {
+    sandbox.bot_messages("partner", PARTNER, n).await;
+    tokio::time::sleep(Duration::from_millis(3 * LEASE_MS)).await;
+    sandbox.bot_messages("partner", PARTNER, 0).await
+}
+
+#[actix_rt::test]
+async fn a_reply_committed_but_unsent_at_sigkill_is_sent_once_after_restart() {
+    let sandbox = Sandbox::start();
+    let database = seeded_database().await;
+    let namespace = format!("test:{database}:");
+    let mut first = replica(&sandbox, &database, &namespace);
+    commit_a_stalled_reply(&sandbox).await;
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    assert_eq!(sandbox.bot_messages("partner", PARTNER, 0).await.len(), 1);
+
+    let mut second = replica(&sandbox, &database, &namespace);
+    let messages = settled_messages(&sandbox, 2).await;
+    second.kill().ok();
+    second.wait().ok();
+    assert_eq!(messages.len(), 2, "the reply once: {messages:#?}");
+    assert_eq!(messages[1], menu());
+}
+
+#[actix_rt::test]
+async fn with_two_replicas_the_survivor_sends_the_dead_ones_pending_reply_once() {
+    let sandbox = Sandbox::start();
+    let database = seeded_database().await;
+    let namespace = format!("test:{database}:");
+    let a = replica(&sandbox, &database, &namespace);
+    let b = replica(&sandbox, &database, &namespace);
+    commit_a_stalled_reply(&sandbox).await;
+    let holder = stream_holder(&namespace).await;
+    let (mut dead, mut survivor) = if holder == a.id() { (a, b) } else { (b, a) };
+    assert_eq!(
+        dead.id(),
+        holder,
+        "one of the two replicas holds the stream"
+    );
+    dead.kill().expect("SIGKILL");
+    dead.wait().expect("reaped");
+
+    let messages = settled_messages(&sandbox, 2).await;
+    let taken_over = stream_holder(&namespace).await;
+    survivor.kill().ok();
+    survivor.wait().ok();
+    assert_eq!(messages.len(), 2, "the reply once: {messages:#?}");
+    assert_eq!(messages[1], menu());
+    assert_eq!(
+        taken_over,
+        survivor.id(),
+        "the survivor took the stream over"
+    );
+}
+
+#[actix_rt::test]
+async fn a_client_who_blocked_the_bot_is_recorded_and_not_retried() {
+    const CLIENT: i64 = 2001; // the seeded client
+    let sandbox = Sandbox::start();
+    let database = seeded_database().await;
+    let namespace = format!("test:{database}:");
+    let mut server = replica(&sandbox, &database, &namespace);
+    assert!(sandbox.emulator.block_bot("client", CLIENT));
+    let before = sandbox.emulator.calls("client", "sendMessage");
+    sandbox.send("client", CLIENT, "/start");
+
+    let db = connect(&db_url(&database)).await;
+    let start = Instant::now();
+    loop {
+        let row = db
+            .query_one(
+                "SELECT blocked_bot_at IS NOT NULL FROM clients WHERE telegram_id = $1",
+                &[&CLIENT],
+            )
+            .await
+            .expect("client");
+        if row.get::<_, bool>(0) {
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "the client was never marked");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(3 * LEASE_MS)).await;
+    let attempts = sandbox.emulator.calls("client", "sendMessage") - before;
+    server.kill().ok();
+    server.wait().ok();
+    assert_eq!(attempts, 1, "a 403 is final: one attempt");
+    assert!(
+        !sandbox
+            .emulator
+            .transcript("client", CLIENT)
+            .iter()
+            .any(|e| e.from == "bot"),
+        "nothing reached a user who blocked the bot"
+    );
+}

@@ -44,8 +44,9 @@ impl Services {
     }
 }
 
-/// The running bots: what the webhook route and the metrics need.
-pub struct BotRuntime {
+/// The running conversation engine (ingress, sessions, outbox, pollers): what the webhook route, the metrics and
+/// shutdown need. "Bot" means only a Telegram bot; this is what serves all three.
+pub struct Engine {
     pub ingress: std::sync::Arc<crate::telegram::ingress::Ingress>,
     pub registry: Addr<actors::session::SessionRegistry>,
     pub outbox_metrics: Arc<crate::telegram::outbox::OutboxMetrics>,
@@ -63,15 +64,15 @@ impl Services {
         &self,
         telegram: &crate::config::TelegramSettings,
         transport: bool,
-    ) -> anyhow::Result<BotRuntime> {
-        use crate::telegram::{Bots, ingress::Ingress, outbox::Outbox, polling};
+    ) -> anyhow::Result<Engine> {
+        use crate::telegram::{BotApiClients, ingress::Ingress, outbox::Outbox, polling};
         use actors::dialogue::DialogueEnv;
         use actors::session::store::SessionStore;
         use actors::session::{SessionDeps, SessionRegistry};
         use teloxide_core::payloads::SetWebhookSetters;
         use teloxide_core::requests::Requester;
 
-        let bots = Bots::new(telegram)?;
+        let bots = BotApiClients::new(telegram)?;
         anyhow::ensure!(
             !bots.kinds().is_empty(),
             "no bot token configured (telegram.partner_token, ...)"
@@ -198,7 +199,7 @@ impl Services {
                 )));
             }
         }
-        Ok(BotRuntime {
+        Ok(Engine {
             ingress,
             registry,
             outbox_metrics,

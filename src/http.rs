@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::app::Services;
 use crate::telegram::convert::Ignored;
-use crate::telegram::webhook::BotHandles;
+use crate::telegram::webhook::WebhookState;
 
 /// How long readiness waits for each dependency before calling it down.
 const READY_PROBE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -20,7 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[get("/metrics")]
 async fn metrics(
     services: web::Data<Services>,
-    bots: Option<web::Data<BotHandles>>,
+    bots: Option<web::Data<WebhookState>>,
 ) -> HttpResponse {
     use std::fmt::Write;
     use std::sync::atomic::Ordering::Relaxed;
@@ -185,7 +185,7 @@ async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 async fn readyz(
     services: web::Data<Services>,
-    bots: Option<web::Data<BotHandles>>,
+    bots: Option<web::Data<WebhookState>>,
 ) -> HttpResponse {
     let pg_ok = tokio::time::timeout(READY_PROBE_TIMEOUT, async {
         let client = services.pg.get().await.ok()?;

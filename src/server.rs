@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::app::BotRuntime;
+use crate::app::Engine;
 use crate::config::{Secret, Settings};
 use crate::sandbox::Emulator;
-use crate::telegram::webhook::{self, BotHandles};
+use crate::telegram::webhook::{self, WebhookState};
 use crate::{Services, http};
 
 /// Telegram id of the demo partner the sandbox starts with.
@@ -25,7 +25,7 @@ pub struct Running {
     pub addr: SocketAddr,
     pub services: Services,
     /// Present when bot tokens were configured (always with the sandbox).
-    pub bots: Option<BotRuntime>,
+    pub bots: Option<Engine>,
     pub emulator: Option<Emulator>,
     /// With the sandbox: the demo partner's referral payload.
     pub demo_referral: Option<String>,
@@ -87,7 +87,7 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
             settings.telegram.admin_ids.push(DEMO_ADMIN_ID);
         }
     }
-    let webhook_state = actix_web::web::Data::new(BotHandles {
+    let webhook_state = actix_web::web::Data::new(WebhookState {
         secret: settings.telegram.webhook_secret.clone(),
         ingress: OnceLock::new(),
         outbox: OnceLock::new(),

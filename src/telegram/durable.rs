@@ -23,7 +23,7 @@ use redis::aio::{ConnectionManager, MultiplexedConnection};
 use teloxide_core::{ApiError, RequestError};
 use tokio_util::sync::CancellationToken;
 
-use super::Bots;
+use super::BotApiClients;
 use super::outbox::{Limits, OutboxMetrics, Sent, send_with_retries};
 
 /// The consumer group every process reads the outbox streams in.
@@ -68,7 +68,7 @@ pub async fn start(
     client: &redis::Client,
     shared: ConnectionManager,
     pg: deadpool_postgres::Pool,
-    bots: &Bots,
+    bots: &BotApiClients,
     limits: &HashMap<BotKind, Arc<Limits>>,
     metrics: Arc<OutboxMetrics>,
     settings: DurableSettings,

@@ -26,7 +26,7 @@ use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLim
 use teloxide_core::requests::Requester;
 use teloxide_core::types::{CallbackQueryId, Update};
 
-use super::{Bots, convert};
+use super::{BotApiClients, convert};
 use crate::config::TelegramSettings;
 
 /// One "slow down" reply per user per this long, however long the flood.
@@ -85,7 +85,7 @@ pub struct NotAccepted;
 
 pub struct Ingress {
     registry: Addr<SessionRegistry>,
-    bots: Bots,
+    bots: BotApiClients,
     outbox: Recipient<Outgoing>,
     per_user: DefaultKeyedRateLimiter<i64>,
     global: DefaultDirectRateLimiter,
@@ -106,7 +106,7 @@ fn nz(v: u32) -> NonZeroU32 {
 impl Ingress {
     pub fn new(
         registry: Addr<SessionRegistry>,
-        bots: Bots,
+        bots: BotApiClients,
         outbox: Recipient<Outgoing>,
         dead_letters: DeadLetters,
         settings: &TelegramSettings,

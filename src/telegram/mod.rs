@@ -19,10 +19,10 @@ use crate::config::TelegramSettings;
 
 /// One teloxide-core client per bot, all pointed at the configured Bot API server.
 #[derive(Clone)]
-pub struct Bots(HashMap<BotKind, Bot>);
+pub struct BotApiClients(HashMap<BotKind, Bot>);
 
-impl Bots {
-    pub fn new(settings: &TelegramSettings) -> anyhow::Result<Bots> {
+impl BotApiClients {
+    pub fn new(settings: &TelegramSettings) -> anyhow::Result<BotApiClients> {
         let url = reqwest::Url::parse(&settings.api_url).context("invalid telegram.api_url")?;
         // teloxide's default client gives up after 17 s, shorter than a long poll (`poll_timeout_s`, 25 by default):
         // every idle poll would end in a network error and a back-off. Its other defaults are kept, and so is
@@ -47,7 +47,7 @@ impl Bots {
                 );
             }
         }
-        Ok(Bots(bots))
+        Ok(BotApiClients(bots))
     }
 
     pub fn get(&self, kind: BotKind) -> Option<&Bot> {

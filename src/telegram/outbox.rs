@@ -17,7 +17,7 @@ use teloxide_core::types::{ParseMode, ReplyMarkup};
 use teloxide_core::{ApiError, RequestError};
 use tokio::sync::mpsc;
 
-use super::{Bots, convert};
+use super::{BotApiClients, convert};
 use crate::config::TelegramSettings;
 
 /// How often a send is retried (after `retry_after` or a network error) before it is dropped and counted.
@@ -58,7 +58,7 @@ impl Outbox {
     /// Starts one sender task per bot on the current actix system.
     /// Also returns each bot's rate limits, for the stream readers to share.
     pub fn start(
-        bots: &Bots,
+        bots: &BotApiClients,
         settings: &TelegramSettings,
     ) -> (
         Addr<Outbox>,

@@ -12,9 +12,9 @@ use teloxide_core::types::Update;
 use super::ingress::Ingress;
 use crate::config::Secret;
 
-/// The running bots as the HTTP routes see them (webhook, metrics); set once the bots are started, which happens
+/// The engine as the HTTP routes see it (webhook, metrics); set once the engine is started, which happens
 /// after the server is bound.
-pub struct BotHandles {
+pub struct WebhookState {
     pub secret: Secret<String>,
     pub ingress: OnceLock<Arc<Ingress>>,
     pub outbox: OnceLock<Arc<crate::telegram::outbox::OutboxMetrics>>,
@@ -35,7 +35,7 @@ async fn webhook(
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
-    state: web::Data<BotHandles>,
+    state: web::Data<WebhookState>,
 ) -> HttpResponse {
     let Some(bot) = BotKind::parse(&path.into_inner()) else {
         return HttpResponse::NotFound().finish();

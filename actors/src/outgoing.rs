@@ -1,8 +1,8 @@
 //! Messages on their way out: what the dialogues produce and the transport sends. The transport imports this
 //! module, never the dialogue runner.
 
-use fsm::BotKind;
 use fsm::chat::Reply;
+use fsm::{BotKind, Lang};
 use serde::{Deserialize, Serialize};
 
 /// A message to send or edit, and where.
@@ -23,6 +23,9 @@ pub enum OutgoingMessage {
     /// `editMessageText` of `message_id`: the text and inline buttons become `reply`'s (none when it has none).
     /// Telegram's "message is not modified" counts as done.
     Edit { message_id: i32, reply: Reply },
+    /// `setMyCommands` scoped to this chat: the bot's "/" menu in the language the user chose with `/language`
+    /// (the bot-wide lists follow Telegram's `language_code`, not a choice).
+    Commands(Lang),
 }
 
 impl Outgoing {

@@ -196,6 +196,20 @@ async fn send(bot: &teloxide_core::Bot, chat_id: i64, reply: &Reply) -> Result<(
 async fn deliver(bot: &teloxide_core::Bot, msg: &Outgoing) -> Result<(), RequestError> {
     match &msg.message {
         OutgoingMessage::Send(reply) => send(bot, msg.chat_id, reply).await,
+        OutgoingMessage::Commands(lang) => {
+            use teloxide_core::payloads::SetMyCommandsSetters;
+            use teloxide_core::requests::Requester;
+            use teloxide_core::types::{BotCommand, BotCommandScope, Recipient};
+            let commands = fsm::text::bot_commands(msg.bot, *lang)
+                .into_iter()
+                .map(|(command, description)| BotCommand::new(command, description));
+            bot.set_my_commands(commands)
+                .scope(BotCommandScope::Chat {
+                    chat_id: Recipient::Id(teloxide_core::types::ChatId(msg.chat_id)),
+                })
+                .await
+                .map(drop)
+        }
         OutgoingMessage::Edit { message_id, reply } => {
             let request = JsonRequest::new(
                 bot.clone(),

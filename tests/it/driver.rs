@@ -112,9 +112,10 @@ async fn two_follow_up_commands_of_one_step_both_run_and_both_results_are_steppe
     let texts: Vec<&str> = out
         .outgoing
         .iter()
-        .map(|o: &Outgoing| match &o.message {
-            OutgoingMessage::Send(r) => r.html.as_str(),
-            OutgoingMessage::Edit { reply, .. } => reply.html.as_str(),
+        .filter_map(|o: &Outgoing| match &o.message {
+            OutgoingMessage::Send(r) => Some(r.html.as_str()),
+            OutgoingMessage::Edit { reply, .. } => Some(reply.html.as_str()),
+            OutgoingMessage::Commands(_) => None,
         })
         .collect();
     assert_eq!(texts, vec!["done: first", "done: second"]);

@@ -369,6 +369,37 @@ async fn a_client_switches_to_english_and_every_later_text_is_english() {
     // The picker turns into the outcome, and the menu keyboard comes again, in English.
     app.expect_nth("client", user, 2, &en(&CommonText::LanguageSet))
         .await;
+    // The "/" menu of this chat follows the choice too, though Telegram still reports Russian.
+    let english_menu: Vec<String> = fsm::text::bot_commands(fsm::BotKind::Client, Lang::En)
+        .into_iter()
+        .map(|(_, description)| description)
+        .collect();
+    let start = std::time::Instant::now();
+    loop {
+        let listed: Vec<String> = app
+            .http
+            .get(format!(
+                "{}/sandbox/api/commands?bot=client&language_code=ru&user_id={user}",
+                app.base
+            ))
+            .send()
+            .await
+            .expect("sandbox")
+            .json::<Vec<serde_json::Value>>()
+            .await
+            .expect("json")
+            .iter()
+            .map(|c| c["description"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        if listed == english_menu {
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(15),
+            "the chat's command menu stayed {listed:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let menu = app
         .expect_nth("client", user, 3, &en(&CommonText::BackToMenu))
         .await;

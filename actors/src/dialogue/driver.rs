@@ -131,7 +131,14 @@ pub async fn drive<D: Dialogue>(
                     chat_id,
                     reply,
                 } => outgoing.push(Outgoing::send(bot, chat_id, reply)),
-                Effect::SetLanguage(lang) => D::save_language(env, &sender, lang).await?,
+                Effect::SetLanguage(lang) => {
+                    D::save_language(env, &sender, lang).await?;
+                    outgoing.push(Outgoing {
+                        bot: D::BOT,
+                        chat_id: sender.chat_id,
+                        message: OutgoingMessage::Commands(lang),
+                    });
+                }
                 Effect::Command(command) => {
                     if let Some(event) = D::run(env, &mut ctx, &sender, command).await? {
                         events.push_back(event);

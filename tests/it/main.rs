@@ -8,6 +8,7 @@ mod durable;
 mod engine;
 mod hardening;
 mod helpers;
+mod keys;
 mod language;
 mod ledger;
 mod ledger_model;

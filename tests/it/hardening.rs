@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::app::{TestApp, WEBHOOK_SECRET};
-use crate::helpers::{db_url, fresh_database, redis_url, ru};
+use crate::helpers::{db_url, eventually, fresh_database, redis_url, ru};
 use fsm::text::ClientText;
 
 const PARTNER: i64 = loyalty::server::DEMO_PARTNER_ID;
@@ -39,21 +39,6 @@ fn button_press(update_id: i64, from: Value, chat: Value, data: &str) -> Value {
     }})
 }
 
-/// Polls `probe` until it returns `Some`, failing the test after [`WAIT`].
-async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
-    what: &str,
-    mut probe: impl FnMut() -> F,
-) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        assert!(start.elapsed() < WAIT, "gave up waiting: {what}");
-        tokio::time::sleep(Duration::from_millis(30)).await;
-    }
-}
-
 async fn metrics(app: &TestApp) -> String {
     let url = format!("{}/metrics", app.base);
     app.http
@@ -75,7 +60,7 @@ async fn a_client_named_a_nul_b_is_registered_as_ab_and_the_next_users_still_get
     let sent = app.http.post(&url).json(&body).send().await.unwrap();
     assert!(sent.status().is_success());
     app.nth_text("client", 5001, 1).await;
-    let name: String = eventually("the client's row", || async {
+    let name: String = eventually(WAIT, "the client's row", || async {
         let row = app
             .db
             .query_opt(
@@ -177,7 +162,7 @@ async fn a_language_button_pressed_in_a_group_gets_no_reply_and_opens_no_session
         app.webhook("client", &press, Some(WEBHOOK_SECRET)).await,
         200
     );
-    let body = eventually("the ignored update in /metrics", || async {
+    let body = eventually(WAIT, "the ignored update in /metrics", || async {
         let body = metrics(&app).await;
         body.contains("loyalty_updates_ignored_total{reason=\"not_private\"} 1")
             .then_some(body)
@@ -313,7 +298,7 @@ async fn the_demo_exits_promptly_and_quietly_on_sigterm() {
         .send()
         .await
         .unwrap();
-    eventually("the demo's reply", || async {
+    eventually(WAIT, "the demo's reply", || async {
         let url = format!("{base}/sandbox/api/chat?bot=client&user_id=5401");
         let chat: Vec<Value> = http.get(url).send().await.ok()?.json().await.ok()?;
         chat.iter().any(|m| m["from"] == "bot").then_some(())

@@ -200,3 +200,19 @@ pub fn ru(key: &impl fsm::text::TextKey) -> String {
 pub fn en(key: &impl fsm::text::TextKey) -> String {
     fsm::text::render(fsm::Lang::En, key)
 }
+
+/// Polls `probe` until it returns `Some`, failing the test (naming `what`) after `wait`.
+pub async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
+    wait: std::time::Duration,
+    what: &str,
+    mut probe: impl FnMut() -> F,
+) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(start.elapsed() < wait, "gave up waiting: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    }
+}

@@ -5,13 +5,13 @@
 //! test database's own: a CHECK constraint and a trigger it adds.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fsm::text::{ClientText, CommonText};
 use serde_json::{Value, json};
 
 use crate::app::TestApp;
-use crate::helpers::ru;
+use crate::helpers::{eventually, ru};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -58,21 +58,6 @@ async fn metric(app: &TestApp, sample: &str) -> Option<u64> {
         .unwrap();
     text.lines()
         .find_map(|l| l.strip_prefix(sample)?.trim().parse().ok())
-}
-
-/// Polls `probe` until it returns `Some`, failing the test after [`WAIT`].
-async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
-    what: &str,
-    mut probe: impl FnMut() -> F,
-) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        assert!(start.elapsed() < WAIT, "gave up waiting: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// Registering a client named "Stuck" fails with `lock_not_available` (SQLSTATE 55P03, transient) until dropped.
@@ -153,7 +138,7 @@ async fn an_update_failing_on_every_retry_is_parked_then_listed_and_replayed_by_
         app.send("client", next, "/start").await;
         assert_welcomed(&app, next).await;
     }
-    eventually("the update is dead-lettered", || async {
+    eventually(WAIT, "the update is dead-lettered", || async {
         metric(&app, "loyalty_updates_total{outcome=\"dead_lettered\"}")
             .await
             .filter(|n| *n == 1)
@@ -223,7 +208,7 @@ async fn readiness_names_a_bot_whose_update_waits_too_long_and_recovers_once_it_
     assert_eq!(readyz().await.0, 200);
     app.db.batch_execute(STUCK_TRIGGER).await.unwrap();
     start_as(&app, 6201, "Stuck").await;
-    let body = eventually("readiness names the client bot", || async {
+    let body = eventually(WAIT, "readiness names the client bot", || async {
         let (status, body) = readyz().await;
         (status == 503).then_some(body)
     })
@@ -236,7 +221,7 @@ async fn readiness_names_a_bot_whose_update_waits_too_long_and_recovers_once_it_
         .await
         .unwrap();
     assert_welcomed(&app, 6201).await;
-    eventually("ready again", || async {
+    eventually(WAIT, "ready again", || async {
         (readyz().await.0 == 200).then_some(())
     })
     .await;

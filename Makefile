@@ -1,5 +1,5 @@
 # The two set-up commands are `make demo` and `make test`; everything else here is for day-to-day work.
-.PHONY: demo test services stop bench bench-dialogue
+.PHONY: demo test services stop bench bench-dialogue bench-external
 
 # Run the product locally (starts Postgres and Redis first).
 demo: services
@@ -22,6 +22,11 @@ bench: services
 # Dialogue steps/s and latency through the sandbox, and memory after 100,000 chats.
 bench-dialogue: services
 	cargo run --release -p load -- dialogue
+
+# The same dialogue driven from another process that plays Telegram (../shared/tools/tgbench), by polling and webhook.
+bench-external: services
+	cargo build --release --manifest-path ../shared/tools/tgbench/Cargo.toml --target-dir target/tgbench
+	cargo run --release -p load -- dialogue-external
 
 services:
 	scripts/services.sh start

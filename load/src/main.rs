@@ -2,9 +2,11 @@
 //!
 //! `cargo run -p load --release -- ledger` measures the ledger actor (ops/s, p50/p99) at several submitter counts and
 //! runs `pgbench -N` against the same server at the same client counts in the same invocation, printing the ratio.
-//! `cargo run -p load --release -- dialogue` measures the conversation engine end to end through the sandbox.
+//! `cargo run -p load --release -- dialogue` measures the conversation engine end to end through the sandbox;
+//! `dialogue-external` drives the same dialogue from another process (tgbench) speaking the Bot API.
 
 mod dialogue_bench;
+mod external_bench;
 mod ledger_bench;
 
 /// The product's allocator (see `src/main.rs`), so the benchmarks measure what runs in production.
@@ -29,6 +31,8 @@ enum Command {
     Ledger(ledger_bench::Args),
     /// Dialogue steps/s and update->reply latency through the sandbox; memory after many chats.
     Dialogue(dialogue_bench::Args),
+    /// The same dialogue driven from another process (tgbench) over the Bot API, by polling and by webhook.
+    DialogueExternal(external_bench::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -37,5 +41,6 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Ledger(args) => system.block_on(ledger_bench::run(args)),
         Command::Dialogue(args) => system.block_on(dialogue_bench::run(args)),
+        Command::DialogueExternal(args) => system.block_on(external_bench::run(args)),
     }
 }

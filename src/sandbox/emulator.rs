@@ -301,6 +301,25 @@ impl Emulator {
             .is_some()
     }
 
+    /// The newest bot message in `chat` that carries inline buttons: its id and the `callback_data` of its first
+    /// button (what a user taps first: Confirm on a confirm screen). For the benchmarks, which press what was sent
+    /// instead of forging data.
+    pub fn last_inline_button(&self, name: &str, chat: i64) -> Option<(i64, String)> {
+        let s = self.lock();
+        let entries = s.bot_by_name(name)?.chats.get(&chat)?;
+        entries.iter().rev().find_map(|e| {
+            let data = e
+                .reply_markup
+                .as_ref()?
+                .get("inline_keyboard")?
+                .get(0)?
+                .get(0)?
+                .get("callback_data")?
+                .as_str()?;
+            Some((e.message_id, data.to_string()))
+        })
+    }
+
     pub fn calls(&self, name: &str, method: &str) -> u64 {
         let s = self.lock();
         s.bot_by_name(name)

@@ -1,0 +1,303 @@
+//! External-driver dialogue benchmark (hardening issue, item 9): the product runs as in production (no sandbox, Bot
+//! API at a URL), and a separate process plays Telegram: `tgbench` from `../shared/tools/tgbench`, an independent
+//! Bot API server with synthetic users, written outside this project. Its partners run the accrual dialogue
+//! (`/accrue` → the client's phone → `1000` → a tap on the confirm screen's «Подтвердить»: four steps, one ledger
+//! write) by long polling and by webhook push, in closed loop at each `--partners` count and in open loop at
+//! `--open-rate` steps/s.
+//!
+//! Per point it prints throughput, p50/p95/p99 (from tgbench, measured from the intended send time in open loop),
+//! timeouts, the updates the product counted as duplicates, and the ledger operations booked (about a quarter of the
+//! steps: a run that stops booking shows it). The anchor in the same run is the in-process dialogue bench's figure
+//! when `loyalty-load dialogue` runs beside it; the targets are the issue's absolute ones.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use loyalty::config::{Secret, Settings};
+use serde_json::Value;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The tgbench binary (build it with `cargo build --release --manifest-path
+    /// ../shared/tools/tgbench/Cargo.toml --target-dir target/tgbench`).
+    #[arg(long, default_value = "target/tgbench/release/tgbench")]
+    tgbench: PathBuf,
+    /// Transports to measure, in order.
+    #[arg(long, value_delimiter = ',', default_value = "polling,webhook")]
+    transports: Vec<String>,
+    /// Concurrent partners in closed loop.
+    #[arg(long, value_delimiter = ',', default_value = "100,1000")]
+    partners: Vec<usize>,
+    /// Steps/s of the open-loop point (1 step/s per partner); 0: none.
+    #[arg(long, default_value_t = 1_000)]
+    open_rate: u64,
+    /// Measured seconds per point.
+    #[arg(long, default_value_t = 15)]
+    seconds: u64,
+    /// Seconds of warm-up per point (not measured).
+    #[arg(long, default_value_t = 3)]
+    warmup: u64,
+    /// Where tgbench serves the Bot API.
+    #[arg(long, default_value = "127.0.0.1:18181")]
+    bot_api: String,
+    #[arg(
+        long,
+        env = "LOYALTY_BENCH_PG_URL",
+        default_value = "postgres://loyalty@127.0.0.1:55432/postgres"
+    )]
+    pg_url: String,
+    #[arg(
+        long,
+        env = "LOYALTY_BENCH_REDIS_URL",
+        default_value = "redis://127.0.0.1:56379"
+    )]
+    redis_url: String,
+}
+
+const PARTNER_TOKEN: &str = "111:partner";
+const PARTNER_BASE: i64 = 7_000_000;
+const CLIENT_BASE: i64 = 8_000_000;
+const WEBHOOK_SECRET: &str = "external-bench-secret-0123456789";
+
+/// One measured point as tgbench reports it, with the product's own counts beside it.
+struct Point {
+    answered_per_s: f64,
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    timeouts: u64,
+    /// Taps that found no such button on the last message (the dialogue went off script).
+    unsendable: u64,
+    duplicates: u64,
+    ledger_ops: i64,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.tgbench.exists(),
+        "{} not found: build tgbench first (see --help)",
+        args.tgbench.display()
+    );
+    let users = args
+        .partners
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(args.open_rate as usize);
+    println!(
+        "external-driver benchmark: accrual dialogue of 4 steps (1 ledger write), product in this process, \
+         tgbench ({}) as Telegram in another",
+        args.tgbench.display()
+    );
+    println!(
+        "{:>8} {:>12} {:>8} {:>10} {:>8} {:>8} {:>8} {:>9} {:>10} {:>6} {:>11}",
+        "mode",
+        "loop",
+        "partners",
+        "steps/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "timeouts",
+        "off-script",
+        "dups",
+        "ledger ops"
+    );
+    for transport in &args.transports {
+        let running = start_product(&args, transport, users).await?;
+        let points =
+            args.partners.iter().map(|&n| (n, None)).chain(
+                (args.open_rate > 0).then_some((args.open_rate as usize, Some(args.open_rate))),
+            );
+        for (n, rate) in points {
+            let point = measure(&args, &running, transport, n, rate).await?;
+            let label = rate.map_or("closed".to_string(), |r| format!("open {r}/s"));
+            println!(
+                "{transport:>8} {label:>12} {n:>8} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>9} {:>10} {:>6} {:>11}",
+                point.answered_per_s,
+                point.p50,
+                point.p95,
+                point.p99,
+                point.timeouts,
+                point.unsendable,
+                point.duplicates,
+                point.ledger_ops
+            );
+        }
+        let services = running.services.clone();
+        running.shutdown().await;
+        // The run's states and dedup marks: left behind they grow Redis run after run (see dialogue_bench).
+        crate::dialogue_bench::forget_namespace(&services.redis, &namespace(transport)).await?;
+    }
+    println!(
+        "targets (hardening issue, item 9): closed loop >= 5,600 steps/s with p99 <= 50 ms at 100 partners, \
+         p99 <= 250 ms at 1,000; open loop 1,000 steps/s p99 <= 50 ms, in both modes"
+    );
+    Ok(())
+}
+
+/// A fresh database with `users` approved partners and a client for each (phone `+7999{i:07}`, tgbench's
+/// `{phone}` for user i), then the product on it in `transport` mode, started while a bare `tgbench serve`
+/// answers its start-up calls (setMyCommands, setWebhook).
+async fn start_product(
+    args: &Args,
+    transport: &str,
+    users: usize,
+) -> anyhow::Result<loyalty::server::Running> {
+    let admin = loyalty::db::connect(&loyalty::config::DatabaseSettings {
+        url: Secret::new(args.pg_url.clone()),
+        ..Default::default()
+    })
+    .await?;
+    // Two statements: DROP DATABASE cannot share an implicit transaction. FORCE: the previous transport's product
+    // still holds pooled connections.
+    admin
+        .batch_execute("DROP DATABASE IF EXISTS loyalty_bench_external WITH (FORCE)")
+        .await?;
+    admin
+        .batch_execute("CREATE DATABASE loyalty_bench_external")
+        .await?;
+    let listen = free_loopback_port()?;
+    let mut settings = Settings::load(None)?;
+    settings.database.url = Secret::new(loyalty::db::url_with_database(
+        &args.pg_url,
+        "loyalty_bench_external",
+    ));
+    settings.database.pool_size_max = 32;
+    settings.redis.url = Secret::new(args.redis_url.clone());
+    settings.http.listen = listen.clone();
+    settings.log.level = "error".into();
+    settings.sessions.redis_namespace = namespace(transport);
+    let t = &mut settings.telegram;
+    t.api_url = format!("http://{}", args.bot_api);
+    t.partner_token = Secret::new(PARTNER_TOKEN.into());
+    t.client_token = Secret::new("222:client".into());
+    t.admin_token = Secret::new("333:admin".into());
+    t.mode = transport.into();
+    t.public_url = format!("http://{listen}");
+    t.webhook_secret = Secret::new(WEBHOOK_SECRET.into());
+    t.poll_timeout_s = 1;
+    // tgbench is not Telegram: its limits would only measure the limiter. The limiters stay in the path.
+    t.sends_per_chat_per_s = 10_000;
+    t.sends_burst_per_chat = 10_000;
+    t.sends_per_bot_per_s = 1_000_000;
+    t.updates_global_per_s = 1_000_000;
+    t.updates_per_user_per_s = 1_000;
+    t.updates_burst_per_user = 1_000;
+    let mut serve = tokio::process::Command::new(&args.tgbench)
+        .args(["serve", "--bind", &args.bot_api])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting tgbench serve")?;
+    wait_for_port(&args.bot_api).await?;
+    let running = loyalty::server::start(settings, false).await;
+    serve.kill().await.ok();
+    let running = running?;
+    seed(&running.services, users).await?;
+    Ok(running)
+}
+
+/// One tgbench run against the running product: `n` partners, closed loop or `rate` steps/s.
+async fn measure(
+    args: &Args,
+    running: &loyalty::server::Running,
+    transport: &str,
+    n: usize,
+    rate: Option<u64>,
+) -> anyhow::Result<Point> {
+    let out = std::env::temp_dir().join(format!("tgbench-{}.json", std::process::id()));
+    let mut cmd = tokio::process::Command::new(&args.tgbench);
+    cmd.args(["run", "--bind", &args.bot_api, "--token", PARTNER_TOKEN])
+        .args(["--users", &n.to_string()])
+        .args(["--chat-base", &PARTNER_BASE.to_string()])
+        .args(["--step", "/accrue", "--step", "{phone}", "--step", "1000"])
+        .args(["--step", "@tap:Подтвердить"])
+        .args(["--duration-s", &args.seconds.to_string()])
+        .args(["--warmup-s", &args.warmup.to_string()])
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .kill_on_drop(true);
+    if let Some(rate) = rate {
+        cmd.args(["--rate", &rate.to_string()]);
+    }
+    if transport == "webhook" {
+        cmd.args([
+            "--webhook",
+            &format!("http://{}/webhook/partner", running.addr),
+            "--secret",
+            WEBHOOK_SECRET,
+        ]);
+    }
+    let engine = running.bots.as_ref().context("bots")?;
+    let dups_before = engine.ingress.metrics.duplicates.load(Ordering::Relaxed);
+    let ops_before = crate::dialogue_bench::operations(&running.services).await?;
+    let status = cmd.status().await.context("running tgbench")?;
+    if !status.success() {
+        bail!("tgbench exited with {status}");
+    }
+    let summary: Value = serde_json::from_slice(&std::fs::read(&out)?)?;
+    std::fs::remove_file(&out).ok();
+    let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+    let latency = &summary["latency_ms"];
+    Ok(Point {
+        answered_per_s: f(&summary["answered_per_s"]),
+        p50: f(&latency["p50"]),
+        p95: f(&latency["p95"]),
+        p99: f(&latency["p99"]),
+        timeouts: summary["timeouts"].as_u64().unwrap_or(0),
+        unsendable: summary["unsendable"].as_u64().unwrap_or(0),
+        duplicates: engine.ingress.metrics.duplicates.load(Ordering::Relaxed) - dups_before,
+        ledger_ops: crate::dialogue_bench::operations(&running.services).await? - ops_before,
+    })
+}
+
+async fn seed(services: &loyalty::Services, n: usize) -> anyhow::Result<()> {
+    let mut db = services.pg.get().await?;
+    let tx = db.transaction().await?;
+    for i in 0..n as i64 {
+        actors::db::partners::upsert_approved_partner(
+            &*tx,
+            PARTNER_BASE + i,
+            &format!("P{i}"),
+            500,
+        )
+        .await?;
+        let code = fsm::MemberCode::from_random(0xe7e0_0000 + i as u64);
+        tx.execute(
+            "INSERT INTO clients (telegram_id, phone, phone_verified, member_code, registered_via) \
+             VALUES ($1, $2, true, $3, 'bot')",
+            &[&(CLIENT_BASE + i), &format!("+7999{i:07}"), &code.as_str()],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    // As autovacuum would soon after such a load: without statistics the planner scans whole tables.
+    db.batch_execute("ANALYZE").await?;
+    Ok(())
+}
+
+fn namespace(transport: &str) -> String {
+    format!("benchx:{}:{transport}:", std::process::id())
+}
+
+fn free_loopback_port() -> anyhow::Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.to_string())
+}
+
+async fn wait_for_port(addr: &str) -> anyhow::Result<()> {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("tgbench did not listen on {addr}")
+}

@@ -117,12 +117,21 @@ pub fn not_approved(
     );
     let applying = match state {
         PartnerState::Apply(step) if may_apply => Some(step),
+        // The summary of an application already stored: the update that submitted it is being run again (its
+        // first run stored it but crashed before the commit), so the press must reach the submission again, which
+        // finds the application by its draft and notifies the admins then.
+        PartnerState::Apply(step @ ApplyStep::Confirm { .. })
+            if ctx.access == PartnerAccess::Pending =>
+        {
+            Some(step)
+        }
         _ => None,
     };
     match (&global, applying) {
         (Some(Global::Help | Global::AskLanguage | Global::SetLanguage(_)), _) => {
             super::status(state, lang, &ctx.access, global)
         }
+        (Some(_), Some(_)) if !may_apply => super::status(state, lang, &ctx.access, None),
         (Some(Global::Menu), Some(_)) => reply(
             PartnerState::Menu,
             Reply::with(render(lang, &OfficeText::ApplyCancelled), Keyboard::Remove),

@@ -73,9 +73,11 @@ pub async fn submit(
             None => {
                 let inserted = tx
                     .query_opt(
+                        // The language chosen with /language while applying stays the partner's choice.
                         "INSERT INTO partners (telegram_id, contact_name, company_name, phone, city, category,
-                                               status, referral_code, language)
-                         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8)
+                                               status, referral_code, language, language_override)
+                         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8,
+                                 (SELECT language FROM language_choices WHERE bot = 'partner' AND telegram_id = $1))
                          ON CONFLICT DO NOTHING RETURNING id",
                         &[
                             &telegram_id,

@@ -78,6 +78,8 @@ impl Dialogue for PartnerBot {
     ) -> Result<(), DialogueError> {
         let db = env.pg.get().await?;
         partners::set_language(&**db, sender.user_id, lang).await?;
+        // --- Partner back office: kept for an applicant too (no partner row yet) ---
+        crate::db::languages::choose(&**db, BotKind::Partner, sender.user_id, lang).await?;
         env.partners.forget(sender.user_id);
         Ok(())
     }
@@ -96,7 +98,10 @@ async fn access(
     let row = partners::by_telegram(&db, telegram_id).await?;
     drop(db);
     let Some(row) = row else {
-        return Ok((PartnerAccess::Unknown, None));
+        // --- Partner back office: an applicant's /language choice, kept before they have a row ---
+        let db = env.pg.get().await?;
+        let chosen = crate::db::languages::chosen(&db, BotKind::Partner, telegram_id).await?;
+        return Ok((PartnerAccess::Unknown, chosen));
     };
     let access = match row.status {
         PartnerStatus::Approved => {

@@ -291,3 +291,6 @@ fn on_menu_input(lang: Lang, info: &PartnerInfo, input: &UserInput) -> PartnerSt
 
 #[cfg(test)]
 mod tests;
+// --- Partner back office ---
+#[cfg(test)]
+mod backoffice_tests;

@@ -18,6 +18,10 @@ use crate::dialogue::{Effect, Global, UserEvent};
 use crate::identity::Phone;
 use crate::text::{CommonText, OfficeText, PartnerText, escape, render};
 
+mod submit;
+pub use submit::{admin_notice, on_result, rejected_reply};
+use submit::{on_confirm, summary};
+
 /// Longest contact or company name (the `partners` table's bound).
 pub const NAME_MAX: usize = 200;
 /// Longest city name (the `partners` table's bound).
@@ -307,146 +311,4 @@ fn on_text(step: &ApplyStep, ctx: &PartnerCtx, text: &str, draft: DraftId, by: i
             say(lang, here(), CommonText::UseTheButtons)
         }
     }
-}
-
-fn summary(lang: Lang, form: ApplicationForm, draft: DraftId, by: i64) -> PartnerStep {
-    let phone = form.phone.as_ref().map(Phone::as_str).unwrap_or_default();
-    let text = render(
-        lang,
-        &OfficeText::ApplySummary {
-            contact: &escape(&form.contact),
-            company: &escape(&form.company),
-            phone,
-            city: &escape(&form.city),
-            category: &escape(&form.category),
-        },
-    );
-    let button = |label: OfficeText<'_>, submit: bool| InlineButton {
-        text: render(lang, &label),
-        data: Callback::Apply {
-            draft: draft.clone(),
-            submit,
-        }
-        .encode(),
-    };
-    let buttons = vec![vec![
-        button(OfficeText::BtnSubmit, true),
-        button(OfficeText::BtnDiscard, false),
-    ]];
-    // The reply keyboard goes first (a message of its own cannot carry both kinds of keyboard).
-    Transition {
-        next: at(ApplyStep::Confirm { form, draft, by }),
-        effects: vec![
-            Effect::Reply(Reply::with(
-                render(lang, &OfficeText::ApplyCheck),
-                Keyboard::Remove,
-            )),
-            Effect::Reply(Reply::with(text, Keyboard::Inline(buttons))),
-        ],
-    }
-}
-
-fn on_confirm(
-    step: &ApplyStep,
-    form: &ApplicationForm,
-    draft: &DraftId,
-    by: i64,
-    lang: Lang,
-    user: i64,
-    data: &str,
-) -> PartnerStep {
-    let pressed = match Callback::decode(data) {
-        Decoded::Current(Callback::Apply {
-            draft: pressed,
-            submit,
-        }) if pressed == *draft && user == by => submit,
-        _ => return say(lang, at(step.clone()), CommonText::StaleButton),
-    };
-    if !pressed {
-        return Transition {
-            next: PartnerState::Menu,
-            effects: vec![Effect::Edit(Reply::new(render(
-                lang,
-                &OfficeText::ApplyCancelled,
-            )))],
-        };
-    }
-    Transition {
-        next: at(step.clone()),
-        effects: vec![Effect::Command(PartnerCommand::Office(
-            OfficeCommand::Apply(ApplyCommand::Submit {
-                draft: draft.clone(),
-                form: form.clone(),
-            }),
-        ))],
-    }
-}
-
-/// The result of a submission.
-pub fn on_result(state: &PartnerState, lang: Lang, event: ApplyEvent) -> PartnerStep {
-    let PartnerState::Apply(ApplyStep::Confirm { form, .. }) = state else {
-        return Transition {
-            next: state.clone(),
-            effects: vec![],
-        };
-    };
-    match event {
-        ApplyEvent::Submitted { admins } => {
-            let mut effects = vec![
-                Effect::Edit(Reply::new(render(lang, &OfficeText::ApplySubmitted))),
-                Effect::Reply(Reply::with(
-                    render(lang, &PartnerText::ApplicationPending),
-                    Keyboard::Remove,
-                )),
-            ];
-            effects.extend(
-                admins
-                    .into_iter()
-                    .map(|(chat_id, admin_lang)| Effect::Notify {
-                        bot: BotKind::Admin,
-                        chat_id,
-                        reply: Reply::new(admin_notice(admin_lang, form)),
-                    }),
-            );
-            Transition {
-                next: PartnerState::Menu,
-                effects,
-            }
-        }
-        ApplyEvent::NotAllowed => Transition {
-            next: PartnerState::Menu,
-            effects: vec![Effect::Edit(Reply::new(render(
-                lang,
-                &OfficeText::ApplyNotAllowed,
-            )))],
-        },
-    }
-}
-
-/// The admins' notice of a new application, in `lang`.
-pub fn admin_notice(lang: Lang, form: &ApplicationForm) -> String {
-    render(
-        lang,
-        &OfficeText::AdminNewApplication {
-            contact: &escape(&form.contact),
-            company: &escape(&form.company),
-            phone: form.phone.as_ref().map(Phone::as_str).unwrap_or_default(),
-            city: &escape(&form.city),
-            category: &escape(&form.category),
-        },
-    )
-}
-
-/// A rejected applicant's status: the reason, if the admin gave one (`reason` already escaped), and a button to
-/// apply again.
-pub fn rejected_reply(lang: Lang, reason: Option<&str>) -> Reply {
-    let text = match reason {
-        Some(reason) => render(lang, &OfficeText::RejectedBecause { reason }),
-        None => render(lang, &PartnerText::ApplicationRejected),
-    };
-    let again = InlineButton {
-        text: render(lang, &OfficeText::BtnReapply),
-        data: Callback::Reapply.encode(),
-    };
-    Reply::with(text, Keyboard::Inline(vec![vec![again]]))
 }

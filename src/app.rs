@@ -140,6 +140,7 @@ impl Services {
                 std::time::Duration::from_millis(sessions.partner_cache_ms),
             )),
             admin_ids: std::sync::Arc::new(telegram.admin_ids.iter().copied().collect()),
+            office: std::sync::Arc::new(self.settings.office_settings()?),
         };
         let deps = SessionDeps {
             store,

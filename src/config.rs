@@ -62,6 +62,50 @@ pub struct Settings {
     pub telegram: TelegramSettings,
     pub sessions: SessionSettings,
     pub log: LogSettings,
+    // --- Partner back office ---
+    pub network: NetworkSettings,
+    pub partners: PartnerSettings,
+}
+
+/// The network as a whole.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkSettings {
+    /// IANA time zone of the network's calendar: promotions run by its dates, statistics count its days.
+    pub time_zone: String,
+}
+
+impl Default for NetworkSettings {
+    fn default() -> Self {
+        NetworkSettings {
+            time_zone: fsm::calendar::DEFAULT_TIME_ZONE.into(),
+        }
+    }
+}
+
+/// Partners' onboarding.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PartnerSettings {
+    /// The business categories an applicant picks from (one button each), in this order.
+    pub categories: Vec<String>,
+}
+
+impl Default for PartnerSettings {
+    fn default() -> Self {
+        PartnerSettings {
+            categories: [
+                "Кафе и рестораны",
+                "Магазины",
+                "Красота и здоровье",
+                "Спорт и фитнес",
+                "Услуги",
+                "Другое",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,6 +191,8 @@ pub struct TelegramSettings {
     pub outbox_read_batch: usize,
     /// Admins' Telegram ids, checked on every message and button press.
     pub admin_ids: Vec<i64>,
+    /// The client bot's username without `@`, for the partners' invitation links (`https://t.me/<it>?start=...`).
+    pub client_bot_username: String,
     /// Tries of one update that fails with a transient error (Postgres or Redis unavailable, a lock, a
     /// serialization failure) before it is parked as a dead letter and acknowledged, so its bot moves on
     /// (issue 12; `loyalty dead-letters replay` runs it again).
@@ -198,6 +244,7 @@ impl Default for TelegramSettings {
             outbox_lease_ms: 10_000,
             outbox_read_batch: 64,
             admin_ids: Vec::new(),
+            client_bot_username: "loyalty_client_bot".into(),
             update_attempts_max: 5,
             stuck_update_max_s: 60,
         }
@@ -237,6 +284,8 @@ impl Default for Settings {
             log: LogSettings {
                 level: "info".into(),
             },
+            network: NetworkSettings::default(),
+            partners: PartnerSettings::default(),
         }
     }
 }
@@ -345,7 +394,32 @@ impl Settings {
             "ledger batch/inflight >= 1"
         );
         self.telegram.validate_retries()?;
+        self.office_settings()?;
         self.telegram.validate()
+    }
+
+    /// What the partner back office takes from configuration: the time zone (an unknown name is an error naming
+    /// `network.time_zone`), the categories (1 to 100 characters each, at least one) and the client bot's username.
+    pub fn office_settings(&self) -> anyhow::Result<actors::dialogue::OfficeSettings> {
+        let time_zone = fsm::calendar::time_zone(&self.network.time_zone).map_err(|e| {
+            anyhow::anyhow!(
+                "network.time_zone {:?} is not a time zone: {e}",
+                self.network.time_zone
+            )
+        })?;
+        let categories = &self.partners.categories;
+        anyhow::ensure!(
+            !categories.is_empty()
+                && categories
+                    .iter()
+                    .all(|c| (1..=100).contains(&c.trim().chars().count()) && c.trim() == c),
+            "partners.categories needs at least one category of 1 to 100 characters, without surrounding spaces"
+        );
+        Ok(actors::dialogue::OfficeSettings {
+            time_zone,
+            categories: std::sync::Arc::new(categories.clone()),
+            client_bot_username: self.telegram.client_bot_username.clone(),
+        })
     }
 }
 

@@ -32,6 +32,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_blocked_bot",
         include_str!("../sql/migrations/0003_blocked_bot.sql"),
     ),
+    (
+        "0004_partner_backoffice",
+        include_str!("../sql/migrations/0004_partner_backoffice.sql"),
+    ),
 ];
 
 /// Every function file, as (name, text); the name is the file's under `sql/functions/` without `.sql`. Applied in

@@ -61,6 +61,111 @@ pub enum Callback {
     Language(Lang),
     /// Confirm (`true`) or cancel the accrual on the confirm screen named `draft` (partner bot).
     Accrual { draft: DraftId, confirm: bool },
+    // --- Partner back office (onboarding, promotions, services, settings) ---
+    /// Submit (`true`) or cancel the partner application on the summary screen named `draft` (partner bot).
+    Apply { draft: DraftId, submit: bool },
+    /// Apply again after a rejection (partner bot).
+    Reapply,
+    /// A button of the promotion `id`. The id is only a claim: it is looked up with the sender's own partner id.
+    Promo { id: i64, action: ItemAction },
+    /// "New promotion".
+    PromoNew,
+    /// A button of the service `id` (same rule as promotions).
+    Service { id: i64, action: ItemAction },
+    /// "New service".
+    ServiceNew,
+    /// Edit one field of the partner's own profile in `/settings`.
+    Setting(SettingField),
+}
+
+/// What a promotion's or service's button asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ItemAction {
+    /// Show it, with its buttons.
+    View,
+    /// Ask "delete?".
+    Delete,
+    /// "Yes, delete".
+    DeleteYes,
+    /// "No, keep it".
+    DeleteNo,
+    /// Change one field (promotions only).
+    Edit(PromoField),
+}
+
+/// A promotion's editable fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PromoField {
+    Title,
+    Description,
+    Discount,
+    Starts,
+    Ends,
+}
+
+/// A partner's fields editable in `/settings` (the rate is an admin's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SettingField {
+    Company,
+    Contact,
+    City,
+}
+
+impl ItemAction {
+    fn code(self) -> &'static str {
+        match self {
+            ItemAction::View => "v",
+            ItemAction::Delete => "d",
+            ItemAction::DeleteYes => "y",
+            ItemAction::DeleteNo => "n",
+            ItemAction::Edit(PromoField::Title) => "et",
+            ItemAction::Edit(PromoField::Description) => "ed",
+            ItemAction::Edit(PromoField::Discount) => "ex",
+            ItemAction::Edit(PromoField::Starts) => "es",
+            ItemAction::Edit(PromoField::Ends) => "ee",
+        }
+    }
+
+    fn parse(code: &str) -> Option<ItemAction> {
+        Some(match code {
+            "v" => ItemAction::View,
+            "d" => ItemAction::Delete,
+            "y" => ItemAction::DeleteYes,
+            "n" => ItemAction::DeleteNo,
+            "et" => ItemAction::Edit(PromoField::Title),
+            "ed" => ItemAction::Edit(PromoField::Description),
+            "ex" => ItemAction::Edit(PromoField::Discount),
+            "es" => ItemAction::Edit(PromoField::Starts),
+            "ee" => ItemAction::Edit(PromoField::Ends),
+            _ => return None,
+        })
+    }
+}
+
+impl SettingField {
+    fn code(self) -> &'static str {
+        match self {
+            SettingField::Company => "company",
+            SettingField::Contact => "contact",
+            SettingField::City => "city",
+        }
+    }
+
+    fn parse(code: &str) -> Option<SettingField> {
+        [
+            SettingField::Company,
+            SettingField::Contact,
+            SettingField::City,
+        ]
+        .into_iter()
+        .find(|f| f.code() == code)
+    }
+}
+
+/// A positive row id as written in button data: digits only, no sign or leading zero (one text per id).
+fn parse_id(s: &str) -> Option<i64> {
+    let canonical = !s.is_empty() && !s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit());
+    canonical.then(|| s.parse().ok()).flatten()
 }
 
 /// What a button's data turned out to be.
@@ -83,6 +188,16 @@ impl Callback {
             Callback::Accrual { draft, confirm } => {
                 format!("acc:{}:{draft}", if *confirm { "ok" } else { "no" })
             }
+            // --- Partner back office ---
+            Callback::Apply { draft, submit } => {
+                format!("ap:{}:{draft}", if *submit { "ok" } else { "no" })
+            }
+            Callback::Reapply => "reap".into(),
+            Callback::Promo { id, action } => format!("pr:{}:{id}", action.code()),
+            Callback::PromoNew => "pr:new".into(),
+            Callback::Service { id, action } => format!("sv:{}:{id}", action.code()),
+            Callback::ServiceNew => "sv:new".into(),
+            Callback::Setting(field) => format!("set:{}", field.code()),
         };
         format!("{CALLBACK_VERSION}:{body}")
     }
@@ -115,6 +230,28 @@ impl Callback {
                     .zip(DraftId::parse(draft))
                     .map(|(confirm, draft)| Callback::Accrual { draft, confirm })
             }
+            // --- Partner back office ---
+            ["ap", verb, draft] => {
+                let submit = match *verb {
+                    "ok" => Some(true),
+                    "no" => Some(false),
+                    _ => None,
+                };
+                submit
+                    .zip(DraftId::parse(draft))
+                    .map(|(submit, draft)| Callback::Apply { draft, submit })
+            }
+            ["reap"] => Some(Callback::Reapply),
+            ["pr", "new"] => Some(Callback::PromoNew),
+            ["sv", "new"] => Some(Callback::ServiceNew),
+            ["pr", action, id] => ItemAction::parse(action)
+                .zip(parse_id(id))
+                .map(|(action, id)| Callback::Promo { id, action }),
+            ["sv", action, id] => ItemAction::parse(action)
+                .filter(|a| !matches!(a, ItemAction::Edit(_)))
+                .zip(parse_id(id))
+                .map(|(action, id)| Callback::Service { id, action }),
+            ["set", field] => SettingField::parse(field).map(Callback::Setting),
             _ => None,
         };
         decoded.map_or(Decoded::Invalid, Decoded::Current)
@@ -141,7 +278,68 @@ mod tests {
                 draft: draft(),
                 confirm: false,
             },
+            // --- Partner back office ---
+            Callback::Apply {
+                draft: draft(),
+                submit: true,
+            },
+            Callback::Apply {
+                draft: draft(),
+                submit: false,
+            },
+            Callback::Reapply,
+            Callback::PromoNew,
+            Callback::ServiceNew,
+            Callback::Setting(SettingField::Company),
+            Callback::Setting(SettingField::Contact),
+            Callback::Setting(SettingField::City),
         ]
+        .into_iter()
+        .chain(
+            [
+                ItemAction::View,
+                ItemAction::Delete,
+                ItemAction::DeleteYes,
+                ItemAction::DeleteNo,
+                ItemAction::Edit(PromoField::Title),
+                ItemAction::Edit(PromoField::Description),
+                ItemAction::Edit(PromoField::Discount),
+                ItemAction::Edit(PromoField::Starts),
+                ItemAction::Edit(PromoField::Ends),
+            ]
+            .into_iter()
+            .map(|action| Callback::Promo {
+                id: i64::MAX,
+                action,
+            }),
+        )
+        .chain(
+            [
+                ItemAction::View,
+                ItemAction::Delete,
+                ItemAction::DeleteYes,
+                ItemAction::DeleteNo,
+            ]
+            .into_iter()
+            .map(|action| Callback::Service { id: 1, action }),
+        )
+        .collect()
+    }
+
+    #[test]
+    fn forged_item_ids_and_actions_are_invalid() {
+        for data in [
+            "1:pr:v:-1",
+            "1:pr:v:0",
+            "1:pr:v:007",
+            "1:pr:v:99999999999999999999",
+            "1:pr:zz:5",
+            "1:sv:et:5",
+            "1:set:rate",
+            "1:pr:v:5:6",
+        ] {
+            assert_eq!(Callback::decode(data), Decoded::Invalid, "{data}");
+        }
     }
 
     #[test]

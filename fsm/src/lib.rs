@@ -6,6 +6,7 @@
 //! comes from the catalogue in [`text`].
 
 pub mod admin;
+pub mod calendar;
 pub mod callback;
 pub mod chat;
 pub mod client;

@@ -5,6 +5,7 @@ pub mod convert;
 pub mod durable;
 pub mod ingress;
 pub mod outbox;
+pub mod photo;
 pub mod polling;
 pub mod sanitize;
 pub mod webhook;

@@ -176,8 +176,11 @@ impl Payload for EditMessageText {
     const NAME: &'static str = "EditMessageText";
 }
 
-/// `sendMessage` of `reply` to `chat_id`.
+/// `sendMessage` of `reply` to `chat_id`; `sendPhoto` when the reply carries a picture.
 async fn send(bot: &teloxide_core::Bot, chat_id: i64, reply: &Reply) -> Result<(), RequestError> {
+    if let Some(photo) = &reply.photo {
+        return send_photo(bot, chat_id, reply, photo).await;
+    }
     JsonRequest::new(
         bot.clone(),
         SendMessage {
@@ -189,6 +192,40 @@ async fn send(bot: &teloxide_core::Bot, chat_id: i64, reply: &Reply) -> Result<(
     )
     .await
     .map(drop)
+}
+
+/// `sendPhoto` of the picture `photo` (drawn now: the stored reply only describes it) with `reply.html` as its
+/// caption and `reply`'s keyboard. A picture that cannot be drawn (a text too long for a QR code) is logged and the
+/// caption sent as a plain message, so the user still gets the link.
+async fn send_photo(
+    bot: &teloxide_core::Bot,
+    chat_id: i64,
+    reply: &Reply,
+    photo: &fsm::chat::Photo,
+) -> Result<(), RequestError> {
+    use teloxide_core::payloads::SendPhotoSetters;
+    use teloxide_core::requests::Requester;
+    use teloxide_core::types::{ChatId, InputFile};
+    let fsm::chat::Photo::Qr(text) = photo;
+    let png = match super::photo::qr_png(text) {
+        Ok(png) => png,
+        Err(e) => {
+            tracing::warn!(error = %e, "outbox: QR code not drawn; sending the caption alone");
+            let plain = Reply {
+                photo: None,
+                ..reply.clone()
+            };
+            return Box::pin(send(bot, chat_id, &plain)).await;
+        }
+    };
+    let mut request = bot
+        .send_photo(ChatId(chat_id), InputFile::memory(png).file_name("qr.png"))
+        .caption(reply.html.clone())
+        .parse_mode(ParseMode::Html);
+    if let Some(markup) = convert::markup(&reply.keyboard) {
+        request = request.reply_markup(markup);
+    }
+    request.await.map(drop)
 }
 
 /// Sends or edits one message. An edit Telegram refuses (the message is gone, too old, or not the bot's — a forged

@@ -14,6 +14,7 @@ mod ledger;
 mod ledger_model;
 mod migrations;
 mod ops;
+mod partner_backoffice;
 mod poison;
 mod replicas;
 mod sandbox;

@@ -1,10 +1,13 @@
 //! Queries shared by the bots, the Mini App and the dashboard, one module per table group. Ledger tables are written
 //! only by the ledger actor; these modules read them and write everything else.
 
+pub mod applications;
 pub mod clients;
 pub mod languages;
 pub mod partner_cache;
 pub mod partners;
+pub mod promotions;
+pub mod services;
 
 use tokio_postgres::types::ToSql;
 

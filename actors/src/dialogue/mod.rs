@@ -19,6 +19,7 @@ use crate::outgoing::Outgoing;
 pub mod admin;
 pub mod client;
 pub mod driver;
+pub mod office;
 pub mod partner;
 
 /// What the dialogues need from the outside world.
@@ -34,6 +35,32 @@ pub struct DialogueEnv {
     pub partners: Arc<PartnerCache>,
     /// Telegram ids allowed into the admin bot (configuration `admin.admin_ids`), checked on every update.
     pub admin_ids: Arc<HashSet<i64>>,
+    // --- Partner back office ---
+    /// The network's time zone, the applicants' categories and the client bot's username.
+    pub office: Arc<OfficeSettings>,
+}
+
+/// What the partner's back office needs from configuration.
+#[derive(Debug, Clone)]
+pub struct OfficeSettings {
+    /// The network's time zone (`network.time_zone`): promotions run by its calendar.
+    pub time_zone: jiff::tz::TimeZone,
+    /// The business categories an applicant picks from (`partners.categories`).
+    pub categories: Arc<Vec<String>>,
+    /// The client bot's username without `@` (`telegram.client_bot_username`), for invitation links.
+    pub client_bot_username: String,
+}
+
+impl Default for OfficeSettings {
+    /// Moscow time, a few everyday categories and the sandbox's client bot.
+    fn default() -> Self {
+        OfficeSettings {
+            time_zone: fsm::calendar::time_zone(fsm::calendar::DEFAULT_TIME_ZONE)
+                .unwrap_or(jiff::tz::TimeZone::UTC),
+            categories: Arc::new(vec!["Кафе".into(), "Магазин".into()]),
+            client_bot_username: "loyalty_client_bot".into(),
+        }
+    }
 }
 
 /// The new state (JSON) and what to send once it is stored.

@@ -35,6 +35,9 @@ impl Dialogue for PartnerBot {
             access,
             lang: sender.lang,
             receipt_max: env.receipt_max,
+            // --- Partner back office ---
+            today: fsm::calendar::network_today(&env.office.time_zone),
+            categories: env.office.categories.clone(),
         })
     }
 
@@ -42,11 +45,17 @@ impl Dialogue for PartnerBot {
 
     async fn run(
         env: &DialogueEnv,
-        _ctx: &mut PartnerCtx,
-        _sender: &Sender,
+        ctx: &mut PartnerCtx,
+        sender: &Sender,
         command: PartnerCommand,
     ) -> Result<Option<PartnerEvent>, DialogueError> {
-        let PartnerCommand::Accrue(command) = command;
+        let command = match command {
+            PartnerCommand::Accrue(command) => command,
+            // --- Partner back office ---
+            PartnerCommand::Office(command) => {
+                return super::office::run(env, ctx, sender, command).await;
+            }
+        };
         let event = match command {
             AccrueCommand::FindClient(query) => {
                 AccrueEvent::ClientLookup(find_client(env, &query).await?)
@@ -69,6 +78,8 @@ impl Dialogue for PartnerBot {
     ) -> Result<(), DialogueError> {
         let db = env.pg.get().await?;
         partners::set_language(&**db, sender.user_id, lang).await?;
+        // --- Partner back office: kept for an applicant too (no partner row yet) ---
+        crate::db::languages::choose(&**db, BotKind::Partner, sender.user_id, lang).await?;
         env.partners.forget(sender.user_id);
         Ok(())
     }
@@ -87,7 +98,10 @@ async fn access(
     let row = partners::by_telegram(&db, telegram_id).await?;
     drop(db);
     let Some(row) = row else {
-        return Ok((PartnerAccess::Unknown, None));
+        // --- Partner back office: an applicant's /language choice, kept before they have a row ---
+        let db = env.pg.get().await?;
+        let chosen = crate::db::languages::chosen(&db, BotKind::Partner, telegram_id).await?;
+        return Ok((PartnerAccess::Unknown, chosen));
     };
     let access = match row.status {
         PartnerStatus::Approved => {
@@ -106,7 +120,14 @@ async fn access(
             PartnerAccess::Approved(info)
         }
         PartnerStatus::Pending => PartnerAccess::Pending,
-        PartnerStatus::Rejected => PartnerAccess::Rejected,
+        // --- Partner back office: the reason of the rejection ---
+        PartnerStatus::Rejected => {
+            let db = env.pg.get().await?;
+            let reason = crate::db::applications::latest_reason(&db, row.id).await?;
+            PartnerAccess::Rejected {
+                reason: reason.as_deref().map(escape),
+            }
+        }
     };
     Ok((access, row.language_override))
 }

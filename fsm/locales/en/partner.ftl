@@ -3,7 +3,7 @@
 # written the English way ("1,999.99 ₽", "5%").
 
 partner-menu = Partner menu of <b>{ $company }</b>. Choose an action.
-partner-not-a-partner = You are not a partner of the network yet. Applying here is coming soon.
+partner-not-a-partner = You are not a partner of the network yet. Send /start to apply.
 partner-application-pending = ⏳ Your application is being reviewed.
 partner-application-rejected = ❌ Your application was rejected.
 partner-help =

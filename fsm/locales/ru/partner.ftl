@@ -3,7 +3,7 @@
 # приходят уже записанными по-русски («1 999,99 ₽», «5 %»).
 
 partner-menu = Меню партнёра <b>{ $company }</b>. Выберите действие.
-partner-not-a-partner = Вы ещё не партнёр сети. Подать заявку можно будет здесь же (скоро).
+partner-not-a-partner = Вы ещё не партнёр сети. Чтобы подать заявку, отправьте /start.
 partner-application-pending = ⏳ Ваша заявка на рассмотрении.
 partner-application-rejected = ❌ Ваша заявка отклонена.
 partner-help =

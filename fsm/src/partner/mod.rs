@@ -12,15 +12,31 @@ use crate::money::{CashbackRate, Kopecks};
 use crate::text::{CommonText, PartnerText, TextKey, render};
 
 pub mod accrue;
+// --- Partner back office: the application, promotions, services, the invitation, settings ---
+pub mod invite;
+pub mod office;
+pub mod onboarding;
+pub mod promos;
+pub mod services;
+pub mod settings;
 
 pub use accrue::{AccrualResult, AccrueCommand, AccrueEvent, AccrueStep, ClientQuery, FoundClient};
+// --- Partner back office ---
+pub use office::{OfficeCommand, OfficeEvent};
+pub use onboarding::{ApplicationForm, ApplyCommand, ApplyEvent, ApplyStep};
+pub use promos::{Promo, PromoCommand, PromoEvent, PromoStep};
+pub use services::{Service, ServiceCommand, ServiceEvent, ServiceStatus, ServiceStep};
+pub use settings::{Profile, SettingsCommand, SettingsEvent, SettingsStep};
 
 /// The partner as Postgres has it now; read before every step, so a status change applies at the next tap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartnerAccess {
     Unknown,
     Pending,
-    Rejected,
+    /// With the reason of the latest rejection, if the admin gave one (escaped for HTML).
+    Rejected {
+        reason: Option<String>,
+    },
     Approved(PartnerInfo),
 }
 
@@ -40,6 +56,11 @@ pub struct PartnerCtx {
     pub lang: Lang,
     /// From configuration: the largest receipt one accrual may take.
     pub receipt_max: Kopecks,
+    // --- Partner back office ---
+    /// Today in the network's time zone (`fsm::calendar::network_today`): a promotion may not end before it.
+    pub today: jiff::civil::Date,
+    /// The business categories an applicant picks from (configuration `partners.categories`).
+    pub categories: std::sync::Arc<Vec<String>>,
 }
 
 /// Where the partner is: the menu, or a step of one dialogue (each carrying what was collected so far).
@@ -49,6 +70,11 @@ pub enum PartnerState {
     #[default]
     Menu,
     Accrue(AccrueStep),
+    // --- Partner back office ---
+    Apply(ApplyStep),
+    Promos(PromoStep),
+    Services(ServiceStep),
+    Settings(SettingsStep),
 }
 
 /// What a partner step reacts to: the partner's own update, or the result of a command it asked for.
@@ -56,6 +82,8 @@ pub enum PartnerState {
 pub enum PartnerEvent {
     User(UserEvent),
     Accrue(AccrueEvent),
+    // --- Partner back office ---
+    Office(OfficeEvent),
 }
 
 impl From<UserEvent> for PartnerEvent {
@@ -68,6 +96,8 @@ impl From<UserEvent> for PartnerEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartnerCommand {
     Accrue(AccrueCommand),
+    // --- Partner back office ---
+    Office(OfficeCommand),
 }
 
 pub type PartnerStep = dialogue::Step<PartnerState, PartnerCommand>;
@@ -164,10 +194,15 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Part
             let global = dialogue::global(&ev.input, |t| is_button(t, &CommonText::BtnCancel));
             let info = match &ctx.access {
                 PartnerAccess::Approved(info) => info,
-                other => return status(state, lang, other, global),
+                // --- Partner back office: unknown people apply, rejected ones may apply again ---
+                _ => return onboarding::not_approved(state, ctx, global, ev),
             };
             if let Some(global) = global {
                 return on_global(state, lang, info, global);
+            }
+            // --- Partner back office: its sections and buttons ---
+            if let Some(step) = office::on_approved(state, info, ctx, &ev) {
+                return step;
             }
             match action(&ev.input) {
                 Some(Action::Accrue) => return accrue::start(lang),
@@ -177,6 +212,11 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Part
             match state {
                 PartnerState::Accrue(at) => accrue::on_user(at, info, ctx, ev),
                 PartnerState::Menu => on_menu_input(lang, info, &ev.input),
+                // --- Partner back office ---
+                PartnerState::Apply(_) => menu(lang, info),
+                PartnerState::Promos(at) => promos::on_user(at, info, ctx, ev),
+                PartnerState::Services(at) => services::on_user(at, info, lang, ev),
+                PartnerState::Settings(at) => settings::on_user(at, info, lang, ev),
             }
         }
         PartnerEvent::Accrue(result) => match (state, &ctx.access) {
@@ -189,11 +229,13 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Part
                 effects: vec![],
             },
         },
+        // --- Partner back office ---
+        PartnerEvent::Office(result) => office::on_result(state, ctx, result),
     }
 }
 
 /// Someone who is not an approved partner: help and language work; everything else answers with their status.
-fn status(
+pub(crate) fn status(
     state: &PartnerState,
     lang: Lang,
     access: &PartnerAccess,
@@ -213,7 +255,10 @@ fn status(
 fn status_reply(lang: Lang, access: &PartnerAccess) -> Reply {
     let msg = match access {
         PartnerAccess::Pending => PartnerText::ApplicationPending,
-        PartnerAccess::Rejected => PartnerText::ApplicationRejected,
+        // --- Partner back office: the reason, and a button to apply again ---
+        PartnerAccess::Rejected { reason } => {
+            return onboarding::rejected_reply(lang, reason.as_deref());
+        }
         _ => PartnerText::NotAPartner,
     };
     Reply::with(render(lang, &msg), Keyboard::Remove)
@@ -246,3 +291,6 @@ fn on_menu_input(lang: Lang, info: &PartnerInfo, input: &UserInput) -> PartnerSt
 
 #[cfg(test)]
 mod tests;
+// --- Partner back office ---
+#[cfg(test)]
+mod backoffice_tests;

@@ -9,7 +9,7 @@ use super::format;
 use crate::chat::Lang;
 
 /// Every `.ftl` file: language, file name (the bot it serves) and its text.
-pub(crate) const RESOURCES: [(Lang, &str, &str); 8] = [
+pub(crate) const RESOURCES: [(Lang, &str, &str); 10] = [
     (
         Lang::Ru,
         "common",
@@ -30,6 +30,12 @@ pub(crate) const RESOURCES: [(Lang, &str, &str); 8] = [
         "admin",
         include_str!("../../locales/ru/admin.ftl"),
     ),
+    // --- Partner back office ---
+    (
+        Lang::Ru,
+        "office",
+        include_str!("../../locales/ru/office.ftl"),
+    ),
     (
         Lang::En,
         "common",
@@ -49,6 +55,12 @@ pub(crate) const RESOURCES: [(Lang, &str, &str); 8] = [
         Lang::En,
         "admin",
         include_str!("../../locales/en/admin.ftl"),
+    ),
+    // --- Partner back office ---
+    (
+        Lang::En,
+        "office",
+        include_str!("../../locales/en/office.ftl"),
     ),
 ];
 

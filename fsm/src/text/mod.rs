@@ -14,6 +14,7 @@ mod catalog;
 mod client;
 mod common;
 pub mod format;
+mod office;
 mod partner;
 #[cfg(test)]
 mod tests;
@@ -22,6 +23,7 @@ pub use admin::AdminText;
 pub use client::ClientText;
 pub use common::CommonText;
 pub use fluent_bundle::FluentArgs;
+pub use office::OfficeText;
 pub use partner::PartnerText;
 
 use crate::chat::{BotKind, Lang};

@@ -61,6 +61,16 @@ pub enum Callback {
     Language(Lang),
     /// Confirm (`true`) or cancel the accrual on the confirm screen named `draft` (partner bot).
     Accrual { draft: DraftId, confirm: bool },
+    // --- Partner money (enrolment, redemption, consent, NPS) ---
+    /// Enrol (`true`) or not the unknown phone on the enrol screen named `draft` (partner bot, `/accrue`).
+    Enrol { draft: DraftId, confirm: bool },
+    /// Send (`true`) or cancel the redemption request on the confirm screen named `draft` (partner bot).
+    Redemption { draft: DraftId, confirm: bool },
+    /// Approve (`true`) or decline redemption request `request` (`redemption_requests.id`, client bot). The id is
+    /// only a claim: the server checks the request belongs to the pressing client.
+    Consent { request: i64, approve: bool },
+    /// Rate operation `operation` (`operations.id`) 0..=10 (client bot); the partner is read from the operation.
+    Nps { operation: i64, rating: u8 },
 }
 
 /// What a button's data turned out to be.
@@ -83,6 +93,17 @@ impl Callback {
             Callback::Accrual { draft, confirm } => {
                 format!("acc:{}:{draft}", if *confirm { "ok" } else { "no" })
             }
+            // --- Partner money ---
+            Callback::Enrol { draft, confirm } => {
+                format!("enr:{}:{draft}", if *confirm { "ok" } else { "no" })
+            }
+            Callback::Redemption { draft, confirm } => {
+                format!("red:{}:{draft}", if *confirm { "ok" } else { "no" })
+            }
+            Callback::Consent { request, approve } => {
+                format!("cns:{}:{request}", if *approve { "ok" } else { "no" })
+            }
+            Callback::Nps { operation, rating } => format!("nps:{operation}:{rating}"),
         };
         format!("{CALLBACK_VERSION}:{body}")
     }
@@ -115,10 +136,43 @@ impl Callback {
                     .zip(DraftId::parse(draft))
                     .map(|(confirm, draft)| Callback::Accrual { draft, confirm })
             }
+            // --- Partner money ---
+            [kind @ ("enr" | "red"), verb, draft] => {
+                verb_of(verb)
+                    .zip(DraftId::parse(draft))
+                    .map(|(confirm, draft)| match *kind {
+                        "enr" => Callback::Enrol { draft, confirm },
+                        _ => Callback::Redemption { draft, confirm },
+                    })
+            }
+            ["cns", verb, request] => verb_of(verb)
+                .zip(positive_id(request))
+                .map(|(approve, request)| Callback::Consent { request, approve }),
+            ["nps", operation, rating] => positive_id(operation)
+                .zip(rating.parse::<u8>().ok().filter(|r| *r <= 10 && r.to_string() == *rating))
+                .map(|(operation, rating)| Callback::Nps { operation, rating }),
             _ => None,
         };
         decoded.map_or(Decoded::Invalid, Decoded::Current)
     }
+}
+
+// --- Partner money: helpers of the decoder ---
+
+/// `ok` / `no` as a yes or no.
+fn verb_of(verb: &str) -> Option<bool> {
+    match verb {
+        "ok" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// A database id as we write it: 1 to 18 decimal digits, no sign, no leading zero.
+fn positive_id(s: &str) -> Option<i64> {
+    let canonical = !s.is_empty() && s.len() <= 18 && !s.starts_with('0');
+    let id = s.parse::<i64>().ok().filter(|_| canonical && s.bytes().all(|b| b.is_ascii_digit()))?;
+    (id > 0).then_some(id)
 }
 
 #[cfg(test)]
@@ -140,6 +194,31 @@ mod tests {
             Callback::Accrual {
                 draft: draft(),
                 confirm: false,
+            },
+            // --- Partner money ---
+            Callback::Enrol {
+                draft: draft(),
+                confirm: true,
+            },
+            Callback::Redemption {
+                draft: draft(),
+                confirm: false,
+            },
+            Callback::Consent {
+                request: 999_999_999_999_999_999,
+                approve: true,
+            },
+            Callback::Consent {
+                request: 1,
+                approve: false,
+            },
+            Callback::Nps {
+                operation: 999_999_999_999_999_999,
+                rating: 10,
+            },
+            Callback::Nps {
+                operation: 5,
+                rating: 0,
             },
         ]
     }
@@ -181,6 +260,14 @@ mod tests {
             "1:",
             "1:acc:ok:0192f1c2a3b4c5d6e7f8091a2b3c4d5e:extra",
             &format!("1:lang:{}", "x".repeat(80)),
+            // --- Partner money ---
+            "1:nps:5:11",
+            "1:nps:5:-1",
+            "1:nps:05:1",
+            "1:nps:0:1",
+            "1:cns:ok:-3",
+            "1:cns:maybe:3",
+            "1:red:ok:123",
         ] {
             assert_eq!(Callback::decode(data), Decoded::Invalid, "{data}");
         }

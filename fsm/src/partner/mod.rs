@@ -12,8 +12,16 @@ use crate::money::{CashbackRate, Kopecks};
 use crate::text::{CommonText, PartnerText, TextKey, render};
 
 pub mod accrue;
+// --- Partner money: redemption, find, statistics ---
+pub mod find;
+pub mod redeem;
+pub mod stats;
 
 pub use accrue::{AccrualResult, AccrueCommand, AccrueEvent, AccrueStep, ClientQuery, FoundClient};
+// --- Partner money ---
+pub use find::{FindCommand, FindEvent, FindStep};
+pub use redeem::{RedeemCommand, RedeemEvent, RedeemStep};
+pub use stats::{StatsCommand, StatsEvent};
 
 /// The partner as Postgres has it now; read before every step, so a status change applies at the next tap.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +48,9 @@ pub struct PartnerCtx {
     pub lang: Lang,
     /// From configuration: the largest receipt one accrual may take.
     pub receipt_max: Kopecks,
+    // --- Partner money ---
+    /// From configuration (`money.redeem_cap_percent`, 1..=100): the share of a receipt points may pay.
+    pub redeem_cap_percent: u32,
 }
 
 /// Where the partner is: the menu, or a step of one dialogue (each carrying what was collected so far).
@@ -49,6 +60,9 @@ pub enum PartnerState {
     #[default]
     Menu,
     Accrue(AccrueStep),
+    // --- Partner money ---
+    Redeem(RedeemStep),
+    Find(FindStep),
 }
 
 /// What a partner step reacts to: the partner's own update, or the result of a command it asked for.
@@ -56,6 +70,10 @@ pub enum PartnerState {
 pub enum PartnerEvent {
     User(UserEvent),
     Accrue(AccrueEvent),
+    // --- Partner money ---
+    Redeem(RedeemEvent),
+    Find(FindEvent),
+    Stats(StatsEvent),
 }
 
 impl From<UserEvent> for PartnerEvent {
@@ -68,6 +86,10 @@ impl From<UserEvent> for PartnerEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartnerCommand {
     Accrue(AccrueCommand),
+    // --- Partner money ---
+    Redeem(RedeemCommand),
+    Find(FindCommand),
+    Stats(StatsCommand),
 }
 
 pub type PartnerStep = dialogue::Step<PartnerState, PartnerCommand>;
@@ -126,15 +148,16 @@ pub(crate) fn is_button(text: &str, button: &impl TextKey) -> bool {
 enum Action {
     Accrue,
     NotYet,
+    // --- Partner money ---
+    Redeem,
+    Find,
+    Stats,
 }
 
-const NOT_YET_BUTTONS: [PartnerText<'static>; 7] = [
-    PartnerText::BtnRedeem,
+const NOT_YET_BUTTONS: [PartnerText<'static>; 4] = [
     PartnerText::BtnPromos,
     PartnerText::BtnServices,
     PartnerText::BtnInvite,
-    PartnerText::BtnStats,
-    PartnerText::BtnFind,
     PartnerText::BtnSettings,
 ];
 
@@ -142,12 +165,18 @@ fn action(input: &UserInput) -> Option<Action> {
     match input {
         UserInput::Command { name, .. } => match name.as_str() {
             "accrue" => Some(Action::Accrue),
-            "redeem" | "promos" | "services" | "invite" | "stats" | "find" | "settings" => {
-                Some(Action::NotYet)
-            }
+            "promos" | "services" | "invite" | "settings" => Some(Action::NotYet),
+            // --- Partner money ---
+            "redeem" => Some(Action::Redeem),
+            "find" => Some(Action::Find),
+            "stats" => Some(Action::Stats),
             _ => None,
         },
         UserInput::Text(t) if is_button(t, &PartnerText::BtnAccrue) => Some(Action::Accrue),
+        // --- Partner money ---
+        UserInput::Text(t) if is_button(t, &PartnerText::BtnRedeem) => Some(Action::Redeem),
+        UserInput::Text(t) if is_button(t, &PartnerText::BtnFind) => Some(Action::Find),
+        UserInput::Text(t) if is_button(t, &PartnerText::BtnStats) => Some(Action::Stats),
         UserInput::Text(t) if NOT_YET_BUTTONS.iter().any(|b| is_button(t, b)) => {
             Some(Action::NotYet)
         }
@@ -172,13 +201,40 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Part
             match action(&ev.input) {
                 Some(Action::Accrue) => return accrue::start(lang),
                 Some(Action::NotYet) => return say(lang, state.clone(), CommonText::NotYet),
+                // --- Partner money ---
+                Some(Action::Redeem) => return redeem::start(lang),
+                Some(Action::Find) => return find::start(lang),
+                Some(Action::Stats) => return stats::start(state, info),
                 None => {}
             }
             match state {
                 PartnerState::Accrue(at) => accrue::on_user(at, info, ctx, ev),
                 PartnerState::Menu => on_menu_input(lang, info, &ev.input),
+                // --- Partner money ---
+                PartnerState::Redeem(at) => redeem::on_user(at, info, ctx, ev),
+                PartnerState::Find(_) => find::on_user(info, lang, ev),
             }
         }
+        // --- Partner money ---
+        PartnerEvent::Redeem(result) => match (state, &ctx.access) {
+            (PartnerState::Redeem(at), PartnerAccess::Approved(info)) => {
+                redeem::on_result(at, info, lang, result)
+            }
+            _ => Transition {
+                next: state.clone(),
+                effects: vec![],
+            },
+        },
+        PartnerEvent::Find(result) => match (state, &ctx.access) {
+            (PartnerState::Find(_), PartnerAccess::Approved(info)) => {
+                find::on_result(info, lang, result)
+            }
+            _ => Transition {
+                next: state.clone(),
+                effects: vec![],
+            },
+        },
+        PartnerEvent::Stats(result) => stats::on_result(state, lang, result),
         PartnerEvent::Accrue(result) => match (state, &ctx.access) {
             (PartnerState::Accrue(at), PartnerAccess::Approved(info)) => {
                 accrue::on_result(at, info, lang, result)

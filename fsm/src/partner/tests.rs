@@ -25,6 +25,7 @@ fn approved() -> PartnerCtx {
         access: PartnerAccess::Approved(info()),
         lang: Lang::Ru,
         receipt_max: Kopecks::DEFAULT_RECEIPT_MAX,
+        redeem_cap_percent: 50,
     }
 }
 
@@ -165,6 +166,7 @@ fn a_partner_accrues_by_phone_amount_and_confirm() {
         &t.next,
         &ctx,
         PartnerEvent::Accrue(AccrueEvent::Accrual(AccrualResult::Applied {
+            operation: crate::ids::OperationId(11),
             points: Points::new(99).expect("points"),
             balance: 199,
         })),

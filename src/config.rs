@@ -62,6 +62,48 @@ pub struct Settings {
     pub telegram: TelegramSettings,
     pub sessions: SessionSettings,
     pub log: LogSettings,
+    // --- Partner money ---
+    pub network: NetworkSettings,
+    pub partner_bot: PartnerBotSettings,
+}
+
+// --- Partner money: settings of redemption expiry, /find and /stats ---
+
+/// What holds for the whole network.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkSettings {
+    /// The network's time zone (an IANA name, read from the tz database built into the binary): where "today" and
+    /// "the last 30 days" of `/stats` begin, and the dates `/find` shows.
+    pub time_zone: String,
+}
+
+impl Default for NetworkSettings {
+    fn default() -> Self {
+        NetworkSettings {
+            time_zone: "Europe/Moscow".into(),
+        }
+    }
+}
+
+/// Limits of the partner bot's money dialogues.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PartnerBotSettings {
+    /// `/find` lookups per partner per clock hour; beyond, "too many lookups" and no lookup, so phone numbers
+    /// cannot be tried one after another.
+    pub find_lookups_per_hour: u32,
+    /// How often each replica looks for redemption requests past their expiry (ms).
+    pub redemption_sweep_ms: u64,
+}
+
+impl Default for PartnerBotSettings {
+    fn default() -> Self {
+        PartnerBotSettings {
+            find_lookups_per_hour: 20,
+            redemption_sweep_ms: 5_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -237,6 +279,9 @@ impl Default for Settings {
             log: LogSettings {
                 level: "info".into(),
             },
+            // --- Partner money ---
+            network: NetworkSettings::default(),
+            partner_bot: PartnerBotSettings::default(),
         }
     }
 }

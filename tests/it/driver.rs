@@ -97,6 +97,7 @@ async fn two_follow_up_commands_of_one_step_both_run_and_both_results_are_steppe
             std::time::Duration::from_secs(1),
         )),
         admin_ids: Arc::new(Default::default()),
+        money: Default::default(),
     };
     let sender = Sender {
         user_id: 9,

@@ -5,6 +5,11 @@ pub mod clients;
 pub mod languages;
 pub mod partner_cache;
 pub mod partners;
+// --- Partner money: enrolment and lookups, redemption requests, NPS, statistics ---
+pub mod enrolment;
+pub mod nps;
+pub mod redemptions;
+pub mod stats;
 
 use tokio_postgres::types::ToSql;
 

@@ -20,6 +20,8 @@ pub mod admin;
 pub mod client;
 pub mod driver;
 pub mod partner;
+// --- Partner money: the handlers of enrolment, redemption, consent, NPS, find and statistics ---
+pub mod money;
 
 /// What the dialogues need from the outside world.
 #[derive(Clone)]
@@ -34,6 +36,9 @@ pub struct DialogueEnv {
     pub partners: Arc<PartnerCache>,
     /// Telegram ids allowed into the admin bot (configuration `admin.admin_ids`), checked on every update.
     pub admin_ids: Arc<HashSet<i64>>,
+    // --- Partner money ---
+    /// Redemption, `/find` and `/stats` settings.
+    pub money: money::MoneyEnv,
 }
 
 /// The new state (JSON) and what to send once it is stored.

@@ -15,6 +15,9 @@ mod ledger_model;
 mod migrations;
 mod ops;
 mod poison;
+// --- Partner money ---
+mod nps_stats;
+mod redeem;
 mod replicas;
 mod sandbox;
 mod webdriver;

@@ -120,39 +120,43 @@ impl Callback {
             return Decoded::Outdated;
         }
         let parts: Vec<&str> = body.split(':').collect();
-        let decoded = match parts.as_slice() {
-            ["lang", code] => match *code {
-                "ru" => Some(Callback::Language(Lang::Ru)),
-                "en" => Some(Callback::Language(Lang::En)),
-                _ => None,
-            },
-            ["acc", verb, draft] => {
-                let confirm = match *verb {
-                    "ok" => Some(true),
-                    "no" => Some(false),
+        let decoded =
+            match parts.as_slice() {
+                ["lang", code] => match *code {
+                    "ru" => Some(Callback::Language(Lang::Ru)),
+                    "en" => Some(Callback::Language(Lang::En)),
                     _ => None,
-                };
-                confirm
-                    .zip(DraftId::parse(draft))
-                    .map(|(confirm, draft)| Callback::Accrual { draft, confirm })
-            }
-            // --- Partner money ---
-            [kind @ ("enr" | "red"), verb, draft] => {
-                verb_of(verb)
+                },
+                ["acc", verb, draft] => {
+                    let confirm = match *verb {
+                        "ok" => Some(true),
+                        "no" => Some(false),
+                        _ => None,
+                    };
+                    confirm
+                        .zip(DraftId::parse(draft))
+                        .map(|(confirm, draft)| Callback::Accrual { draft, confirm })
+                }
+                // --- Partner money ---
+                [kind @ ("enr" | "red"), verb, draft] => verb_of(verb)
                     .zip(DraftId::parse(draft))
                     .map(|(confirm, draft)| match *kind {
                         "enr" => Callback::Enrol { draft, confirm },
                         _ => Callback::Redemption { draft, confirm },
-                    })
-            }
-            ["cns", verb, request] => verb_of(verb)
-                .zip(positive_id(request))
-                .map(|(approve, request)| Callback::Consent { request, approve }),
-            ["nps", operation, rating] => positive_id(operation)
-                .zip(rating.parse::<u8>().ok().filter(|r| *r <= 10 && r.to_string() == *rating))
-                .map(|(operation, rating)| Callback::Nps { operation, rating }),
-            _ => None,
-        };
+                    }),
+                ["cns", verb, request] => verb_of(verb)
+                    .zip(positive_id(request))
+                    .map(|(approve, request)| Callback::Consent { request, approve }),
+                ["nps", operation, rating] => positive_id(operation)
+                    .zip(
+                        rating
+                            .parse::<u8>()
+                            .ok()
+                            .filter(|r| *r <= 10 && r.to_string() == *rating),
+                    )
+                    .map(|(operation, rating)| Callback::Nps { operation, rating }),
+                _ => None,
+            };
         decoded.map_or(Decoded::Invalid, Decoded::Current)
     }
 }
@@ -171,7 +175,10 @@ fn verb_of(verb: &str) -> Option<bool> {
 /// A database id as we write it: 1 to 18 decimal digits, no sign, no leading zero.
 fn positive_id(s: &str) -> Option<i64> {
     let canonical = !s.is_empty() && s.len() <= 18 && !s.starts_with('0');
-    let id = s.parse::<i64>().ok().filter(|_| canonical && s.bytes().all(|b| b.is_ascii_digit()))?;
+    let id = s
+        .parse::<i64>()
+        .ok()
+        .filter(|_| canonical && s.bytes().all(|b| b.is_ascii_digit()))?;
     (id > 0).then_some(id)
 }
 

@@ -59,7 +59,12 @@ async fn a_rating_after_a_restart_goes_to_the_operations_partner_and_a_second_on
     let question = first.bot_messages("client", 2201, 4).await[3].clone();
     assert_eq!(
         question["text"].as_str(),
-        Some(ru(&ClientText::NpsAsk { partner: OTHER_COMPANY }).as_str())
+        Some(
+            ru(&ClientText::NpsAsk {
+                partner: OTHER_COMPANY
+            })
+            .as_str()
+        )
     );
     let nine = question["reply_markup"]["inline_keyboard"][1][3]["callback_data"]
         .as_str()

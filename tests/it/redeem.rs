@@ -145,10 +145,12 @@ async fn an_unknown_phone_is_enrolled_by_the_partner_and_accrued_to_at_once() {
     let offer = app.bot_messages("partner", PARTNER, 2).await[1].clone();
     assert_eq!(
         offer["text"].as_str(),
-        Some(ru(&PartnerText::EnrolOffer {
-            phone: "+7 *** **4433"
-        })
-        .as_str())
+        Some(
+            ru(&PartnerText::EnrolOffer {
+                phone: "+7 *** **4433"
+            })
+            .as_str()
+        )
     );
     let id = offer["message_id"].as_i64().expect("id");
     app.press("partner", PARTNER, id, &inline_button(&offer, 0))
@@ -198,7 +200,11 @@ async fn an_unknown_phone_is_enrolled_by_the_partner_and_accrued_to_at_once() {
         )
         .await
         .expect("the enrolled client");
-    assert_eq!(row.get::<_, Option<i64>>(0), None, "no Telegram id, no fake one");
+    assert_eq!(
+        row.get::<_, Option<i64>>(0),
+        None,
+        "no Telegram id, no fake one"
+    );
     assert!(!row.get::<_, bool>(1), "the phone is not verified yet");
     assert_eq!(row.get::<_, &str>(2), "partner_enrolment");
     assert!(row.get::<_, bool>(3), "referred by the enrolling partner");
@@ -355,13 +361,8 @@ async fn an_approved_redemption_moves_points_once_for_a_double_tap_and_tells_bot
         nps["text"].as_str(),
         Some(ru(&ClientText::NpsAsk { partner: COMPANY }).as_str())
     );
-    app.expect_nth(
-        "client",
-        2103,
-        5,
-        &ru(&ClientText::ConsentAlreadyAnswered),
-    )
-    .await;
+    app.expect_nth("client", 2103, 5, &ru(&ClientText::ConsentAlreadyAnswered))
+        .await;
     app.expect_nth(
         "partner",
         PARTNER,
@@ -413,13 +414,8 @@ async fn a_declined_redemption_moves_nothing_and_tells_the_partner() {
     // Approve after the decline changes nothing.
     app.press("client", 2104, id, &inline_button(&asked, 0))
         .await;
-    app.expect_nth(
-        "client",
-        2104,
-        4,
-        &ru(&ClientText::ConsentAlreadyAnswered),
-    )
-    .await;
+    app.expect_nth("client", 2104, 4, &ru(&ClientText::ConsentAlreadyAnswered))
+        .await;
     assert_eq!(request_status(&app).await, vec![("declined".into(), None)]);
     assert_eq!(redemptions(&app).await, 0);
     assert_eq!(balance_of(&app, 2104).await, 100);
@@ -509,9 +505,13 @@ async fn the_sweeper_expires_an_unanswered_request_and_tells_both_sides() {
     )
     .await;
     // The notices are queued just before the sweep commits.
-    eventually(Duration::from_secs(5), "the request marked expired", || async {
-        (request_status(&app).await == vec![("expired".to_owned(), None)]).then_some(())
-    })
+    eventually(
+        Duration::from_secs(5),
+        "the request marked expired",
+        || async {
+            (request_status(&app).await == vec![("expired".to_owned(), None)]).then_some(())
+        },
+    )
     .await;
     // A late Approve on the request's message: it says expired, the partner is not told twice, nothing moves.
     let id = asked["message_id"].as_i64().expect("id");
@@ -528,7 +528,11 @@ async fn the_sweeper_expires_an_unanswered_request_and_tells_both_sides() {
     )
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(partner_count(&app).await, at + 2, "the partner is told once");
+    assert_eq!(
+        partner_count(&app).await,
+        at + 2,
+        "the partner is told once"
+    );
     assert_eq!(redemptions(&app).await, 0);
 }
 

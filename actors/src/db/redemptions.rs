@@ -18,8 +18,13 @@ use tokio_postgres::GenericClient;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Created {
     /// Pending (created now, or found again for the same key).
-    Pending { request: i64, balance: i64 },
-    Insufficient { balance: i64 },
+    Pending {
+        request: i64,
+        balance: i64,
+    },
+    Insufficient {
+        balance: i64,
+    },
     /// The client has no Telegram id: nobody can consent.
     NoTelegram,
     NoClient,

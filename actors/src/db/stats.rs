@@ -29,7 +29,10 @@ pub fn period_starts(now: Timestamp, tz: &TimeZone) -> anyhow::Result<(SystemTim
 /// A time as the network's calendar day, `DD.MM.YYYY`.
 pub fn network_day(at: SystemTime, tz: &TimeZone) -> anyhow::Result<String> {
     let ts = Timestamp::try_from(at)?;
-    Ok(ts.to_zoned_datetime(tz.clone()).strftime("%d.%m.%Y").to_string())
+    Ok(ts
+        .to_zoned_datetime(tz.clone())
+        .strftime("%d.%m.%Y")
+        .to_string())
 }
 
 /// The three periods of `/stats` for `partner`, at `now` in `tz`.

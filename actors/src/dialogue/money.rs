@@ -136,9 +136,9 @@ pub async fn run_partner(
     command: PartnerCommand,
 ) -> Result<Option<PartnerEvent>, DialogueError> {
     Ok(Some(match command {
-        PartnerCommand::Redeem(RedeemCommand::FindClient(query)) => {
-            PartnerEvent::Redeem(RedeemEvent::ClientLookup(lookup(env, sender, &query).await?))
-        }
+        PartnerCommand::Redeem(RedeemCommand::FindClient(query)) => PartnerEvent::Redeem(
+            RedeemEvent::ClientLookup(lookup(env, sender, &query).await?),
+        ),
         PartnerCommand::Redeem(RedeemCommand::Request {
             key,
             client,
@@ -173,14 +173,13 @@ pub async fn run_partner(
                 jiff::Timestamp::now(),
                 &env.money.time_zone,
             )
-            .await;
-            PartnerEvent::Stats(match stats {
-                Ok(stats) => StatsEvent::Loaded(stats),
-                Err(e) => return Err(DialogueError::Other(e)),
-            })
+            .await?;
+            PartnerEvent::Stats(StatsEvent::Loaded(stats))
         }
         PartnerCommand::Accrue(_) => {
-            return Err(DialogueError::Bug("accrual command sent to the money handlers".into()));
+            return Err(DialogueError::Bug(
+                "accrual command sent to the money handlers".into(),
+            ));
         }
     }))
 }
@@ -239,9 +238,11 @@ pub async fn run_client(
     command: ClientCommand,
 ) -> Result<Option<ClientEvent>, DialogueError> {
     Ok(Some(match command {
-        ClientCommand::Consent(ConsentCommand::Decide { request, approve }) => ClientEvent::Consent(
-            ConsentEvent::Decided(decide(env, sender, request, approve).await?),
-        ),
+        ClientCommand::Consent(ConsentCommand::Decide { request, approve }) => {
+            ClientEvent::Consent(ConsentEvent::Decided(
+                decide(env, sender, request, approve).await?,
+            ))
+        }
         ClientCommand::Nps(NpsCommand::Rate { operation, rating }) => {
             let db = env.pg.get().await?;
             let result = match nps::rate(&**db, operation, sender.user_id, rating).await? {
@@ -252,7 +253,9 @@ pub async fn run_client(
             ClientEvent::Nps(NpsEvent::Rated(result))
         }
         ClientCommand::Join(_) => {
-            return Err(DialogueError::Bug("join command sent to the money handlers".into()));
+            return Err(DialogueError::Bug(
+                "join command sent to the money handlers".into(),
+            ));
         }
     }))
 }
@@ -343,8 +346,8 @@ async fn decide(
         ),
         _ => ("failed", None, ConsentResult::Failed { party }),
     };
-    let first = redemptions::finish(&**db, row.id, status, operation.map(|o: OperationId| o.0))
-        .await?;
+    let first =
+        redemptions::finish(&**db, row.id, status, operation.map(|o: OperationId| o.0)).await?;
     Ok(if first {
         result
     } else {

@@ -3,8 +3,8 @@
 
 use fsm::chat::Sender;
 use fsm::partner::{
-    self, AccrualResult, AccrueCommand, AccrueEvent, PartnerAccess,
-    PartnerCommand, PartnerCtx, PartnerEvent, PartnerInfo, PartnerState,
+    self, AccrualResult, AccrueCommand, AccrueEvent, PartnerAccess, PartnerCommand, PartnerCtx,
+    PartnerEvent, PartnerInfo, PartnerState,
 };
 use fsm::text::escape;
 use fsm::{BotKind, CashbackRate, ClientId, Kopecks, Lang, PartnerId};

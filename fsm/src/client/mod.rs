@@ -211,3 +211,6 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
 
 #[cfg(test)]
 mod tests;
+// --- Partner money ---
+#[cfg(test)]
+mod money_tests;

@@ -22,7 +22,10 @@ pub fn question(lang: Lang, company: &str, operation: OperationId) -> Reply {
     };
     Reply::with(
         render(lang, &ClientText::NpsAsk { partner: company }),
-        Keyboard::Inline(vec![(0..=5).map(button).collect(), (6..=10).map(button).collect()]),
+        Keyboard::Inline(vec![
+            (0..=5).map(button).collect(),
+            (6..=10).map(button).collect(),
+        ]),
     )
 }
 
@@ -35,7 +38,9 @@ pub enum NpsCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NpsResult {
-    Rated { rating: u8 },
+    Rated {
+        rating: u8,
+    },
     /// This operation has its rating already.
     AlreadyRated,
     /// No such operation of this client (a forged or foreign button).

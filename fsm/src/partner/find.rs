@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::accrue::{ClientQuery, parse_client_query};
 use super::{
-    PartnerCommand, PartnerInfo, PartnerState, PartnerStep, cancel_keyboard, menu_reply, reply,
-    say,
+    PartnerCommand, PartnerInfo, PartnerState, PartnerStep, cancel_keyboard, menu_reply, reply, say,
 };
 use crate::chat::{Lang, Reply, Transition, UserInput};
 use crate::dialogue::{Effect, UserEvent};

@@ -302,3 +302,6 @@ fn on_menu_input(lang: Lang, info: &PartnerInfo, input: &UserInput) -> PartnerSt
 
 #[cfg(test)]
 mod tests;
+// --- Partner money ---
+#[cfg(test)]
+mod money_tests;

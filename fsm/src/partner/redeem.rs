@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::accrue::{ClientQuery, FoundClient, parse_client_query};
 use super::{
-    PartnerCommand, PartnerCtx, PartnerInfo, PartnerState, PartnerStep, cancel_keyboard,
-    is_button, menu_reply, reply, say,
+    PartnerCommand, PartnerCtx, PartnerInfo, PartnerState, PartnerStep, cancel_keyboard, is_button,
+    menu_reply, reply, say,
 };
 use crate::callback::{Callback, Decoded, DraftId};
 use crate::chat::{
@@ -63,7 +63,9 @@ pub enum RequestResult {
         minutes: i64,
     },
     /// The wallet holds less than asked by now: nothing was written.
-    Insufficient { balance: i64 },
+    Insufficient {
+        balance: i64,
+    },
     /// The client has no Telegram account linked, so nobody can consent.
     NoTelegram,
     Unavailable,
@@ -199,7 +201,14 @@ pub fn on_user(
                 }
                 Some(amount)
             };
-            confirm_screen(client, *points, receipt, lang, ev.fresh_draft, ev.sender.user_id)
+            confirm_screen(
+                client,
+                *points,
+                receipt,
+                lang,
+                ev.fresh_draft,
+                ev.sender.user_id,
+            )
         }
         (RedeemStep::Points { .. } | RedeemStep::Receipt { .. }, UserInput::Contact { .. }) => {
             say(lang, at(step), CommonText::Unsupported)
@@ -367,7 +376,15 @@ fn on_requested(
                 effects.push(Effect::Notify {
                     bot: BotKind::Client,
                     chat_id,
-                    reply: consent_request(client.lang, &info.company, points, receipt, balance, minutes, request),
+                    reply: consent_request(
+                        client.lang,
+                        &info.company,
+                        points,
+                        receipt,
+                        balance,
+                        minutes,
+                        request,
+                    ),
                 });
             }
             effects

@@ -6,7 +6,7 @@ use super::{PartnerCommand, PartnerInfo, PartnerState, PartnerStep, menu_keyboar
 use crate::chat::{Lang, Reply, Transition};
 use crate::dialogue::Effect;
 use crate::ids::PartnerId;
-use crate::text::{CommonText, PartnerText, render};
+use crate::text::{PartnerText, render};
 
 /// What one period adds up to for one partner. Welcome bonuses are not the partner's points issued (they come from
 /// the network's bonus pool), and turnover counts accrual receipts only.
@@ -67,9 +67,7 @@ impl PeriodStats {
                 })
                 .collect()
         });
-        all.iter()
-            .find(|s| s.referred == n)
-            .unwrap_or(&all[0])
+        all.iter().find(|s| s.referred == n).unwrap_or(&all[0])
     }
 }
 
@@ -89,8 +87,8 @@ pub enum StatsCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatsEvent {
+    /// A failure to count is the command's error (retried like any transient failure), not an event.
     Loaded(PartnerStats),
-    Unavailable,
 }
 
 /// `/stats` or its button: count (the partner stays where they were).
@@ -105,17 +103,15 @@ pub fn start(state: &PartnerState, info: &PartnerInfo) -> PartnerStep {
 
 /// The counted statistics, shown with the menu keyboard.
 pub fn on_result(state: &PartnerState, lang: Lang, event: StatsEvent) -> PartnerStep {
-    let html = match &event {
-        StatsEvent::Loaded(s) => render(
-            lang,
-            &PartnerText::Stats {
-                today: &s.today,
-                month: &s.month,
-                all: &s.all,
-            },
-        ),
-        StatsEvent::Unavailable => render(lang, &CommonText::TryAgainLater),
-    };
+    let StatsEvent::Loaded(s) = event;
+    let html = render(
+        lang,
+        &PartnerText::Stats {
+            today: &s.today,
+            month: &s.month,
+            all: &s.all,
+        },
+    );
     Transition {
         next: state.clone(),
         effects: vec![Effect::Reply(Reply::with(html, menu_keyboard(lang)))],

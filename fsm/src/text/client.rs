@@ -206,7 +206,8 @@ impl TextKey for ClientText<'_> {
                 args.set("points", points.get());
                 args.set("balance", *balance);
             }
-            Self::ConsentDeclined { partner, points } | Self::ConsentExpired { partner, points } => {
+            Self::ConsentDeclined { partner, points }
+            | Self::ConsentExpired { partner, points } => {
                 args.set("partner", *partner);
                 args.set("points", points.get());
             }
@@ -288,7 +289,9 @@ impl ClientText<'static> {
             Self::ConsentInsufficient { points, balance: n },
             Self::ConsentFailed,
             Self::ConsentAlreadyAnswered,
-            Self::NpsAsk { partner: "Кофейня" },
+            Self::NpsAsk {
+                partner: "Кофейня"
+            },
             Self::NpsThanks {
                 rating: u8::try_from(n.clamp(0, 10)).unwrap_or(10),
             },

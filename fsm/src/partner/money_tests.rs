@@ -372,3 +372,59 @@ fn stats_are_asked_for_this_partner_and_shown_where_the_partner_is() {
     assert_eq!(t.next, PartnerState::Menu);
     assert_eq!(texts(&t.effects).len(), 1);
 }
+
+fn any_input() -> impl proptest::strategy::Strategy<Value = UserInput> {
+    use proptest::prelude::*;
+    prop_oneof![
+        any::<String>().prop_map(|s| UserInput::from_text(&s)),
+        "/[a-z_]{0,12}( .{0,70})?".prop_map(|s| UserInput::from_text(&s)),
+        "[0-9 ]{0,12}".prop_map(|s| UserInput::from_text(&s)),
+        any::<String>().prop_map(|data| UserInput::Callback { data }),
+        "1:(enr|red|acc):(ok|no):[0-9a-f]{32}".prop_map(|data| UserInput::Callback { data }),
+        (any::<String>(), proptest::option::of(any::<i64>()))
+            .prop_map(|(phone, user_id)| UserInput::Contact { phone, user_id }),
+        Just(UserInput::Unsupported),
+    ]
+}
+
+fn any_money_state() -> impl proptest::strategy::Strategy<Value = PartnerState> {
+    use proptest::prelude::*;
+    let phone = Phone::parse("+79995554433").expect("phone");
+    prop_oneof![
+        Just(PartnerState::Redeem(RedeemStep::Client)),
+        Just(PartnerState::Redeem(RedeemStep::Points {
+            client: found(100, Some(99))
+        })),
+        Just(PartnerState::Redeem(RedeemStep::Receipt {
+            client: found(100, Some(99)),
+            points: pts(40)
+        })),
+        (0u8..=255).prop_map(|d| PartnerState::Redeem(RedeemStep::Confirm {
+            client: found(100, Some(99)),
+            points: pts(40),
+            receipt: None,
+            draft: draft(d),
+            by: 42,
+        })),
+        (0u8..=255).prop_map(move |d| PartnerState::Accrue(AccrueStep::Enrol {
+            phone: phone.clone(),
+            draft: draft(d),
+            by: 42,
+        })),
+        Just(PartnerState::Find(FindStep::Client)),
+    ]
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_input_in_any_money_state_gets_an_answer_and_never_panics(
+        state in any_money_state(),
+        input in any_input(),
+        fresh in proptest::prelude::any::<u8>(),
+    ) {
+        let t = step(&state, &ctx(), user(input, fresh));
+        proptest::prop_assert!(!t.effects.is_empty());
+        let json = serde_json::to_string(&t.next).expect("serializes");
+        proptest::prop_assert_eq!(serde_json::from_str::<PartnerState>(&json).expect("deserializes"), t.next);
+    }
+}

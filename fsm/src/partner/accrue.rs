@@ -119,14 +119,14 @@ pub enum AccrueEvent {
     Enrolled(Option<FoundClient>),
 }
 
-fn command(next: AccrueStep, c: AccrueCommand) -> PartnerStep {
+pub(super) fn command(next: AccrueStep, c: AccrueCommand) -> PartnerStep {
     Transition {
         next: PartnerState::Accrue(next),
         effects: vec![Effect::Command(PartnerCommand::Accrue(c))],
     }
 }
 
-fn at(step: &AccrueStep) -> PartnerState {
+pub(super) fn at(step: &AccrueStep) -> PartnerState {
     PartnerState::Accrue(step.clone())
 }
 
@@ -248,7 +248,7 @@ fn on_callback(
     data: &str,
 ) -> PartnerStep {
     if let AccrueStep::Enrol { phone, draft, by } = step {
-        return on_enrol_press(step, info, lang, user, data, (phone, draft, *by));
+        return super::enrol::on_press(step, info, lang, user, data, (phone, draft, *by));
     }
     let (
         AccrueStep::Confirm {
@@ -321,7 +321,7 @@ pub fn on_result(
             say(lang, at(step), PartnerText::OwnClientRecord)
         }
         (AccrueStep::Client, AccrueEvent::UnknownPhone { phone, draft, by }) => {
-            enrol_offer(phone, lang, (draft, by))
+            super::enrol::offer(phone, lang, (draft, by))
         }
         (AccrueStep::Enrol { phone, .. }, AccrueEvent::Enrolled(Some(client))) => {
             let done = render(
@@ -428,69 +428,4 @@ pub fn parse_client_query(text: &str) -> Option<ClientQuery> {
 pub fn mask_phone(phone: &Phone) -> String {
     let s = phone.as_str();
     format!("{} *** **{}", &s[..2], &s[s.len() - 4..])
-}
-
-// --- Partner money: enrolment ---
-
-/// The enrol offer for an unknown phone: a screen named by a fresh draft, with Enrol / Cancel.
-fn enrol_offer(phone: Phone, lang: Lang, (draft, by): (DraftId, i64)) -> PartnerStep {
-    let text = render(
-        lang,
-        &PartnerText::EnrolOffer {
-            phone: &mask_phone(&phone),
-        },
-    );
-    let button = |label: String, confirm: bool| InlineButton {
-        text: label,
-        data: Callback::Enrol {
-            draft: draft.clone(),
-            confirm,
-        }
-        .encode(),
-    };
-    let buttons = vec![vec![
-        button(render(lang, &PartnerText::BtnEnrol), true),
-        button(render(lang, &CommonText::BtnCancel), false),
-    ]];
-    reply(
-        PartnerState::Accrue(AccrueStep::Enrol { phone, draft, by }),
-        Reply::with(text, Keyboard::Inline(buttons)),
-    )
-}
-
-/// A press on the enrol offer: only its own buttons, pressed by the partner who got it, count.
-fn on_enrol_press(
-    step: &AccrueStep,
-    info: &PartnerInfo,
-    lang: Lang,
-    user: i64,
-    data: &str,
-    (phone, draft, by): (&Phone, &DraftId, i64),
-) -> PartnerStep {
-    let Decoded::Current(Callback::Enrol {
-        draft: pressed,
-        confirm,
-    }) = Callback::decode(data)
-    else {
-        return say(lang, at(step), CommonText::StaleButton);
-    };
-    if pressed != *draft || user != by {
-        return say(lang, at(step), CommonText::StaleButton);
-    }
-    if !confirm {
-        return Transition {
-            next: PartnerState::Menu,
-            effects: vec![
-                Effect::Edit(Reply::new(render(lang, &PartnerText::EnrolCancelled))),
-                Effect::Reply(menu_reply(lang, info)),
-            ],
-        };
-    }
-    command(
-        step.clone(),
-        AccrueCommand::Enrol {
-            phone: phone.clone(),
-            partner: info.id,
-        },
-    )
 }

@@ -12,7 +12,8 @@ use crate::money::{CashbackRate, Kopecks};
 use crate::text::{CommonText, PartnerText, TextKey, render};
 
 pub mod accrue;
-// --- Partner money: redemption, find, statistics ---
+// --- Partner money: enrolment, redemption, find, statistics ---
+mod enrol;
 pub mod find;
 pub mod redeem;
 pub mod stats;

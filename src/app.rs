@@ -108,6 +108,8 @@ impl Services {
             streams_per_bot,
         );
         let stop = tokio_util::sync::CancellationToken::new();
+        // --- Partner money: the /find counters share the sessions' Redis connection ---
+        let limiter_redis = redis.clone();
         // The replies the commits append to the streams: read, sent and acknowledged here (not by a replay, which
         // leaves them to the serving process).
         if transport {
@@ -141,7 +143,25 @@ impl Services {
             )),
             admin_ids: std::sync::Arc::new(telegram.admin_ids.iter().copied().collect()),
             office: std::sync::Arc::new(self.settings.office_settings()?),
+            // --- Partner money ---
+            money: actors::dialogue::money::MoneyEnv {
+                redeem_cap_percent: money.redeem_cap_percent,
+                consent_ttl: std::time::Duration::from_secs(money.redemption_consent_ttl_s.max(1)),
+                find_lookups_per_hour: self.settings.partners.find_lookups_per_hour,
+                time_zone: actors::dialogue::money::time_zone(&self.settings.network.time_zone)?,
+                limiter: Some((limiter_redis, sessions.redis_namespace.clone())),
+            },
         };
+        // --- Partner money: expired redemption requests are announced by whichever replica sweeps them first ---
+        if transport {
+            let stop = stop.clone();
+            actix_rt::spawn(actors::sweeper::run(
+                self.pg.clone(),
+                store.clone(),
+                std::time::Duration::from_millis(self.settings.partners.redemption_sweep_ms),
+                async move { stop.cancelled().await },
+            ));
+        }
         let deps = SessionDeps {
             store,
             env,

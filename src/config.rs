@@ -62,8 +62,9 @@ pub struct Settings {
     pub telegram: TelegramSettings,
     pub sessions: SessionSettings,
     pub log: LogSettings,
-    // --- Partner back office ---
+    /// The network as a whole (its calendar).
     pub network: NetworkSettings,
+    /// Partners: onboarding categories, the limits of their money dialogues.
     pub partners: PartnerSettings,
 }
 
@@ -71,7 +72,8 @@ pub struct Settings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NetworkSettings {
-    /// IANA time zone of the network's calendar: promotions run by its dates, statistics count its days.
+    /// IANA time zone of the network's calendar (read from the tz database built into the binary): promotions run
+    /// by its dates; "today" and "the last 30 days" of `/stats` begin at its midnights; `/find` shows its dates.
     pub time_zone: String,
 }
 
@@ -83,12 +85,17 @@ impl Default for NetworkSettings {
     }
 }
 
-/// Partners' onboarding.
+/// Partners: what an applicant picks from, and the limits of the money dialogues.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PartnerSettings {
     /// The business categories an applicant picks from (one button each), in this order.
     pub categories: Vec<String>,
+    /// `/find` lookups per partner per clock hour; beyond, "too many lookups" and no lookup, so phone numbers
+    /// cannot be tried one after another.
+    pub find_lookups_per_hour: u32,
+    /// How often each replica looks for redemption requests past their expiry (ms).
+    pub redemption_sweep_ms: u64,
 }
 
 impl Default for PartnerSettings {
@@ -104,6 +111,8 @@ impl Default for PartnerSettings {
             ]
             .map(String::from)
             .to_vec(),
+            find_lookups_per_hour: 20,
+            redemption_sweep_ms: 5_000,
         }
     }
 }

@@ -9,6 +9,8 @@ pub mod dialogue;
 pub mod ledger;
 pub mod outgoing;
 pub mod session;
+// --- Partner money: expiry of redemption requests ---
+pub mod sweeper;
 
 pub use ledger::{
     IdempotencyKey, LedgerActor, LedgerCommand, LedgerConfig, LedgerError, LedgerMetrics, LedgerOp,

@@ -76,6 +76,16 @@ pub enum Callback {
     ServiceNew,
     /// Edit one field of the partner's own profile in `/settings`.
     Setting(SettingField),
+    // --- Partner money (enrolment, redemption, consent, NPS) ---
+    /// Enrol (`true`) or not the unknown phone on the enrol screen named `draft` (partner bot, `/accrue`).
+    Enrol { draft: DraftId, confirm: bool },
+    /// Send (`true`) or cancel the redemption request on the confirm screen named `draft` (partner bot).
+    Redemption { draft: DraftId, confirm: bool },
+    /// Approve (`true`) or decline redemption request `request` (`redemption_requests.id`, client bot). The id is
+    /// only a claim: the server checks the request belongs to the pressing client.
+    Consent { request: i64, approve: bool },
+    /// Rate operation `operation` (`operations.id`) 0..=10 (client bot); the partner is read from the operation.
+    Nps { operation: i64, rating: u8 },
 }
 
 /// What a promotion's or service's button asks for.
@@ -162,9 +172,10 @@ impl SettingField {
     }
 }
 
-/// A positive row id as written in button data: digits only, no sign or leading zero (one text per id).
+/// A positive row id as written in button data: 1 to 18 digits, no sign or leading zero (one text per id).
 fn parse_id(s: &str) -> Option<i64> {
-    let canonical = !s.is_empty() && !s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit());
+    let canonical =
+        (1..=18).contains(&s.len()) && !s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit());
     canonical.then(|| s.parse().ok()).flatten()
 }
 
@@ -198,6 +209,17 @@ impl Callback {
             Callback::Service { id, action } => format!("sv:{}:{id}", action.code()),
             Callback::ServiceNew => "sv:new".into(),
             Callback::Setting(field) => format!("set:{}", field.code()),
+            // --- Partner money ---
+            Callback::Enrol { draft, confirm } => {
+                format!("enr:{}:{draft}", if *confirm { "ok" } else { "no" })
+            }
+            Callback::Redemption { draft, confirm } => {
+                format!("red:{}:{draft}", if *confirm { "ok" } else { "no" })
+            }
+            Callback::Consent { request, approve } => {
+                format!("cns:{}:{request}", if *approve { "ok" } else { "no" })
+            }
+            Callback::Nps { operation, rating } => format!("nps:{operation}:{rating}"),
         };
         format!("{CALLBACK_VERSION}:{body}")
     }
@@ -214,47 +236,63 @@ impl Callback {
             return Decoded::Outdated;
         }
         let parts: Vec<&str> = body.split(':').collect();
-        let decoded = match parts.as_slice() {
-            ["lang", code] => match *code {
-                "ru" => Some(Callback::Language(Lang::Ru)),
-                "en" => Some(Callback::Language(Lang::En)),
+        let decoded =
+            match parts.as_slice() {
+                ["lang", code] => match *code {
+                    "ru" => Some(Callback::Language(Lang::Ru)),
+                    "en" => Some(Callback::Language(Lang::En)),
+                    _ => None,
+                },
+                ["acc", verb, draft] => verb_of(verb)
+                    .zip(DraftId::parse(draft))
+                    .map(|(confirm, draft)| Callback::Accrual { draft, confirm }),
+                // --- Partner back office ---
+                ["ap", verb, draft] => verb_of(verb)
+                    .zip(DraftId::parse(draft))
+                    .map(|(submit, draft)| Callback::Apply { draft, submit }),
+                ["reap"] => Some(Callback::Reapply),
+                ["pr", "new"] => Some(Callback::PromoNew),
+                ["sv", "new"] => Some(Callback::ServiceNew),
+                ["pr", action, id] => ItemAction::parse(action)
+                    .zip(parse_id(id))
+                    .map(|(action, id)| Callback::Promo { id, action }),
+                ["sv", action, id] => ItemAction::parse(action)
+                    .filter(|a| !matches!(a, ItemAction::Edit(_)))
+                    .zip(parse_id(id))
+                    .map(|(action, id)| Callback::Service { id, action }),
+                ["set", field] => SettingField::parse(field).map(Callback::Setting),
+                // --- Partner money ---
+                [kind @ ("enr" | "red"), verb, draft] => verb_of(verb)
+                    .zip(DraftId::parse(draft))
+                    .map(|(confirm, draft)| match *kind {
+                        "enr" => Callback::Enrol { draft, confirm },
+                        _ => Callback::Redemption { draft, confirm },
+                    }),
+                ["cns", verb, request] => verb_of(verb)
+                    .zip(parse_id(request))
+                    .map(|(approve, request)| Callback::Consent { request, approve }),
+                ["nps", operation, rating] => parse_id(operation)
+                    .zip(
+                        rating
+                            .parse::<u8>()
+                            .ok()
+                            .filter(|r| *r <= 10 && r.to_string() == *rating),
+                    )
+                    .map(|(operation, rating)| Callback::Nps { operation, rating }),
                 _ => None,
-            },
-            ["acc", verb, draft] => {
-                let confirm = match *verb {
-                    "ok" => Some(true),
-                    "no" => Some(false),
-                    _ => None,
-                };
-                confirm
-                    .zip(DraftId::parse(draft))
-                    .map(|(confirm, draft)| Callback::Accrual { draft, confirm })
-            }
-            // --- Partner back office ---
-            ["ap", verb, draft] => {
-                let submit = match *verb {
-                    "ok" => Some(true),
-                    "no" => Some(false),
-                    _ => None,
-                };
-                submit
-                    .zip(DraftId::parse(draft))
-                    .map(|(submit, draft)| Callback::Apply { draft, submit })
-            }
-            ["reap"] => Some(Callback::Reapply),
-            ["pr", "new"] => Some(Callback::PromoNew),
-            ["sv", "new"] => Some(Callback::ServiceNew),
-            ["pr", action, id] => ItemAction::parse(action)
-                .zip(parse_id(id))
-                .map(|(action, id)| Callback::Promo { id, action }),
-            ["sv", action, id] => ItemAction::parse(action)
-                .filter(|a| !matches!(a, ItemAction::Edit(_)))
-                .zip(parse_id(id))
-                .map(|(action, id)| Callback::Service { id, action }),
-            ["set", field] => SettingField::parse(field).map(Callback::Setting),
-            _ => None,
-        };
+            };
         decoded.map_or(Decoded::Invalid, Decoded::Current)
+    }
+}
+
+// --- Helpers of the decoder ---
+
+/// `ok` / `no` as a yes or no.
+fn verb_of(verb: &str) -> Option<bool> {
+    match verb {
+        "ok" => Some(true),
+        "no" => Some(false),
+        _ => None,
     }
 }
 
@@ -293,6 +331,31 @@ mod tests {
             Callback::Setting(SettingField::Company),
             Callback::Setting(SettingField::Contact),
             Callback::Setting(SettingField::City),
+            // --- Partner money ---
+            Callback::Enrol {
+                draft: draft(),
+                confirm: true,
+            },
+            Callback::Redemption {
+                draft: draft(),
+                confirm: false,
+            },
+            Callback::Consent {
+                request: 999_999_999_999_999_999,
+                approve: true,
+            },
+            Callback::Consent {
+                request: 1,
+                approve: false,
+            },
+            Callback::Nps {
+                operation: 999_999_999_999_999_999,
+                rating: 10,
+            },
+            Callback::Nps {
+                operation: 5,
+                rating: 0,
+            },
         ]
         .into_iter()
         .chain(
@@ -379,6 +442,14 @@ mod tests {
             "1:",
             "1:acc:ok:0192f1c2a3b4c5d6e7f8091a2b3c4d5e:extra",
             &format!("1:lang:{}", "x".repeat(80)),
+            // --- Partner money ---
+            "1:nps:5:11",
+            "1:nps:5:-1",
+            "1:nps:05:1",
+            "1:nps:0:1",
+            "1:cns:ok:-3",
+            "1:cns:maybe:3",
+            "1:red:ok:123",
         ] {
             assert_eq!(Callback::decode(data), Decoded::Invalid, "{data}");
         }

@@ -1,16 +1,15 @@
 //! The one dialogue pipeline with a dialogue of the test's own: what any bot gets from it.
 
-use std::sync::Arc;
-
 use actors::dialogue::driver::{Dialogue, StepFn, drive};
 use actors::dialogue::{DialogueEnv, DialogueError};
 use actors::outgoing::{Outgoing, OutgoingMessage};
 use fsm::chat::{Reply, Sender, Transition, UserInput};
 use fsm::dialogue::{Effect, UserEvent};
-use fsm::{BotKind, Kopecks, Lang, Points};
+use fsm::{BotKind, Lang};
 use serde::{Deserialize, Serialize};
 
 use crate::app::TestApp;
+use crate::helpers::dialogue_env;
 
 /// Counts the results it got back.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -88,17 +87,7 @@ fn step(state: &Tally, _ctx: &(), event: Event) -> Transition<Tally, Effect<Stri
 async fn two_follow_up_commands_of_one_step_both_run_and_both_results_are_stepped() {
     let app = TestApp::spawn().await;
     let services = &app.running.services;
-    let env = DialogueEnv {
-        pg: services.pg.clone(),
-        ledger: services.ledger.clone(),
-        welcome_bonus: Points::new(100).expect("points"),
-        receipt_max: Kopecks::DEFAULT_RECEIPT_MAX,
-        partners: Arc::new(actors::db::partner_cache::PartnerCache::new(
-            std::time::Duration::from_secs(1),
-        )),
-        admin_ids: Arc::new(Default::default()),
-        office: Arc::new(Default::default()),
-    };
+    let env = dialogue_env(services, &[]);
     let sender = Sender {
         user_id: 9,
         chat_id: 9,

@@ -306,11 +306,13 @@ async fn stray_input_in_a_dialogue_gets_an_answer_and_forged_buttons_do_nothing(
         app.nth_text("partner", PARTNER, 4).await,
         ru(&CommonText::StaleButton)
     );
-    // Still in the dialogue: the phone is taken as the client query.
+    // Still in the dialogue: the phone is taken as the client query (unknown: offered for enrolment).
     app.send("partner", PARTNER, "+79990000000").await;
     assert_eq!(
         app.nth_text("partner", PARTNER, 5).await,
-        ru(&PartnerText::ClientNotFound)
+        ru(&PartnerText::EnrolOffer {
+            phone: "+7 *** **0000"
+        })
     );
     app.send("partner", PARTNER, "/cancel").await;
     assert_eq!(app.nth_text("partner", PARTNER, 6).await, partner_menu());

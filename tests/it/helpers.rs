@@ -216,3 +216,20 @@ pub async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
         tokio::time::sleep(std::time::Duration::from_millis(30)).await;
     }
 }
+
+/// The dialogue environment of `services` as the product builds it (welcome bonus 100, the default receipt limit,
+/// a partner cache of 1 s, `admins` as the admin allow-list), for tests that call the driver directly.
+pub fn dialogue_env(services: &loyalty::Services, admins: &[i64]) -> actors::dialogue::DialogueEnv {
+    actors::dialogue::DialogueEnv {
+        pg: services.pg.clone(),
+        ledger: services.ledger.clone(),
+        welcome_bonus: fsm::Points::new(100).expect("points"),
+        receipt_max: fsm::Kopecks::DEFAULT_RECEIPT_MAX,
+        partners: std::sync::Arc::new(actors::db::partner_cache::PartnerCache::new(
+            std::time::Duration::from_secs(1),
+        )),
+        admin_ids: std::sync::Arc::new(admins.iter().copied().collect()),
+        office: std::sync::Arc::new(Default::default()),
+        money: Default::default(),
+    }
+}

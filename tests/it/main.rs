@@ -16,6 +16,9 @@ mod migrations;
 mod ops;
 mod partner_backoffice;
 mod poison;
+// --- Partner money ---
+mod nps_stats;
+mod redeem;
 mod replicas;
 mod sandbox;
 mod webdriver;

@@ -2,21 +2,18 @@
 //! restart and a re-run of the same update), a re-application after a rejection, authorization on every press,
 //! promotions, services, the invitation photo and settings.
 
-use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::Duration;
 
-use actors::dialogue::{DialogueEnv, OfficeSettings};
 use actors::outgoing::OutgoingMessage;
 use fsm::callback::Callback;
 use fsm::chat::{Sender, UserInput};
 use fsm::partner::ApplicationForm;
 use fsm::text::{OfficeText, PartnerText, escape};
-use fsm::{BotKind, Kopecks, Lang, Phone, Points};
+use fsm::{BotKind, Lang, Phone};
 use serde_json::Value;
 
 use crate::app::{TestApp, inline_button};
-use crate::helpers::{connect, ru};
+use crate::helpers::{connect, dialogue_env, ru};
 
 /// Promotions, services, the invitation and settings (the partner's own back office, once approved).
 mod sections;
@@ -254,15 +251,7 @@ async fn a_submit_run_again_after_a_crash_finds_its_application_and_notifies_the
     let summary = fill_in(&mut chat, "hello").await;
     let (_, state) = app.session("partner", user).await;
     let services = &app.running.services;
-    let env = DialogueEnv {
-        pg: services.pg.clone(),
-        ledger: services.ledger.clone(),
-        welcome_bonus: Points::new(100).expect("points"),
-        receipt_max: Kopecks::DEFAULT_RECEIPT_MAX,
-        partners: Arc::new(actors::db::partner_cache::PartnerCache::new(Duration::ZERO)),
-        admin_ids: Arc::new(ADMINS.into_iter().collect::<HashSet<_>>()),
-        office: Arc::new(OfficeSettings::default()),
-    };
+    let env = dialogue_env(services, &ADMINS);
     let sender = Sender {
         user_id: user,
         chat_id: user,

@@ -8,6 +8,11 @@ pub mod partner_cache;
 pub mod partners;
 pub mod promotions;
 pub mod services;
+// --- Partner money: enrolment and lookups, redemption requests, NPS, statistics ---
+pub mod enrolment;
+pub mod nps;
+pub mod redemptions;
+pub mod stats;
 
 use tokio_postgres::types::ToSql;
 

@@ -56,7 +56,11 @@ impl Dialogue for ClientBot {
         sender: &Sender,
         command: ClientCommand,
     ) -> Result<Option<ClientEvent>, DialogueError> {
-        let ClientCommand::Join(command) = command;
+        let command = match command {
+            ClientCommand::Join(command) => command,
+            // --- Partner money: consent and NPS ---
+            other => return super::money::run_client(env, sender, other).await,
+        };
         let event = match command {
             JoinCommand::Register { referral } => {
                 register(env, sender, referral.as_deref()).await?

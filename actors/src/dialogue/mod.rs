@@ -21,6 +21,8 @@ pub mod client;
 pub mod driver;
 pub mod office;
 pub mod partner;
+// --- Partner money: the handlers of enrolment, redemption, consent, NPS, find and statistics ---
+pub mod money;
 
 /// What the dialogues need from the outside world.
 #[derive(Clone)]
@@ -38,6 +40,9 @@ pub struct DialogueEnv {
     // --- Partner back office ---
     /// The network's time zone, the applicants' categories and the client bot's username.
     pub office: Arc<OfficeSettings>,
+    // --- Partner money ---
+    /// Redemption, `/find` and `/stats` settings.
+    pub money: money::MoneyEnv,
 }
 
 /// What the partner's back office needs from configuration.

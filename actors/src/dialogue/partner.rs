@@ -3,15 +3,14 @@
 
 use fsm::chat::Sender;
 use fsm::partner::{
-    self, AccrualResult, AccrueCommand, AccrueEvent, ClientQuery, FoundClient, PartnerAccess,
-    PartnerCommand, PartnerCtx, PartnerEvent, PartnerInfo, PartnerState,
+    self, AccrualResult, AccrueCommand, AccrueEvent, PartnerAccess, PartnerCommand, PartnerCtx,
+    PartnerEvent, PartnerInfo, PartnerState,
 };
 use fsm::text::escape;
 use fsm::{BotKind, CashbackRate, ClientId, Kopecks, Lang, PartnerId};
 
 use super::driver::{Dialogue, StepFn};
 use super::{DialogueEnv, DialogueError};
-use crate::db::clients::{self, ClientKey};
 use crate::db::partner_cache::ApprovedPartner;
 use crate::db::partners::{self, PartnerStatus};
 use crate::ledger::{IdempotencyKey, LedgerCommand, LedgerOp, LedgerOutcome};
@@ -38,6 +37,8 @@ impl Dialogue for PartnerBot {
             // --- Partner back office ---
             today: fsm::calendar::network_today(&env.office.time_zone),
             categories: env.office.categories.clone(),
+            // --- Partner money ---
+            redeem_cap_percent: env.money.redeem_cap_percent,
         })
     }
 
@@ -55,10 +56,16 @@ impl Dialogue for PartnerBot {
             PartnerCommand::Office(command) => {
                 return super::office::run(env, ctx, sender, command).await;
             }
+            // --- Partner money ---
+            other => return super::money::run_partner(env, sender, other).await,
         };
         let event = match command {
+            // --- Partner money: the lookup refuses the partner's own record and offers to enrol a new phone ---
             AccrueCommand::FindClient(query) => {
-                AccrueEvent::ClientLookup(find_client(env, &query).await?)
+                super::money::accrue_lookup(env, sender, &query).await?
+            }
+            AccrueCommand::Enrol { phone, partner } => {
+                super::money::enrol(env, &phone, partner).await?
             }
             AccrueCommand::Accrue {
                 key,
@@ -132,31 +139,6 @@ async fn access(
     Ok((access, row.language_override))
 }
 
-async fn find_client(
-    env: &DialogueEnv,
-    query: &ClientQuery,
-) -> Result<Option<FoundClient>, DialogueError> {
-    let db = env.pg.get().await?;
-    let key = match query {
-        ClientQuery::Phone(p) => ClientKey::Phone(p),
-        ClientQuery::Code(c) => ClientKey::Code(c),
-    };
-    let found = clients::find(&db, key).await?;
-    Ok(found.map(|row| {
-        let label = match query {
-            ClientQuery::Phone(p) => partner::accrue::mask_phone(p),
-            ClientQuery::Code(c) => c.to_string(),
-        };
-        FoundClient {
-            id: row.id,
-            label: escape(&label),
-            telegram_id: row.telegram_id,
-            balance: row.balance,
-            lang: row.lang,
-        }
-    }))
-}
-
 async fn accrue(
     env: &DialogueEnv,
     key: &str,
@@ -180,8 +162,14 @@ async fn accrue(
     match env.ledger.send(command).await {
         Ok(Ok(reply)) => match reply.outcome {
             LedgerOutcome::Applied {
-                points, balance, ..
-            } => AccrualResult::Applied { points, balance },
+                operation,
+                points,
+                balance,
+            } => AccrualResult::Applied {
+                operation,
+                points,
+                balance,
+            },
             _ => AccrualResult::Refused,
         },
         _ => AccrualResult::Unavailable,

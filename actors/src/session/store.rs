@@ -157,6 +157,34 @@ impl SessionStore {
         Ok(())
     }
 
+    /// Appends `outgoing` to the outbox streams, in order, in one round trip: for messages no transition carries
+    /// (the redemption expiry sweeper's notices, `crate::sweeper`). At least once: the caller commits its own change
+    /// only after this returned.
+    pub async fn append(&self, outgoing: &[Outgoing]) -> Result<(), StoreError> {
+        if outgoing.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for out in outgoing {
+            let shard = outbox_shard(out.chat_id, self.outbox_streams_per_bot);
+            let json = serde_json::to_string(out)
+                .map_err(|e| StoreError::Unavailable(format!("reply not serialisable: {e}")))?;
+            pipe.cmd("XADD")
+                .arg(outbox_stream_key(&self.namespace, out.bot, shard))
+                .arg("MAXLEN")
+                .arg("~")
+                .arg(OUTBOX_STREAM_MAXLEN)
+                .arg("*")
+                .arg("m")
+                .arg(json)
+                .ignore();
+        }
+        let mut conn = self.conn.clone();
+        pipe.query_async::<()>(&mut conn).await?;
+        Ok(())
+    }
+
     /// Stores `state_json` as version `expected_version + 1` and marks `update_id` processed, unless either check
     /// fails; when it stores, `outgoing` is appended, in order, to the outbox streams in the same atomic script.
     pub async fn commit(

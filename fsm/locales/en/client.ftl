@@ -40,6 +40,45 @@ client-accrual-notice = 💰 { $partner }: <b>{ $points }</b> { $points ->
         [one] point
        *[other] points
     } credited for a { $amount } purchase. Your balance: <b>{ $balance }</b>.
+# --- Partner money: redemption consent and NPS ---
+client-consent-ask =
+    🛒 <b>{ $partner }</b> asks to redeem <b>{ $points }</b> { $points ->
+        [one] point
+       *[other] points
+    } from your balance ({ $balance }).
+    Approve within { $minutes } { $minutes ->
+        [one] minute
+       *[other] minutes
+    }.
+client-consent-ask-receipt =
+    🛒 <b>{ $partner }</b> asks to redeem <b>{ $points }</b> { $points ->
+        [one] point
+       *[other] points
+    } from your balance ({ $balance }) against a { $amount } receipt.
+    Approve within { $minutes } { $minutes ->
+        [one] minute
+       *[other] minutes
+    }.
+client-btn-approve = ✅ Approve
+client-btn-decline = ✖️ Decline
+client-consent-approved = ✅ Approved: <b>{ $points }</b> { $points ->
+        [one] point
+       *[other] points
+    } redeemed at { $partner }. Your balance: <b>{ $balance }</b>.
+client-consent-declined = You declined the redemption of { $points } { $points ->
+        [one] point
+       *[other] points
+    } at { $partner }. Nothing was redeemed.
+client-consent-expired = ⌛ The request of { $partner } to redeem { $points } { $points ->
+        [one] point
+       *[other] points
+    } has expired. Nothing was redeemed.
+client-consent-insufficient = Your balance is <b>{ $balance }</b>, less than { $points }: nothing was redeemed.
+client-consent-failed = The redemption could not be made. Nothing was redeemed.
+client-consent-already-answered = This request has already been answered.
+client-nps-ask = How likely are you to recommend <b>{ $partner }</b> to a friend? Rate from 0 to 10.
+client-nps-thanks = ⭐ Thank you for your rating: { $rating }!
+client-nps-already-rated = You have already rated this purchase. Thank you!
 
 client-btn-balance = 💰 Balance
 client-btn-code = 🔑 My code

@@ -51,6 +51,113 @@ partner-accrued = ✅ Credited <b>{ $points }</b> { $points ->
     }. Client's balance: <b>{ $balance }</b>.
 partner-accrual-cancelled = Accrual cancelled.
 partner-accrual-refused = The accrual was not made: check the partner's and the client's status.
+# --- Partner money: enrolment, redemption, find, statistics ---
+partner-enrol-offer = No client with the number { $phone } yet. Enrol them by this number and go on with the accrual? They will see their points once they open the client bot with this number.
+partner-enrol-button = ➕ Enrol the client
+partner-enrolled = ✅ Client { $phone } enrolled.
+partner-enrol-cancelled = Enrolment cancelled.
+partner-own-client-record = This is your own client account: you cannot credit or redeem points to yourself.
+partner-redeem-ask-points =
+    Client: { $client }
+    Balance: <b>{ $balance }</b> { $balance ->
+        [one] point
+       *[other] points
+    }
+
+    How many points to redeem?
+partner-points-not-a-number = Enter a whole number of points, e.g. 150
+partner-points-not-positive = At least 1 point.
+partner-points-too-large = At most { $max } points at once.
+partner-over-balance = ❌ The client has only <b>{ $balance }</b> { $balance ->
+        [one] point
+       *[other] points
+    }; { $points } cannot be redeemed. Nothing was changed. Enter a smaller number.
+partner-redeem-ask-receipt = Enter the receipt amount in roubles (points may pay at most { $cap }% of it), or press “Without receipt”.
+partner-no-receipt-button = Without receipt
+partner-over-cap = A { $amount } receipt takes at most <b>{ $max }</b> { $max ->
+        [one] point
+       *[other] points
+    }, not { $points }. Enter another amount or press /cancel.
+partner-confirm-redemption = Redeem <b>{ $points }</b> { $points ->
+        [one] point
+       *[other] points
+    } of { $client }? The client will be asked to approve.
+partner-confirm-redemption-receipt = Redeem <b>{ $points }</b> { $points ->
+        [one] point
+       *[other] points
+    } of { $client } against a { $amount } receipt? The client will be asked to approve.
+partner-redemption-requested = ⏳ The client was asked to approve in the client bot. The request is valid for { $minutes } { $minutes ->
+        [one] minute
+       *[other] minutes
+    }; you will be told the result here.
+partner-redemption-cancelled = Redemption cancelled.
+partner-redemption-no-telegram = This client has not opened the client bot yet, so they cannot approve a redemption. Ask them to open it and share their number.
+partner-redemption-done = ✅ { $client } approved: <b>{ $points }</b> { $points ->
+        [one] point
+       *[other] points
+    } redeemed. Client's balance: <b>{ $balance }</b>.
+partner-redemption-declined = ❌ { $client } declined the redemption of { $points } { $points ->
+        [one] point
+       *[other] points
+    }.
+partner-redemption-expired = ⌛ { $client } did not answer in time: the redemption of { $points } { $points ->
+        [one] point
+       *[other] points
+    } expired.
+partner-redemption-insufficient = ❌ { $client } approved, but holds only <b>{ $balance }</b> now: { $points } { $points ->
+        [one] point
+       *[other] points
+    } not redeemed.
+partner-redemption-failed = ❌ The redemption of { $points } { $points ->
+        [one] point
+       *[other] points
+    } of { $client } was not made: check the partner's and the client's status.
+partner-find-not-found = No client of yours with this number or code. Only clients who came through you or bought from you can be found.
+partner-find-too-many = Too many lookups in the last hour. Please try again later.
+partner-find-card-new =
+    Client: { $client }
+    Balance: <b>{ $balance }</b> { $balance ->
+        [one] point
+       *[other] points
+    }
+    No purchases with you yet.
+partner-find-card =
+    Client: { $client }
+    Balance: <b>{ $balance }</b> { $balance ->
+        [one] point
+       *[other] points
+    }
+    Operations with you: { $operations }
+    Last visit: { $visit }
+partner-stats =
+    📊 <b>Statistics</b>
+
+    <b>Today</b>
+    Clients referred: { $today-referred }
+    Operations: { $today-operations }
+    Turnover: { $today-turnover }
+    Points issued: { $today-issued }
+    Points redeemed: { $today-redeemed }
+    Average rating: { $today-average } (ratings: { $today-ratings })
+    NPS: { $today-nps }
+
+    <b>Last 30 days</b>
+    Clients referred: { $month-referred }
+    Operations: { $month-operations }
+    Turnover: { $month-turnover }
+    Points issued: { $month-issued }
+    Points redeemed: { $month-redeemed }
+    Average rating: { $month-average } (ratings: { $month-ratings })
+    NPS: { $month-nps }
+
+    <b>All time</b>
+    Clients referred: { $all-referred }
+    Operations: { $all-operations }
+    Turnover: { $all-turnover }
+    Points issued: { $all-issued }
+    Points redeemed: { $all-redeemed }
+    Average rating: { $all-average } (ratings: { $all-ratings })
+    NPS: { $all-nps }
 
 partner-btn-accrue = ➕ Credit points
 partner-btn-redeem = ➖ Redeem points

@@ -44,6 +44,50 @@ client-accrual-notice = 💰 { $partner }: за покупку на { $amount } 
         [few] начислено <b>{ $points }</b> балла
        *[many] начислено <b>{ $points }</b> баллов
     }. Ваш баланс: <b>{ $balance }</b>.
+# --- Деньги партнёра: согласие на списание и NPS ---
+client-consent-ask =
+    🛒 <b>{ $partner }</b> просит списать <b>{ $points }</b> { $points ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    } с вашего счёта (баланс { $balance }).
+    Подтвердите в течение { $minutes } { $minutes ->
+        [one] минуты
+       *[other] минут
+    }.
+client-consent-ask-receipt =
+    🛒 <b>{ $partner }</b> просит списать <b>{ $points }</b> { $points ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    } с вашего счёта (баланс { $balance }) по чеку { $amount }.
+    Подтвердите в течение { $minutes } { $minutes ->
+        [one] минуты
+       *[other] минут
+    }.
+client-btn-approve = ✅ Подтвердить
+client-btn-decline = ✖️ Отклонить
+client-consent-approved = ✅ Подтверждено: в «{ $partner }» списано <b>{ $points }</b> { $points ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    }. Ваш баланс: <b>{ $balance }</b>.
+client-consent-declined = Вы отклонили списание { $points } { $points ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    } в «{ $partner }». Ничего не списано.
+client-consent-expired = ⌛ Запрос «{ $partner }» на списание { $points } { $points ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    } истёк. Ничего не списано.
+client-consent-insufficient = На вашем счёте <b>{ $balance }</b>, меньше чем { $points }: ничего не списано.
+client-consent-failed = Списание не выполнено. Ничего не списано.
+client-consent-already-answered = На этот запрос уже дан ответ.
+client-nps-ask = Насколько вероятно, что вы порекомендуете <b>{ $partner }</b> друзьям? Оцените от 0 до 10.
+client-nps-thanks = ⭐ Спасибо за вашу оценку: { $rating }!
+client-nps-already-rated = Вы уже оценили эту покупку. Спасибо!
 
 client-btn-balance = 💰 Баланс
 client-btn-code = 🔑 Мой код

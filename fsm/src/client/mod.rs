@@ -9,6 +9,9 @@ use crate::text::{ClientText, CommonText, TextKey, render};
 
 pub mod balance;
 pub mod join;
+// --- Partner money: redemption consent and NPS ---
+pub mod consent;
+pub mod nps;
 
 pub use join::{ContactOutcome, JoinCommand, JoinEvent, Registration, referral_payload};
 
@@ -54,6 +57,9 @@ pub enum ClientState {
 pub enum ClientEvent {
     User(UserEvent),
     Join(JoinEvent),
+    // --- Partner money ---
+    Consent(consent::ConsentEvent),
+    Nps(nps::NpsEvent),
 }
 
 impl From<UserEvent> for ClientEvent {
@@ -65,6 +71,9 @@ impl From<UserEvent> for ClientEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientCommand {
     Join(JoinCommand),
+    // --- Partner money ---
+    Consent(consent::ConsentCommand),
+    Nps(nps::NpsCommand),
 }
 
 pub type ClientStep = dialogue::Step<ClientState, ClientCommand>;
@@ -115,6 +124,9 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
     let lang = ctx.lang;
     let ev = match event {
         ClientEvent::Join(result) => return join::on_result(state, ctx, result),
+        // --- Partner money ---
+        ClientEvent::Consent(result) => return consent::on_result(state, ctx, result),
+        ClientEvent::Nps(result) => return nps::on_result(state, ctx, result),
         ClientEvent::User(ev) => ev,
     };
     let global = dialogue::global(&ev.input, |t| is_button(t, &CommonText::BtnCancel));
@@ -157,6 +169,20 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
     if let Some(step) = balance::on_user(ctx, profile, &ev.input) {
         return step;
     }
+    // --- Partner money: consent and rating buttons (checked again on the server) ---
+    if let UserInput::Callback { data } = &ev.input {
+        match crate::callback::Callback::decode(data) {
+            crate::callback::Decoded::Current(crate::callback::Callback::Consent {
+                request,
+                approve,
+            }) => return consent::on_press(state, request, approve),
+            crate::callback::Decoded::Current(crate::callback::Callback::Nps {
+                operation,
+                rating,
+            }) => return nps::on_press(state, operation, rating),
+            _ => {}
+        }
+    }
     match (&ev.input, state) {
         (UserInput::Contact { .. }, _) => join::on_contact(state, ctx, &ev),
         (UserInput::Unsupported, _) => reply(
@@ -185,3 +211,6 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
 
 #[cfg(test)]
 mod tests;
+// --- Partner money ---
+#[cfg(test)]
+mod money_tests;

@@ -4,6 +4,11 @@
 //! The confirm screen is a draft: named by a random id minted with it, bound to the partner who made it. Its
 //! buttons carry the id, and the ledger key is built from it, so a double tap on Confirm is one operation and an
 //! update id Telegram reuses can never replay an old result.
+//!
+//! An unknown, well-formed phone offers to enrol the client (SPEC §3): a client record with that phone, unverified,
+//! no Telegram id, `registered_via = 'partner_enrolment'`, referred by this partner; the accrual goes on at once.
+//! The client claims the record later in the client bot (issue 14) by sharing a verified contact with that phone. A
+//! partner never accrues to their own client record (the client's Telegram id is the partner's): refused, named.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +20,7 @@ use crate::callback::{Callback, Decoded, DraftId};
 use crate::chat::{BotKind, InlineButton, Keyboard, Lang, Reply, Transition, UserInput};
 use crate::dialogue::{Effect, UserEvent};
 use crate::identity::{MemberCode, Phone};
-use crate::ids::{ClientId, PartnerId};
+use crate::ids::{ClientId, OperationId, PartnerId};
 use crate::money::{CashbackRate, Kopecks, Points, accrual_points, parse_amount};
 use crate::text::{ClientText, CommonText, PartnerText, render};
 
@@ -48,6 +53,13 @@ pub enum AccrueStep {
         draft: DraftId,
         by: i64,
     },
+    // --- Partner money: enrolment ---
+    /// The enrol offer `draft` for an unknown `phone`, made by Telegram user `by`.
+    Enrol {
+        phone: Phone,
+        draft: DraftId,
+        by: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +71,8 @@ pub enum ClientQuery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccrualResult {
     Applied {
+        /// The operation, which the client's NPS question names.
+        operation: OperationId,
         points: Points,
         /// The client's balance after the accrual.
         balance: i64,
@@ -82,22 +96,37 @@ pub enum AccrueCommand {
         amount: Kopecks,
         rate: CashbackRate,
     },
+    // --- Partner money: enrolment ---
+    /// Answered with `AccrueEvent::Enrolled`: the client record of `phone`, created for `partner` unless it exists.
+    Enrol { phone: Phone, partner: PartnerId },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccrueEvent {
     ClientLookup(Option<FoundClient>),
     Accrual(AccrualResult),
+    // --- Partner money: enrolment ---
+    /// No client has this phone: offer to enrol, on a screen named `draft` (minted with the lookup, since a
+    /// command's result carries no update of its own) for Telegram user `by`.
+    UnknownPhone {
+        phone: Phone,
+        draft: DraftId,
+        by: i64,
+    },
+    /// The client record is the partner's own.
+    OwnRecord,
+    /// The enrolled (or meanwhile registered) client; `None` when no final answer came.
+    Enrolled(Option<FoundClient>),
 }
 
-fn command(next: AccrueStep, c: AccrueCommand) -> PartnerStep {
+pub(super) fn command(next: AccrueStep, c: AccrueCommand) -> PartnerStep {
     Transition {
         next: PartnerState::Accrue(next),
         effects: vec![Effect::Command(PartnerCommand::Accrue(c))],
     }
 }
 
-fn at(step: &AccrueStep) -> PartnerState {
+pub(super) fn at(step: &AccrueStep) -> PartnerState {
     PartnerState::Accrue(step.clone())
 }
 
@@ -147,7 +176,9 @@ pub fn on_user(
         (AccrueStep::Amount { .. }, UserInput::Contact { .. }) => {
             say(lang, at(step), CommonText::Unsupported)
         }
-        (AccrueStep::Confirm { .. }, _) => say(lang, at(step), CommonText::UseTheButtons),
+        (AccrueStep::Confirm { .. } | AccrueStep::Enrol { .. }, _) => {
+            say(lang, at(step), CommonText::UseTheButtons)
+        }
     }
 }
 
@@ -216,6 +247,9 @@ fn on_callback(
     user: i64,
     data: &str,
 ) -> PartnerStep {
+    if let AccrueStep::Enrol { phone, draft, by } = step {
+        return super::enrol::on_press(step, info, lang, user, data, (phone, draft, *by));
+    }
     let (
         AccrueStep::Confirm {
             client,
@@ -282,6 +316,39 @@ pub fn on_result(
         (AccrueStep::Client, AccrueEvent::ClientLookup(None)) => {
             say(lang, at(step), PartnerText::ClientNotFound)
         }
+        // --- Partner money: enrolment ---
+        (AccrueStep::Client, AccrueEvent::OwnRecord) => {
+            say(lang, at(step), PartnerText::OwnClientRecord)
+        }
+        (AccrueStep::Client, AccrueEvent::UnknownPhone { phone, draft, by }) => {
+            super::enrol::offer(phone, lang, (draft, by))
+        }
+        (AccrueStep::Enrol { phone, .. }, AccrueEvent::Enrolled(Some(client))) => {
+            let done = render(
+                lang,
+                &PartnerText::Enrolled {
+                    phone: &mask_phone(phone),
+                },
+            );
+            let ask = render(
+                lang,
+                &PartnerText::AskAmount {
+                    client: &client.label,
+                    balance: client.balance,
+                    rate: info.rate,
+                },
+            );
+            Transition {
+                next: PartnerState::Accrue(AccrueStep::Amount { client }),
+                effects: vec![
+                    Effect::Edit(Reply::new(done)),
+                    Effect::Reply(Reply::with(ask, cancel_keyboard(lang))),
+                ],
+            }
+        }
+        (AccrueStep::Enrol { .. }, AccrueEvent::Enrolled(None)) => {
+            say(lang, at(step), CommonText::TryAgainLater)
+        }
         (AccrueStep::Confirm { client, amount, .. }, AccrueEvent::Accrual(result)) => {
             on_accrual(step, client, *amount, info, lang, result)
         }
@@ -302,7 +369,11 @@ fn on_accrual(
     result: AccrualResult,
 ) -> PartnerStep {
     match result {
-        AccrualResult::Applied { points, balance } => {
+        AccrualResult::Applied {
+            operation,
+            points,
+            balance,
+        } => {
             let mut effects = vec![
                 Effect::Edit(Reply::new(render(
                     lang,
@@ -321,6 +392,12 @@ fn on_accrual(
                     bot: BotKind::Client,
                     chat_id,
                     reply: Reply::new(render(client.lang, &notice)),
+                });
+                // --- Partner money: NPS after each accrual ---
+                effects.push(Effect::Notify {
+                    bot: BotKind::Client,
+                    chat_id,
+                    reply: crate::client::nps::question(client.lang, &info.company, operation),
                 });
             }
             Transition {

@@ -19,6 +19,7 @@ fn ctx(access: PartnerAccess) -> PartnerCtx {
         receipt_max: Kopecks::DEFAULT_RECEIPT_MAX,
         today: Date::new(2027, 3, 5).expect("date"),
         categories: Arc::new(vec!["Кафе".into(), "Салон".into()]),
+        redeem_cap_percent: 50,
     }
 }
 

@@ -27,6 +27,16 @@ pub use onboarding::{ApplicationForm, ApplyCommand, ApplyEvent, ApplyStep};
 pub use promos::{Promo, PromoCommand, PromoEvent, PromoStep};
 pub use services::{Service, ServiceCommand, ServiceEvent, ServiceStatus, ServiceStep};
 pub use settings::{Profile, SettingsCommand, SettingsEvent, SettingsStep};
+// --- Partner money: enrolment, redemption, find, statistics ---
+mod enrol;
+pub mod find;
+pub mod redeem;
+pub mod stats;
+
+// --- Partner money ---
+pub use find::{FindCommand, FindEvent, FindStep};
+pub use redeem::{RedeemCommand, RedeemEvent, RedeemStep};
+pub use stats::{StatsCommand, StatsEvent};
 
 /// The partner as Postgres has it now; read before every step, so a status change applies at the next tap.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +71,9 @@ pub struct PartnerCtx {
     pub today: jiff::civil::Date,
     /// The business categories an applicant picks from (configuration `partners.categories`).
     pub categories: std::sync::Arc<Vec<String>>,
+    // --- Partner money ---
+    /// From configuration (`money.redeem_cap_percent`, 1..=100): the share of a receipt points may pay.
+    pub redeem_cap_percent: u32,
 }
 
 /// Where the partner is: the menu, or a step of one dialogue (each carrying what was collected so far).
@@ -75,6 +88,9 @@ pub enum PartnerState {
     Promos(PromoStep),
     Services(ServiceStep),
     Settings(SettingsStep),
+    // --- Partner money ---
+    Redeem(RedeemStep),
+    Find(FindStep),
 }
 
 /// What a partner step reacts to: the partner's own update, or the result of a command it asked for.
@@ -84,6 +100,10 @@ pub enum PartnerEvent {
     Accrue(AccrueEvent),
     // --- Partner back office ---
     Office(OfficeEvent),
+    // --- Partner money ---
+    Redeem(RedeemEvent),
+    Find(FindEvent),
+    Stats(StatsEvent),
 }
 
 impl From<UserEvent> for PartnerEvent {
@@ -98,6 +118,10 @@ pub enum PartnerCommand {
     Accrue(AccrueCommand),
     // --- Partner back office ---
     Office(OfficeCommand),
+    // --- Partner money ---
+    Redeem(RedeemCommand),
+    Find(FindCommand),
+    Stats(StatsCommand),
 }
 
 pub type PartnerStep = dialogue::Step<PartnerState, PartnerCommand>;
@@ -155,32 +179,27 @@ pub(crate) fn is_button(text: &str, button: &impl TextKey) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
     Accrue,
-    NotYet,
+    // --- Partner money ---
+    Redeem,
+    Find,
+    Stats,
 }
-
-const NOT_YET_BUTTONS: [PartnerText<'static>; 7] = [
-    PartnerText::BtnRedeem,
-    PartnerText::BtnPromos,
-    PartnerText::BtnServices,
-    PartnerText::BtnInvite,
-    PartnerText::BtnStats,
-    PartnerText::BtnFind,
-    PartnerText::BtnSettings,
-];
 
 fn action(input: &UserInput) -> Option<Action> {
     match input {
         UserInput::Command { name, .. } => match name.as_str() {
             "accrue" => Some(Action::Accrue),
-            "redeem" | "promos" | "services" | "invite" | "stats" | "find" | "settings" => {
-                Some(Action::NotYet)
-            }
+            // --- Partner money ---
+            "redeem" => Some(Action::Redeem),
+            "find" => Some(Action::Find),
+            "stats" => Some(Action::Stats),
             _ => None,
         },
         UserInput::Text(t) if is_button(t, &PartnerText::BtnAccrue) => Some(Action::Accrue),
-        UserInput::Text(t) if NOT_YET_BUTTONS.iter().any(|b| is_button(t, b)) => {
-            Some(Action::NotYet)
-        }
+        // --- Partner money ---
+        UserInput::Text(t) if is_button(t, &PartnerText::BtnRedeem) => Some(Action::Redeem),
+        UserInput::Text(t) if is_button(t, &PartnerText::BtnFind) => Some(Action::Find),
+        UserInput::Text(t) if is_button(t, &PartnerText::BtnStats) => Some(Action::Stats),
         _ => None,
     }
 }
@@ -206,7 +225,10 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Part
             }
             match action(&ev.input) {
                 Some(Action::Accrue) => return accrue::start(lang),
-                Some(Action::NotYet) => return say(lang, state.clone(), CommonText::NotYet),
+                // --- Partner money ---
+                Some(Action::Redeem) => return redeem::start(lang),
+                Some(Action::Find) => return find::start(lang),
+                Some(Action::Stats) => return stats::start(state, info),
                 None => {}
             }
             match state {
@@ -217,8 +239,31 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Part
                 PartnerState::Promos(at) => promos::on_user(at, info, ctx, ev),
                 PartnerState::Services(at) => services::on_user(at, info, lang, ev),
                 PartnerState::Settings(at) => settings::on_user(at, info, lang, ev),
+                // --- Partner money ---
+                PartnerState::Redeem(at) => redeem::on_user(at, info, ctx, ev),
+                PartnerState::Find(_) => find::on_user(info, lang, ev),
             }
         }
+        // --- Partner money ---
+        PartnerEvent::Redeem(result) => match (state, &ctx.access) {
+            (PartnerState::Redeem(at), PartnerAccess::Approved(info)) => {
+                redeem::on_result(at, info, lang, result)
+            }
+            _ => Transition {
+                next: state.clone(),
+                effects: vec![],
+            },
+        },
+        PartnerEvent::Find(result) => match (state, &ctx.access) {
+            (PartnerState::Find(_), PartnerAccess::Approved(info)) => {
+                find::on_result(info, lang, result)
+            }
+            _ => Transition {
+                next: state.clone(),
+                effects: vec![],
+            },
+        },
+        PartnerEvent::Stats(result) => stats::on_result(state, lang, result),
         PartnerEvent::Accrue(result) => match (state, &ctx.access) {
             (PartnerState::Accrue(at), PartnerAccess::Approved(info)) => {
                 accrue::on_result(at, info, lang, result)
@@ -294,3 +339,6 @@ mod tests;
 // --- Partner back office ---
 #[cfg(test)]
 mod backoffice_tests;
+// --- Partner money ---
+#[cfg(test)]
+mod money_tests;

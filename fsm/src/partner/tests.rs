@@ -27,6 +27,7 @@ fn approved() -> PartnerCtx {
         receipt_max: Kopecks::DEFAULT_RECEIPT_MAX,
         today: jiff::civil::Date::new(2027, 3, 5).expect("date"),
         categories: std::sync::Arc::new(vec!["Кафе".into(), "Салон красоты".into()]),
+        redeem_cap_percent: 50,
     }
 }
 
@@ -167,6 +168,7 @@ fn a_partner_accrues_by_phone_amount_and_confirm() {
         &t.next,
         &ctx,
         PartnerEvent::Accrue(AccrueEvent::Accrual(AccrualResult::Applied {
+            operation: crate::ids::OperationId(11),
             points: Points::new(99).expect("points"),
             balance: 199,
         })),

@@ -40,6 +40,49 @@ pub enum ClientText<'a> {
         points: Points,
         balance: i64,
     },
+    // --- Partner money: redemption consent and NPS (SPEC §2, §5) ---
+    /// A partner asks to redeem points: Approve / Decline buttons under it.
+    ConsentAsk {
+        partner: &'a str,
+        points: Points,
+        receipt: Option<Kopecks>,
+        /// The wallet now.
+        balance: i64,
+        /// How long the request stays open.
+        minutes: i64,
+    },
+    BtnApprove,
+    BtnDecline,
+    ConsentApproved {
+        partner: &'a str,
+        points: Points,
+        balance: i64,
+    },
+    ConsentDeclined {
+        partner: &'a str,
+        points: Points,
+    },
+    ConsentExpired {
+        partner: &'a str,
+        points: Points,
+    },
+    /// Approved, but the wallet holds less by now: nothing was redeemed.
+    ConsentInsufficient {
+        points: Points,
+        balance: i64,
+    },
+    /// Approved, but the ledger refused (the partner is no longer active...): nothing was redeemed.
+    ConsentFailed,
+    /// A second press on a request that was answered already.
+    ConsentAlreadyAnswered,
+    /// After an accrual or a redemption: rate the partner 0..=10.
+    NpsAsk {
+        partner: &'a str,
+    },
+    NpsThanks {
+        rating: u8,
+    },
+    NpsAlreadyRated,
     BtnBalance,
     BtnCode,
     BtnShareContact,
@@ -83,6 +126,22 @@ impl TextKey for ClientText<'_> {
             Self::MemberCode { .. } => "client-member-code",
             Self::NotRegistered => "client-not-registered",
             Self::AccrualNotice { .. } => "client-accrual-notice",
+            // --- Partner money ---
+            Self::ConsentAsk { receipt: None, .. } => "client-consent-ask",
+            Self::ConsentAsk {
+                receipt: Some(_), ..
+            } => "client-consent-ask-receipt",
+            Self::BtnApprove => "client-btn-approve",
+            Self::BtnDecline => "client-btn-decline",
+            Self::ConsentApproved { .. } => "client-consent-approved",
+            Self::ConsentDeclined { .. } => "client-consent-declined",
+            Self::ConsentExpired { .. } => "client-consent-expired",
+            Self::ConsentInsufficient { .. } => "client-consent-insufficient",
+            Self::ConsentFailed => "client-consent-failed",
+            Self::ConsentAlreadyAnswered => "client-consent-already-answered",
+            Self::NpsAsk { .. } => "client-nps-ask",
+            Self::NpsThanks { .. } => "client-nps-thanks",
+            Self::NpsAlreadyRated => "client-nps-already-rated",
             Self::BtnBalance => "client-btn-balance",
             Self::BtnCode => "client-btn-code",
             Self::BtnShareContact => "client-btn-share-contact",
@@ -122,6 +181,42 @@ impl TextKey for ClientText<'_> {
                 args.set("points", points.get());
                 args.set("balance", *balance);
             }
+            // --- Partner money ---
+            Self::ConsentAsk {
+                partner,
+                points,
+                receipt,
+                balance,
+                minutes,
+            } => {
+                args.set("partner", *partner);
+                args.set("points", points.get());
+                if let Some(receipt) = receipt {
+                    args.set("amount", super::format::money(lang, *receipt));
+                }
+                args.set("balance", *balance);
+                args.set("minutes", *minutes);
+            }
+            Self::ConsentApproved {
+                partner,
+                points,
+                balance,
+            } => {
+                args.set("partner", *partner);
+                args.set("points", points.get());
+                args.set("balance", *balance);
+            }
+            Self::ConsentDeclined { partner, points }
+            | Self::ConsentExpired { partner, points } => {
+                args.set("partner", *partner);
+                args.set("points", points.get());
+            }
+            Self::ConsentInsufficient { points, balance } => {
+                args.set("points", points.get());
+                args.set("balance", *balance);
+            }
+            Self::NpsAsk { partner } => args.set("partner", *partner),
+            Self::NpsThanks { rating } => args.set("rating", *rating),
             _ => {}
         }
         args
@@ -161,6 +256,46 @@ impl ClientText<'static> {
                 points,
                 balance: n,
             },
+            // --- Partner money ---
+            Self::ConsentAsk {
+                partner: "Кофейня",
+                points,
+                receipt: None,
+                balance: n,
+                minutes: n,
+            },
+            Self::ConsentAsk {
+                partner: "Кофейня",
+                points,
+                receipt: Some(Kopecks::new(199_999).expect("amount")),
+                balance: n,
+                minutes: n,
+            },
+            Self::BtnApprove,
+            Self::BtnDecline,
+            Self::ConsentApproved {
+                partner: "Кофейня",
+                points,
+                balance: n,
+            },
+            Self::ConsentDeclined {
+                partner: "Кофейня",
+                points,
+            },
+            Self::ConsentExpired {
+                partner: "Кофейня",
+                points,
+            },
+            Self::ConsentInsufficient { points, balance: n },
+            Self::ConsentFailed,
+            Self::ConsentAlreadyAnswered,
+            Self::NpsAsk {
+                partner: "Кофейня"
+            },
+            Self::NpsThanks {
+                rating: u8::try_from(n.clamp(0, 10)).unwrap_or(10),
+            },
+            Self::NpsAlreadyRated,
             Self::BtnBalance,
             Self::BtnCode,
             Self::BtnShareContact,

@@ -172,10 +172,10 @@ impl SettingField {
     }
 }
 
-/// A positive row id as written in button data: 1 to 18 digits, no sign or leading zero (one text per id).
+/// A positive row id as written in button data: digits only, no sign or leading zero (one text per id); beyond
+/// `i64::MAX` it is no id.
 fn parse_id(s: &str) -> Option<i64> {
-    let canonical =
-        (1..=18).contains(&s.len()) && !s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit());
+    let canonical = !s.is_empty() && !s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit());
     canonical.then(|| s.parse().ok()).flatten()
 }
 

@@ -62,6 +62,7 @@ pub struct Settings {
     pub telegram: TelegramSettings,
     pub sessions: SessionSettings,
     pub log: LogSettings,
+    pub miniapp: MiniAppSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -217,6 +218,32 @@ impl Default for SessionSettings {
     }
 }
 
+/// The client Mini App (`/app/`) and its JSON API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MiniAppSettings {
+    /// The address the client bot's menu button opens (Telegram wants https). Empty: `telegram.public_url` +
+    /// `/app/`; with neither, the menu button is not set. The sandbox uses its own address.
+    pub url: String,
+    /// How old Telegram's `initData` may be (seconds since its `auth_date`) before the API refuses it with 401.
+    pub init_data_max_age_s: u64,
+    /// The network's time zone (IANA name): which promotions are current today, and the days history is grouped by.
+    pub time_zone: String,
+    /// Operations in one page of the history ("load more" fetches the next).
+    pub history_page_max: u32,
+}
+
+impl Default for MiniAppSettings {
+    fn default() -> Self {
+        MiniAppSettings {
+            url: String::new(),
+            init_data_max_age_s: 3_600,
+            time_zone: "Europe/Moscow".into(),
+            history_page_max: 20,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
@@ -237,6 +264,7 @@ impl Default for Settings {
             log: LogSettings {
                 level: "info".into(),
             },
+            miniapp: MiniAppSettings::default(),
         }
     }
 }
@@ -345,6 +373,7 @@ impl Settings {
             "ledger batch/inflight >= 1"
         );
         self.telegram.validate_retries()?;
+        self.miniapp.validate()?;
         self.telegram.validate()
     }
 }
@@ -399,6 +428,19 @@ impl TelegramSettings {
                 anyhow::bail!("telegram.mode must be \"polling\" or \"webhook\", not {other:?}")
             }
         }
+    }
+}
+
+impl MiniAppSettings {
+    /// The time zone must be one the bundled database knows; a page of history holds 1 to 100 operations.
+    fn validate(&self) -> anyhow::Result<()> {
+        jiff::tz::TimeZone::get(&self.time_zone)
+            .with_context(|| format!("miniapp.time_zone {:?} is not a known time zone", self.time_zone))?;
+        anyhow::ensure!(
+            (1..=100).contains(&self.history_page_max),
+            "miniapp.history_page_max must be 1..=100"
+        );
+        Ok(())
     }
 }
 

@@ -9,7 +9,7 @@ use super::format;
 use crate::chat::Lang;
 
 /// Every `.ftl` file: language, file name (the bot it serves) and its text.
-pub(crate) const RESOURCES: [(Lang, &str, &str); 8] = [
+pub(crate) const RESOURCES: [(Lang, &str, &str); 10] = [
     (
         Lang::Ru,
         "common",
@@ -31,6 +31,11 @@ pub(crate) const RESOURCES: [(Lang, &str, &str); 8] = [
         include_str!("../../locales/ru/admin.ftl"),
     ),
     (
+        Lang::Ru,
+        "miniapp",
+        include_str!("../../locales/ru/miniapp.ftl"),
+    ),
+    (
         Lang::En,
         "common",
         include_str!("../../locales/en/common.ftl"),
@@ -49,6 +54,11 @@ pub(crate) const RESOURCES: [(Lang, &str, &str); 8] = [
         Lang::En,
         "admin",
         include_str!("../../locales/en/admin.ftl"),
+    ),
+    (
+        Lang::En,
+        "miniapp",
+        include_str!("../../locales/en/miniapp.ftl"),
     ),
 ];
 

@@ -13,6 +13,8 @@ mod language;
 mod ledger;
 mod ledger_model;
 mod migrations;
+mod miniapp;
+mod miniapp_data;
 mod ops;
 mod poison;
 mod replicas;

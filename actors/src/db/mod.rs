@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod languages;
+pub mod miniapp;
 pub mod partner_cache;
 pub mod partners;
 

@@ -145,7 +145,7 @@ async function drawProfile() {
   const name = p.first_name || '';
   $('avatar').textContent = (name.trim()[0] || '★').toUpperCase();
   $('profile-name').textContent = name;
-  const row = (label, value, cls) => el('div.cell.row' + (cls ? '.' + cls : ''), {},
+  const row = (label, value, name) => el('div.cell.row.row-' + name, {},
     el('div.body', {}, el('div.label', { text: label }), el('div.title', { text: value })));
   $('profile').replaceChildren(
     row(T.profile_phone, p.phone_masked || T.profile_no_phone, 'phone'),

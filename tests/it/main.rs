@@ -14,6 +14,7 @@ mod ledger;
 mod ledger_model;
 mod migrations;
 mod miniapp;
+mod miniapp_browser;
 mod miniapp_data;
 mod ops;
 mod poison;

@@ -434,8 +434,12 @@ impl TelegramSettings {
 impl MiniAppSettings {
     /// The time zone must be one the bundled database knows; a page of history holds 1 to 100 operations.
     fn validate(&self) -> anyhow::Result<()> {
-        jiff::tz::TimeZone::get(&self.time_zone)
-            .with_context(|| format!("miniapp.time_zone {:?} is not a known time zone", self.time_zone))?;
+        jiff::tz::TimeZone::get(&self.time_zone).with_context(|| {
+            format!(
+                "miniapp.time_zone {:?} is not a known time zone",
+                self.time_zone
+            )
+        })?;
         anyhow::ensure!(
             (1..=100).contains(&self.history_page_max),
             "miniapp.history_page_max must be 1..=100"

@@ -187,13 +187,9 @@ async fn promotions(
 ) -> Result<HttpResponse, ApiError> {
     let (client, db) = client(&req, &app, &services).await?;
     let today = views::today(&app.time_zone);
-    let list = queries::current_promotions(
-        &db,
-        client.id,
-        &today.to_string(),
-        queries::PROMOTIONS_MAX,
-    )
-    .await?;
+    let list =
+        queries::current_promotions(&db, client.id, &today.to_string(), queries::PROMOTIONS_MAX)
+            .await?;
     Ok(ok(json!({
         "promotions": list.iter().map(|p| views::promotion(client.lang, p)).collect::<Vec<_>>(),
     })))
@@ -230,11 +226,13 @@ async fn history(
     let (client, db) = client(&req, &app, &services).await?;
     let query = web::Query::<HistoryQuery>::from_query(req.query_string())
         .map_err(|_| ApiError::BadRequest("type must be a word and before a number"))?;
-    let filter = HistoryFilter::parse(query.filter.as_deref())
-        .ok_or(ApiError::BadRequest("type is all, accrual, redemption or bonus"))?;
+    let filter = HistoryFilter::parse(query.filter.as_deref()).ok_or(ApiError::BadRequest(
+        "type is all, accrual, redemption or bonus",
+    ))?;
     let page_max = i64::from(app.history_page_max);
     // One more than a page tells whether another page follows.
-    let mut rows = queries::history_page(&db, client.id, filter, query.before, page_max + 1).await?;
+    let mut rows =
+        queries::history_page(&db, client.id, filter, query.before, page_max + 1).await?;
     let more = rows.len() > app.history_page_max as usize;
     rows.truncate(app.history_page_max as usize);
     let totals = queries::history_totals(&db, client.id, filter).await?;

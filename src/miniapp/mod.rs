@@ -76,7 +76,10 @@ pub async fn publish_menu_button(bot: &teloxide_core::Bot, url: &str) {
     use teloxide_core::types::{MenuButton, WebAppInfo};
 
     let Ok(url) = reqwest::Url::parse(url) else {
-        tracing::warn!(url, "miniapp.url is not a URL; the client bot keeps its default menu button");
+        tracing::warn!(
+            url,
+            "miniapp.url is not a URL; the client bot keeps its default menu button"
+        );
         return;
     };
     let button = MenuButton::WebApp {

@@ -25,7 +25,9 @@ fn date_key(date: Date) -> MiniAppText {
 
 /// The day of Unix time `unix_s` in the network time zone, written out («29 ноября 2026»).
 pub(super) fn date_text(lang: Lang, tz: &TimeZone, unix_s: i64) -> Option<String> {
-    let at = jiff::Timestamp::from_second(unix_s).ok()?.to_zoned_datetime(tz.clone());
+    let at = jiff::Timestamp::from_second(unix_s)
+        .ok()?
+        .to_zoned_datetime(tz.clone());
     Some(render(lang, &date_key(at.date())))
 }
 

@@ -24,7 +24,10 @@ fn node_dir() -> PathBuf {
 /// Installs the independent signer once (`npm ci`, under a lock: nextest runs tests in parallel processes).
 fn install_signer() {
     let dir = node_dir();
-    if dir.join("node_modules/@telegram-apps/init-data-node").exists() {
+    if dir
+        .join("node_modules/@telegram-apps/init-data-node")
+        .exists()
+    {
         return;
     }
     let status = Command::new("flock")
@@ -153,9 +156,14 @@ async fn init_data_from_an_independent_signer_is_accepted_and_shows_the_own_bala
     assert_eq!(status, 200, "{home}");
     assert_eq!(home["balance"], 100);
     assert_eq!(home["balance_text"], ru(&MiniAppText::Points { n: 100 }));
-    assert!(home["qr_svg"].as_str().is_some_and(|s| s.starts_with("<svg")));
+    assert!(
+        home["qr_svg"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("<svg"))
+    );
     // Our own signer (the sandbox's) makes data the library's validator would accept: the same construction.
-    let ours = loyalty::miniapp::init_data::sign_for_user(4001, "Анна", "en", CLIENT_TOKEN, now_s());
+    let ours =
+        loyalty::miniapp::init_data::sign_for_user(4001, "Анна", "en", CLIENT_TOKEN, now_s());
     let (status, texts) = get(&app, "texts", Some(&ours)).await;
     assert_eq!(status, 200);
     assert_eq!(texts["texts"]["tab_history"], ru(&MiniAppText::TabHistory));
@@ -185,8 +193,11 @@ fn bad_variants(good: &str, now: i64) -> Vec<(String, String)> {
         }
         out.push((format!("{name} changed"), encode(&tampered)));
     }
-    let without_hash: Vec<(String, String)> =
-        fields.iter().filter(|(k, _)| k != "hash").cloned().collect();
+    let without_hash: Vec<(String, String)> = fields
+        .iter()
+        .filter(|(k, _)| k != "hash")
+        .cloned()
+        .collect();
     out.push(("hash missing".into(), encode(&without_hash)));
     out.push((
         "another bot's token".into(),
@@ -207,7 +218,10 @@ async fn tampered_foreign_expired_or_unsigned_init_data_is_401_and_shows_nothing
     client(&app, 4001).await;
     let victim_code: String = app
         .db
-        .query_one("SELECT member_code FROM clients WHERE id = $1", &[&victim.0])
+        .query_one(
+            "SELECT member_code FROM clients WHERE id = $1",
+            &[&victim.0],
+        )
         .await
         .expect("code")
         .get(0);
@@ -218,7 +232,14 @@ async fn tampered_foreign_expired_or_unsigned_init_data_is_401_and_shows_nothing
     let writes = "SELECT (SELECT count(*) FROM operations) + (SELECT count(*) FROM clients)";
     let before: i64 = app.db.query_one(writes, &[]).await.expect("count").get(0);
     for (what, data) in bad_variants(&good, now) {
-        for path in ["texts", "home", "promotions", "services", "history", "profile"] {
+        for path in [
+            "texts",
+            "home",
+            "promotions",
+            "services",
+            "history",
+            "profile",
+        ] {
             let (status, body) = get(&app, path, Some(&data)).await;
             assert_eq!(status, 401, "{what}, {path}: {body}");
             assert!(body["error"].is_string(), "{what}, {path}: {body}");
@@ -230,7 +251,11 @@ async fn tampered_foreign_expired_or_unsigned_init_data_is_401_and_shows_nothing
         }
     }
     let (status, body) = get(&app, "home", None).await;
-    assert_eq!((status, body["error"].is_string()), (401, true), "no header");
+    assert_eq!(
+        (status, body["error"].is_string()),
+        (401, true),
+        "no header"
+    );
     let after: i64 = app.db.query_one(writes, &[]).await.expect("count").get(0);
     assert_eq!(before, after, "nothing written");
 }
@@ -263,16 +288,28 @@ async fn a_client_sees_only_their_own_history_whatever_ids_the_request_names() {
         let (status, body) = get(&app, &query, Some(&a_data)).await;
         assert_eq!(status, 200, "{query}: {body}");
         let seen = ids(&body);
-        assert!(b_ops.iter().all(|op| !seen.contains(op)), "{query}: {seen:?}");
-        assert!(a_ops.iter().all(|op| seen.contains(op)), "{query}: {seen:?}");
+        assert!(
+            b_ops.iter().all(|op| !seen.contains(op)),
+            "{query}: {seen:?}"
+        );
+        assert!(
+            a_ops.iter().all(|op| seen.contains(op)),
+            "{query}: {seen:?}"
+        );
         assert_eq!(seen.len(), 3, "two accruals and the bonus: {query}");
     }
     let (_, body) = get(&app, "history", Some(&b_data)).await;
     let seen = ids(&body);
     assert!(seen.contains(&b_ops[0]) && a_ops.iter().all(|op| !seen.contains(op)));
-    assert_eq!(body["items"][0]["points_text"], en(&MiniAppText::PointsOut { n: 40 }));
+    assert_eq!(
+        body["items"][0]["points_text"],
+        en(&MiniAppText::PointsOut { n: 40 })
+    );
     let (_, home) = get(&app, &format!("home?client_id={}", a.0), Some(&b_data)).await;
-    assert_eq!(home["balance"], 60, "B's own balance, whatever the query says");
+    assert_eq!(
+        home["balance"], 60,
+        "B's own balance, whatever the query says"
+    );
 }
 
 #[actix_rt::test]
@@ -293,7 +330,10 @@ async fn the_client_bot_menu_button_opens_the_mini_app_with_init_data_the_api_ac
     client(&app, 4001).await;
     let button: Value = app
         .http
-        .get(format!("{}/sandbox/api/menu_button?bot=client&user_id=4001", app.base))
+        .get(format!(
+            "{}/sandbox/api/menu_button?bot=client&user_id=4001",
+            app.base
+        ))
         .send()
         .await
         .expect("sandbox")
@@ -328,6 +368,12 @@ async fn the_client_bot_menu_button_opens_the_mini_app_with_init_data_the_api_ac
         .text()
         .await
         .expect("html");
-    assert!(page.contains("/app/telegram-web-app.js"), "the sandbox's stand-in");
-    assert!(!page.contains("telegram.org"), "not Telegram's script on the sandbox");
+    assert!(
+        page.contains("/app/telegram-web-app.js"),
+        "the sandbox's stand-in"
+    );
+    assert!(
+        !page.contains("telegram.org"),
+        "not Telegram's script on the sandbox"
+    );
 }

@@ -23,16 +23,27 @@ const CLIENT: i64 = 2001;
 async fn until(c: &Client, what: &str, script: &str) {
     let start = Instant::now();
     while js(c, script).await != json!(true) {
-        assert!(start.elapsed() < SHOW_WAIT, "the Mini App does not show {what}");
+        assert!(
+            start.elapsed() < SHOW_WAIT,
+            "the Mini App does not show {what}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 /// The texts of the elements matching `css` in the current frame.
 async fn texts(c: &Client, css: &str) -> Vec<String> {
-    let v = js(c, &format!("return [...document.querySelectorAll('{css}')].map(e => e.textContent)")).await;
+    let v = js(
+        c,
+        &format!("return [...document.querySelectorAll('{css}')].map(e => e.textContent)"),
+    )
+    .await;
     v.as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -62,7 +73,8 @@ async fn seed(app: &TestApp) {
             .await
             .expect("promotion");
     }
-    for (title, price) in [("Капучино", 90_i64), ("Круассан", 120), ("Завтрак", 400)] {
+    for (title, price) in [("Капучино", 90_i64), ("Круассан", 120), ("Завтрак", 400)]
+    {
         app.db
             .execute(
                 "INSERT INTO services (partner_id, title, description, price_points, status)
@@ -75,7 +87,9 @@ async fn seed(app: &TestApp) {
 }
 
 async fn walk(app: &TestApp, c: &Client) {
-    c.goto(&format!("{}/sandbox", app.base)).await.expect("page");
+    c.goto(&format!("{}/sandbox", app.base))
+        .await
+        .expect("page");
     // The simulated user is the client; on a phone the list comes first.
     let uid = c
         .wait()
@@ -99,26 +113,58 @@ async fn walk(app: &TestApp, c: &Client) {
     let frame = c.find(Locator::Css("#webapp-frame")).await.expect("frame");
     frame.enter_frame().await.expect("into the Mini App");
 
-    let data = loyalty::miniapp::init_data::sign_for_user(CLIENT, "Анна", "ru", "sandbox-client", now_s());
+    let data =
+        loyalty::miniapp::init_data::sign_for_user(CLIENT, "Анна", "ru", "sandbox-client", now_s());
     let (_, home) = get(app, "home", Some(&data)).await;
     let balance = home["balance_text"].as_str().expect("balance").to_owned();
-    until(c, "the balance", &format!(
-        "const b = document.getElementById('balance'); return !!b && b.textContent === {}",
-        json!(balance)
-    ))
+    until(
+        c,
+        "the balance",
+        &format!(
+            "const b = document.getElementById('balance'); return !!b && b.textContent === {}",
+            json!(balance)
+        ),
+    )
     .await;
-    assert_eq!(balance, ru(&MiniAppText::Points { n: 100 + 99 + 22 - 30 }));
-    until(c, "the QR", "return !!document.querySelector('#qr svg path')").await;
-    assert_eq!(texts(c, "#member-code").await, [home["member_code"].as_str().expect("code")]);
-    until(c, "the promotions", "return document.querySelectorAll('#home-promos .cell').length === 2").await;
-    let width = js(c, "return document.documentElement.scrollWidth <= innerWidth").await;
+    assert_eq!(
+        balance,
+        ru(&MiniAppText::Points {
+            n: 100 + 99 + 22 - 30
+        })
+    );
+    until(
+        c,
+        "the QR",
+        "return !!document.querySelector('#qr svg path')",
+    )
+    .await;
+    assert_eq!(
+        texts(c, "#member-code").await,
+        [home["member_code"].as_str().expect("code")]
+    );
+    until(
+        c,
+        "the promotions",
+        "return document.querySelectorAll('#home-promos .cell').length === 2",
+    )
+    .await;
+    let width = js(
+        c,
+        "return document.documentElement.scrollWidth <= innerWidth",
+    )
+    .await;
     assert_eq!(width, json!(true), "nothing wider than the screen");
     c.enter_parent_frame().await.expect("back to the page");
     screenshot(c, "miniapp-1-home").await;
 
     frame.enter_frame().await.expect("into the Mini App");
     click(c, ".tab[data-tab=\"history\"]").await;
-    until(c, "the history", "return document.querySelectorAll('#history .op').length === 4").await;
+    until(
+        c,
+        "the history",
+        "return document.querySelectorAll('#history .op').length === 4",
+    )
+    .await;
     let (_, history) = get(app, "history", Some(&data)).await;
     let want: Vec<String> = history["items"]
         .as_array()
@@ -126,8 +172,16 @@ async fn walk(app: &TestApp, c: &Client) {
         .iter()
         .map(|i| i["points_text"].as_str().expect("points").to_owned())
         .collect();
-    assert_eq!(texts(c, "#history .op .side").await, want, "newest first, signed");
-    assert_eq!(texts(c, "#history .day").await.len(), 1, "one day, one header");
+    assert_eq!(
+        texts(c, "#history .op .side").await,
+        want,
+        "newest first, signed"
+    );
+    assert_eq!(
+        texts(c, "#history .day").await.len(),
+        1,
+        "one day, one header"
+    );
     assert_eq!(
         texts(c, "#totals .count").await,
         [ru(&MiniAppText::Operations { n: 4 })]
@@ -138,14 +192,25 @@ async fn walk(app: &TestApp, c: &Client) {
     frame.enter_frame().await.expect("into the Mini App");
     click(c, ".filter[data-type=\"redemption\"]").await;
     until(c, "the redemptions only", "return document.querySelectorAll('#history .op').length === 1 && document.querySelector('#history .op').dataset.kind === 'redemption'").await;
-    assert_eq!(texts(c, "#history .op .side").await, [ru(&MiniAppText::PointsOut { n: 30 })]);
+    assert_eq!(
+        texts(c, "#history .op .side").await,
+        [ru(&MiniAppText::PointsOut { n: 30 })]
+    );
     c.enter_parent_frame().await.expect("page");
     screenshot(c, "miniapp-3-history-redemptions").await;
 
     frame.enter_frame().await.expect("into the Mini App");
     click(c, ".tab[data-tab=\"services\"]").await;
-    until(c, "the services", "return document.querySelectorAll('.service').length === 3").await;
-    assert_eq!(texts(c, "#services-affordable .title").await, ["Капучино", "Круассан"]);
+    until(
+        c,
+        "the services",
+        "return document.querySelectorAll('.service').length === 3",
+    )
+    .await;
+    assert_eq!(
+        texts(c, "#services-affordable .title").await,
+        ["Капучино", "Круассан"]
+    );
     assert_eq!(
         texts(c, "#services-saving .missing").await,
         [ru(&MiniAppText::PointsMissing { n: 400 - 191 })]
@@ -155,9 +220,19 @@ async fn walk(app: &TestApp, c: &Client) {
 
     frame.enter_frame().await.expect("into the Mini App");
     click(c, ".tab[data-tab=\"promos\"]").await;
-    until(c, "the promotions", "return document.querySelectorAll('#promos .cell').length === 2").await;
+    until(
+        c,
+        "the promotions",
+        "return document.querySelectorAll('#promos .cell').length === 2",
+    )
+    .await;
     click(c, ".tab[data-tab=\"profile\"]").await;
-    until(c, "the profile", "return !!document.querySelector('#profile .row-referral')").await;
+    until(
+        c,
+        "the profile",
+        "return !!document.querySelector('#profile .row-referral')",
+    )
+    .await;
     assert_eq!(
         texts(c, "#profile .row-referral .title").await,
         [loyalty::server::DEMO_PARTNER_NAME]
@@ -170,7 +245,12 @@ async fn walk(app: &TestApp, c: &Client) {
     frame.enter_frame().await.expect("into the Mini App");
     until(c, "home again", "return document.body.dataset.screen === 'home' && !document.getElementById('screen-home').hidden").await;
     c.enter_parent_frame().await.expect("page");
-    until(c, "no back button at home", "return document.getElementById('webapp-back').hidden").await;
+    until(
+        c,
+        "no back button at home",
+        "return document.getElementById('webapp-back').hidden",
+    )
+    .await;
 }
 
 /// Telegram's dark theme as its web client passes it.
@@ -179,20 +259,41 @@ const DARK: &str = r##"{"bg_color":"#212121","text_color":"#ffffff","hint_color"
 /// The app opened directly with launch parameters, on a 360 px phone in the dark theme: it follows the theme's
 /// colours and no screen is wider than the phone.
 async fn narrow_and_dark(app: &TestApp, c: &Client) {
-    let data = loyalty::miniapp::init_data::sign_for_user(CLIENT, "Анна", "ru", "sandbox-client", now_s());
+    let data =
+        loyalty::miniapp::init_data::sign_for_user(CLIENT, "Анна", "ru", "sandbox-client", now_s());
     let launch = form_urlencoded::Serializer::new(String::new())
         .append_pair("tgWebAppData", &data)
         .append_pair("tgWebAppVersion", "8.0")
         .append_pair("tgWebAppThemeParams", DARK)
         .finish();
-    c.goto(&format!("{}/app/#{launch}", app.base)).await.expect("app");
-    until(c, "the balance", "const b = document.getElementById('balance'); return !!b && b.textContent !== ''").await;
+    c.goto(&format!("{}/app/#{launch}", app.base))
+        .await
+        .expect("app");
+    until(
+        c,
+        "the balance",
+        "const b = document.getElementById('balance'); return !!b && b.textContent !== ''",
+    )
+    .await;
     let background = js(c, "return getComputedStyle(document.body).backgroundColor").await;
-    assert_eq!(background, json!("rgb(15, 15, 15)"), "the theme's secondary background");
+    assert_eq!(
+        background,
+        json!("rgb(15, 15, 15)"),
+        "the theme's secondary background"
+    );
     for tab in ["home", "promos", "services", "history", "profile"] {
         click(c, &format!(".tab[data-tab=\"{tab}\"]")).await;
-        until(c, tab, &format!("return document.body.dataset.screen === '{tab}'")).await;
-        let fits = js(c, "return document.documentElement.scrollWidth <= innerWidth").await;
+        until(
+            c,
+            tab,
+            &format!("return document.body.dataset.screen === '{tab}'"),
+        )
+        .await;
+        let fits = js(
+            c,
+            "return document.documentElement.scrollWidth <= innerWidth",
+        )
+        .await;
         assert_eq!(fits, json!(true), "{tab} fits 360 px");
         if tab == "history" || tab == "home" {
             screenshot(c, &format!("miniapp-6-dark-360-{tab}")).await;

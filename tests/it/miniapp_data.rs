@@ -54,7 +54,10 @@ async fn history_pages_filters_and_totals_match_the_seeded_ledger() {
 
     let (items, totals, pages) = all_pages(&app, &data, "all").await;
     assert_eq!(pages, 3, "7 operations in pages of 3");
-    let ids: Vec<i64> = items.iter().map(|i| i["id"].as_i64().expect("id")).collect();
+    let ids: Vec<i64> = items
+        .iter()
+        .map(|i| i["id"].as_i64().expect("id"))
+        .collect();
     let mut newest_first = ids.clone();
     newest_first.sort_unstable_by(|a, b| b.cmp(a));
     assert_eq!(ids, newest_first, "newest first");
@@ -66,24 +69,36 @@ async fn history_pages_filters_and_totals_match_the_seeded_ledger() {
     assert_eq!(totals["count_text"], ru(&MiniAppText::Operations { n: 7 }));
 
     let (items, totals, _) = all_pages(&app, &data, "accrual").await;
-    let got: Vec<i64> = items.iter().map(|i| i["id"].as_i64().expect("id")).collect();
+    let got: Vec<i64> = items
+        .iter()
+        .map(|i| i["id"].as_i64().expect("id"))
+        .collect();
     let mut want = accruals.clone();
     want.reverse();
     assert_eq!(got, want);
-    assert_eq!((totals["points_in"].as_i64(), totals["points_out"].as_i64()), (Some(100), Some(0)));
+    assert_eq!(
+        (totals["points_in"].as_i64(), totals["points_out"].as_i64()),
+        (Some(100), Some(0))
+    );
     let first = &items[0];
     assert_eq!(first["points_text"], ru(&MiniAppText::PointsIn { n: 10 }));
     assert_eq!(first["kind_text"], ru(&MiniAppText::KindAccrual));
     assert_eq!(first["partner"], loyalty::server::DEMO_PARTNER_NAME);
     let receipt = fsm::Kopecks::new(200_00).expect("amount");
-    assert_eq!(first["receipt_text"], ru(&MiniAppText::Receipt { amount: receipt }));
+    assert_eq!(
+        first["receipt_text"],
+        ru(&MiniAppText::Receipt { amount: receipt })
+    );
     let today = jiff::Timestamp::now()
         .to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Moscow").expect("tz"))
         .date();
     assert_eq!(first["day"], today.to_string(), "the day in Moscow");
 
     let (items, totals, _) = all_pages(&app, &data, "redemption").await;
-    let got: Vec<i64> = items.iter().map(|i| i["id"].as_i64().expect("id")).collect();
+    let got: Vec<i64> = items
+        .iter()
+        .map(|i| i["id"].as_i64().expect("id"))
+        .collect();
     assert_eq!(got, vec![redemptions[1], redemptions[0]]);
     assert_eq!(items[0]["points"], -20);
     assert_eq!(totals["points_out"], 50);

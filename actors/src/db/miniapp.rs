@@ -263,9 +263,11 @@ pub async fn history_totals(
         &[&client.0, &filter.kind()],
     )
     .await?;
-    Ok(row.map_or_else(HistoryTotals::default, |row| HistoryTotals {
-        points_in: row.get(0),
-        points_out: row.get(1),
-        count: row.get(2),
-    }))
+    Ok(
+        row.map_or_else(HistoryTotals::default, |row| HistoryTotals {
+            points_in: row.get(0),
+            points_out: row.get(1),
+            count: row.get(2),
+        }),
+    )
 }

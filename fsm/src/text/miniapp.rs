@@ -55,28 +55,56 @@ pub enum MiniAppText {
     Error,
     Loading,
     /// «1 234 балла», "1,234 points".
-    Points { n: i64 },
+    Points {
+        n: i64,
+    },
     /// Points that came in: «+99».
-    PointsIn { n: i64 },
+    PointsIn {
+        n: i64,
+    },
     /// Points that went out: «−20».
-    PointsOut { n: i64 },
+    PointsOut {
+        n: i64,
+    },
     /// What a service still needs: «не хватает 50 баллов», "50 points to go".
-    PointsMissing { n: i64 },
+    PointsMissing {
+        n: i64,
+    },
     /// The receipt an accrual was for.
-    Receipt { amount: Kopecks },
+    Receipt {
+        amount: Kopecks,
+    },
     /// A history total: everything that came in under the current filter.
-    TotalIn { n: i64 },
-    TotalOut { n: i64 },
+    TotalIn {
+        n: i64,
+    },
+    TotalOut {
+        n: i64,
+    },
     /// «12 операций».
-    Operations { n: i64 },
+    Operations {
+        n: i64,
+    },
     /// The last day of a promotion: «до 31 декабря».
-    Until { day: u8, month: u8 },
+    Until {
+        day: u8,
+        month: u8,
+    },
     /// A history day header in the current year: «29 ноября».
-    Day { day: u8, month: u8 },
+    Day {
+        day: u8,
+        month: u8,
+    },
     /// A date with its year: «29 ноября 2026».
-    Date { day: u8, month: u8, year: i16 },
+    Date {
+        day: u8,
+        month: u8,
+        year: i16,
+    },
     /// A month's name as a date writes it (ru: genitive, «ноября»), 1–12; placed into the three dates above.
-    MonthOf { month: u8 },
+    MonthOf {
+        month: u8,
+    },
 }
 
 /// The labels the page needs before any data, by the name the page uses (`GET /app/api/texts`).

@@ -7,7 +7,7 @@ const tg = (window.Telegram && window.Telegram.WebApp) || null;
 const initData = tg ? tg.initData : '';
 let T = {}; // labels by name
 const loaded = {}; // screen -> true once drawn
-const history = { type: 'all', next: null, lastDay: null };
+const feed = { type: 'all', next: null, lastDay: null };
 let current = 'home';
 
 class ApiError extends Error {
@@ -114,29 +114,29 @@ function appendOps(items) {
   const box = $('history');
   for (const op of items) {
     let list = box.lastElementChild;
-    if (history.lastDay !== op.day || !list) {
+    if (feed.lastDay !== op.day || !list) {
       box.appendChild(el('div.day', { text: op.day_text, 'data-day': op.day }));
       list = box.appendChild(el('div.list'));
-      history.lastDay = op.day;
+      feed.lastDay = op.day;
     }
     list.appendChild(opCell(op));
   }
 }
 
 async function drawHistory(more) {
-  const q = new URLSearchParams({ type: history.type });
-  if (more && history.next) q.set('before', history.next);
+  const q = new URLSearchParams({ type: feed.type });
+  if (more && feed.next) q.set('before', feed.next);
   const h = await api('history?' + q);
-  if (!more) { $('history').replaceChildren(); history.lastDay = null; }
-  for (const b of document.querySelectorAll('.filter')) b.classList.toggle('active', b.dataset.type === history.type);
+  if (!more) { $('history').replaceChildren(); feed.lastDay = null; }
+  for (const b of document.querySelectorAll('.filter')) b.classList.toggle('active', b.dataset.type === feed.type);
   const t = h.totals;
-  $('totals').replaceChildren(
-    el('span.count', { text: t.count_text }),
-    t.points_in ? el('span.in', { text: t.in_text }) : null,
-    t.points_out ? el('span.out', { text: t.out_text }) : null);
+  const parts = [el('span.count', { text: t.count_text })];
+  if (t.points_in) parts.push(el('span.in', { text: t.in_text }));
+  if (t.points_out) parts.push(el('span.out', { text: t.out_text }));
+  $('totals').replaceChildren(...parts);
   appendOps(h.items);
   if (!more && !h.items.length) $('history').appendChild(empty(T.no_operations));
-  history.next = h.next_before;
+  feed.next = h.next_before;
   $('load-more').hidden = h.next_before == null;
 }
 
@@ -173,7 +173,7 @@ async function show(screen) {
 
 for (const b of document.querySelectorAll('.tab')) b.onclick = () => show(b.dataset.tab);
 for (const b of document.querySelectorAll('.filter')) {
-  b.onclick = () => { history.type = b.dataset.type; drawHistory(false).catch(failed); };
+  b.onclick = () => { feed.type = b.dataset.type; drawHistory(false).catch(failed); };
 }
 $('load-more').onclick = () => drawHistory(true).catch(failed);
 $('all-promos').onclick = () => show('promos');

@@ -13,7 +13,7 @@ use serde_json::json;
 use fsm::text::MiniAppText;
 
 use crate::app::TestApp;
-use crate::helpers::ru;
+use crate::helpers::{en, ru};
 use crate::miniapp::{accrue, client, get, now_s, partner, redeem};
 use crate::webdriver::{Driver, SHOW_WAIT, click, js, screenshot};
 
@@ -159,17 +159,26 @@ async fn walk(app: &TestApp, c: &Client) {
 
     frame.enter_frame().await.expect("into the Mini App");
     click(c, ".tab[data-tab=\"history\"]").await;
+    // Pages of 3 (the test's setting): the fourth operation comes with "show more", under the same day.
     until(
         c,
-        "the history",
-        "return document.querySelectorAll('#history .op').length === 4",
+        "the first page",
+        "return document.querySelectorAll('#history .op').length === 3 && !document.getElementById('load-more').hidden",
     )
     .await;
-    let (_, history) = get(app, "history", Some(&data)).await;
-    let want: Vec<String> = history["items"]
-        .as_array()
-        .expect("items")
+    click(c, "#load-more").await;
+    until(
+        c,
+        "the whole history",
+        "return document.querySelectorAll('#history .op').length === 4 && document.getElementById('load-more').hidden",
+    )
+    .await;
+    let (_, first) = get(app, "history", Some(&data)).await;
+    let before = first["next_before"].as_i64().expect("a second page");
+    let (_, second) = get(app, &format!("history?before={before}"), Some(&data)).await;
+    let want: Vec<String> = [first, second]
         .iter()
+        .flat_map(|page| page["items"].as_array().expect("items").clone())
         .map(|i| i["points_text"].as_str().expect("points").to_owned())
         .collect();
     assert_eq!(
@@ -195,6 +204,14 @@ async fn walk(app: &TestApp, c: &Client) {
     assert_eq!(
         texts(c, "#history .op .side").await,
         [ru(&MiniAppText::PointsOut { n: 30 })]
+    );
+    assert_eq!(
+        texts(c, "#totals span").await,
+        [
+            ru(&MiniAppText::Operations { n: 1 }),
+            ru(&MiniAppText::TotalOut { n: 30 })
+        ],
+        "only what the filter has"
     );
     c.enter_parent_frame().await.expect("page");
     screenshot(c, "miniapp-3-history-redemptions").await;
@@ -266,6 +283,14 @@ async fn narrow_and_dark(app: &TestApp, c: &Client) {
         .append_pair("tgWebAppVersion", "8.0")
         .append_pair("tgWebAppThemeParams", DARK)
         .finish();
+    // This client chose English with /language: the app speaks it too.
+    app.db
+        .execute(
+            "UPDATE clients SET language_override = 'en' WHERE telegram_id = $1",
+            &[&CLIENT],
+        )
+        .await
+        .expect("language");
     c.goto(&format!("{}/app/#{launch}", app.base))
         .await
         .expect("app");
@@ -275,6 +300,10 @@ async fn narrow_and_dark(app: &TestApp, c: &Client) {
         "const b = document.getElementById('balance'); return !!b && b.textContent !== ''",
     )
     .await;
+    assert_eq!(
+        texts(c, ".tab[data-tab=\"history\"] span").await,
+        [en(&MiniAppText::TabHistory)]
+    );
     let background = js(c, "return getComputedStyle(document.body).backgroundColor").await;
     assert_eq!(
         background,
@@ -296,14 +325,14 @@ async fn narrow_and_dark(app: &TestApp, c: &Client) {
         .await;
         assert_eq!(fits, json!(true), "{tab} fits 360 px");
         if tab == "history" || tab == "home" {
-            screenshot(c, &format!("miniapp-6-dark-360-{tab}")).await;
+            screenshot(c, &format!("miniapp-6-dark-360-en-{tab}")).await;
         }
     }
 }
 
 #[actix_rt::test]
 async fn the_mini_app_opens_from_the_client_bots_menu_button_and_shows_balance_and_history() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|s| s.miniapp.history_page_max = 3).await;
     seed(&app).await;
     let driver = Driver::start().await;
     let browser = driver.browser(390, 844).await;

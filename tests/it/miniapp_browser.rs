@@ -15,6 +15,8 @@ use fsm::text::MiniAppText;
 use crate::app::TestApp;
 use crate::helpers::{en, ru};
 use crate::miniapp::{accrue, client, get, now_s, partner, redeem};
+use loyalty::miniapp::init_data::sign_for_user;
+
 use crate::webdriver::{Driver, SHOW_WAIT, click, js, screenshot};
 
 const CLIENT: i64 = 2001;
@@ -283,6 +285,39 @@ async fn narrow_and_dark(app: &TestApp, c: &Client) {
         .append_pair("tgWebAppVersion", "8.0")
         .append_pair("tgWebAppThemeParams", DARK)
         .finish();
+    // Someone who never started the bot is sent there; data that is not Telegram's shows the way back too.
+    for (who, text, shot) in [
+        (
+            sign_for_user(2999, "Гость", "ru", "sandbox-client", now_s()),
+            ru(&MiniAppText::NotRegistered),
+            "miniapp-7-not-registered",
+        ),
+        (
+            sign_for_user(CLIENT, "Анна", "ru", "another-bot", now_s()),
+            ru(&MiniAppText::AuthFailed),
+            "miniapp-8-unauthorized",
+        ),
+    ] {
+        let launch = form_urlencoded::Serializer::new(String::new())
+            .append_pair("tgWebAppData", &who)
+            .append_pair("tgWebAppThemeParams", DARK)
+            .finish();
+        // Only the fragment would differ from the page before: load it afresh, as a new launch does.
+        c.goto("about:blank").await.expect("blank");
+        c.goto(&format!("{}/app/#{launch}", app.base))
+            .await
+            .expect("app");
+        until(
+            c,
+            &text,
+            &format!(
+                "return document.getElementById('notice-text').textContent === {}",
+                json!(text)
+            ),
+        )
+        .await;
+        screenshot(c, shot).await;
+    }
     // This client chose English with /language: the app speaks it too.
     app.db
         .execute(
@@ -291,6 +326,7 @@ async fn narrow_and_dark(app: &TestApp, c: &Client) {
         )
         .await
         .expect("language");
+    c.goto("about:blank").await.expect("blank");
     c.goto(&format!("{}/app/#{launch}", app.base))
         .await
         .expect("app");

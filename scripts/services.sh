@@ -44,6 +44,8 @@ install_missing() {
   # The browser test (tests/it/browser.rs) drives Debian's headless Chromium through its chromedriver.
   [ -x /usr/bin/chromium ] || want+=(chromium)
   [ -x /usr/bin/chromedriver ] || want+=(chromium-driver)
+  # The Mini App tests sign initData with an independent implementation run by node (tests/node, npm ci).
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
   # Emoji in the bots' texts (buttons, notices) render as boxes without a colour emoji font.
   [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || want+=(fonts-noto-color-emoji)
   [ ${#want[@]} -eq 0 ] && return 0

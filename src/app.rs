@@ -195,6 +195,11 @@ impl Services {
                 continue;
             };
             publish_commands(kind, &bot).await;
+            if kind == fsm::BotKind::Client
+                && let Some(url) = crate::miniapp::url(&self.settings.miniapp, telegram)
+            {
+                crate::miniapp::publish_menu_button(&bot, &url).await;
+            }
             if telegram.mode == "webhook" {
                 let url = reqwest::Url::parse(&format!(
                     "{}/webhook/{}",

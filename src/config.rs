@@ -66,6 +66,7 @@ pub struct Settings {
     pub network: NetworkSettings,
     /// Partners: onboarding categories, the limits of their money dialogues.
     pub partners: PartnerSettings,
+    pub miniapp: MiniAppSettings,
 }
 
 /// The network as a whole.
@@ -273,6 +274,29 @@ impl Default for SessionSettings {
     }
 }
 
+/// The client Mini App (`/app/`) and its JSON API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MiniAppSettings {
+    /// The address the client bot's menu button opens (Telegram wants https). Empty: `telegram.public_url` +
+    /// `/app/`; with neither, the menu button is not set. The sandbox uses its own address.
+    pub url: String,
+    /// How old Telegram's `initData` may be (seconds since its `auth_date`) before the API refuses it with 401.
+    pub init_data_max_age_s: u64,
+    /// Operations in one page of the history ("load more" fetches the next).
+    pub history_page_max: u32,
+}
+
+impl Default for MiniAppSettings {
+    fn default() -> Self {
+        MiniAppSettings {
+            url: String::new(),
+            init_data_max_age_s: 3_600,
+            history_page_max: 20,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
@@ -295,6 +319,7 @@ impl Default for Settings {
             },
             network: NetworkSettings::default(),
             partners: PartnerSettings::default(),
+            miniapp: MiniAppSettings::default(),
         }
     }
 }
@@ -404,6 +429,7 @@ impl Settings {
         );
         self.telegram.validate_retries()?;
         self.office_settings()?;
+        self.miniapp.validate()?;
         self.telegram.validate()
     }
 
@@ -482,6 +508,17 @@ impl TelegramSettings {
                 anyhow::bail!("telegram.mode must be \"polling\" or \"webhook\", not {other:?}")
             }
         }
+    }
+}
+
+impl MiniAppSettings {
+    /// A page of history holds 1 to 100 operations.
+    fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            (1..=100).contains(&self.history_page_max),
+            "miniapp.history_page_max must be 1..=100"
+        );
+        Ok(())
     }
 }
 

@@ -10,6 +10,7 @@ pub mod db;
 pub mod dead_letters;
 pub mod http;
 pub mod migrate;
+pub mod miniapp;
 pub mod stress;
 pub mod telemetry;
 

@@ -94,6 +94,7 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         registry: OnceLock::new(),
     });
     let services = Services::start(settings.clone()).await?;
+    let miniapp = actix_web::web::Data::new(crate::miniapp::MiniApp::new(&settings, sandbox)?);
     let data = actix_web::web::Data::new(services.clone());
     let emulator_data = emulator.clone().map(actix_web::web::Data::new);
     let hook = webhook_state.clone();
@@ -108,7 +109,9 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
                 .app_data(emulator.clone())
                 .configure(crate::sandbox::configure);
         }
-        app.configure(http::configure).configure(webhook::configure)
+        app.configure(http::configure)
+            .configure(|cfg| crate::miniapp::configure(cfg, miniapp.clone()))
+            .configure(webhook::configure)
     })
     // The command line handles SIGTERM and Ctrl-C (`Running::shutdown`); actix's own handling would stop the HTTP
     // server first, under the pollers and the outbox that use it in the sandbox.
@@ -129,6 +132,10 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
     let mut demo_referral = None;
     if let Some(emulator) = &emulator {
         settings.telegram.api_url = format!("http://{addr}/tg");
+        // The sandbox is reached at its own address: the client bot's menu button opens the Mini App there.
+        if settings.telegram.public_url.is_empty() {
+            settings.telegram.public_url = format!("http://{addr}");
+        }
         actix_rt::spawn(emulator.clone().run_webhook_deliverer());
         let db = services.pg.get().await?;
         let partner = actors::db::partners::upsert_approved_partner(

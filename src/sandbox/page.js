@@ -239,12 +239,58 @@ function showCommands(prefix) {
 function hideCommands() { $('commands').hidden = true; }
 
 // ---- web apps ----------------------------------------------------------------------------------------------------
-function openWebApp(name, url) {
+// Telegram's theme colours as its web client passes them to a web app (light, or dark when the system prefers it).
+const THEMES = {
+  light: { bg_color: '#ffffff', text_color: '#000000', hint_color: '#707579', link_color: '#3390ec',
+    button_color: '#3390ec', button_text_color: '#ffffff', secondary_bg_color: '#f4f4f5', header_bg_color: '#ffffff',
+    accent_text_color: '#3390ec', section_bg_color: '#ffffff', section_header_text_color: '#3390ec',
+    subtitle_text_color: '#707579', destructive_text_color: '#e53935', section_separator_color: '#e7e7e7',
+    bottom_bar_bg_color: '#ffffff' },
+  dark: { bg_color: '#212121', text_color: '#ffffff', hint_color: '#aaaaaa', link_color: '#8774e1',
+    button_color: '#8774e1', button_text_color: '#ffffff', secondary_bg_color: '#0f0f0f', header_bg_color: '#212121',
+    accent_text_color: '#8774e1', section_bg_color: '#212121', section_header_text_color: '#aaaaaa',
+    subtitle_text_color: '#aaaaaa', destructive_text_color: '#ff595a', section_separator_color: '#3d3d3d',
+    bottom_bar_bg_color: '#212121' },
+};
+// Opens a web app as Telegram does: its URL with the launch parameters in the fragment — initData signed for the
+// simulated user with the bot's token (by the sandbox server, which plays Telegram), the version, the platform and
+// the theme. Telegram's own telegram-web-app.js (or the Mini App's sandbox stand-in) reads them from there.
+async function openWebApp(name, url) {
+  const w = who();
+  const q = new URLSearchParams({ bot: w.bot, user_id: w.user_id, first_name: w.first_name, language_code: w.language_code });
+  const { init_data } = await api('web_app_data?' + q);
+  const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
+  const launch = new URLSearchParams({
+    tgWebAppData: init_data || '', tgWebAppVersion: '8.0', tgWebAppPlatform: 'weba',
+    tgWebAppThemeParams: JSON.stringify(THEMES[dark ? 'dark' : 'light']),
+  });
   $('webapp-title').textContent = name;
-  $('webapp-frame').src = url;
+  $('webapp-frame').src = url.split('#')[0] + '#' + launch;
   $('webapp').hidden = false;
 }
-$('webapp-close').onclick = () => { $('webapp').hidden = true; $('webapp-frame').src = 'about:blank'; };
+function closeWebApp() {
+  $('webapp').hidden = true; $('webapp-frame').src = 'about:blank';
+  $('webapp-back').hidden = true; $('webapp-main').hidden = true;
+}
+$('webapp-close').onclick = closeWebApp;
+// Telegram's postMessage protocol between a web app and its client: the app shows or hides the back and main
+// buttons, which the client draws; their presses go back to the app.
+const toWebApp = (eventType) => $('webapp-frame').contentWindow.postMessage(JSON.stringify({ eventType, eventData: {} }), '*');
+$('webapp-back').onclick = () => toWebApp('back_button_pressed');
+$('webapp-main').onclick = () => toWebApp('main_button_pressed');
+window.addEventListener('message', (ev) => {
+  if (ev.source !== $('webapp-frame').contentWindow) return;
+  let msg;
+  try { msg = JSON.parse(ev.data); } catch (e) { return; }
+  const data = msg.eventData || {};
+  if (msg.eventType === 'web_app_close') closeWebApp();
+  if (msg.eventType === 'web_app_setup_back_button') $('webapp-back').hidden = !data.is_visible;
+  if (msg.eventType === 'web_app_setup_main_button') {
+    const b = $('webapp-main');
+    b.hidden = !data.is_visible; b.disabled = !data.is_active; b.textContent = data.text || '';
+    b.style.background = data.color || ''; b.style.color = data.text_color || '';
+  }
+});
 
 // ---- the first-visit hint ------------------------------------------------------------------------------------------
 function drawHint() {

@@ -1,6 +1,6 @@
 //! The simulated users' side of the sandbox (`/sandbox/api/...`): send a message, press a button, share a contact,
-//! read a chat, list the chats, the bot's commands and menu button, sent photos, and the demo's facts for the
-//! page's hint. Used by the sandbox page, the tests and the load harness.
+//! read a chat, list the chats, the bot's commands and menu button, a web app's signed `initData`, sent photos, and
+//! the demo's facts for the page's hint. Used by the sandbox page, the tests and the load harness.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -19,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/chats", web::get().to(chats))
         .route("/commands", web::get().to(commands))
         .route("/menu_button", web::get().to(menu_button))
+        .route("/web_app_data", web::get().to(web_app_data))
         .route("/user", web::get().to(user))
         .route("/demo", web::get().to(demo))
         .route("/file/{file_id}", web::get().to(file))
@@ -200,6 +201,36 @@ struct BotUserQuery {
 /// `{"type":"commands"}` or `{"type":"default"}`).
 async fn menu_button(emulator: web::Data<Emulator>, q: web::Query<BotUserQuery>) -> HttpResponse {
     HttpResponse::Ok().json(emulator.menu_button(&q.bot, q.user_id))
+}
+
+#[derive(Debug, Deserialize)]
+struct WebAppQuery {
+    bot: String,
+    user_id: i64,
+    #[serde(default = "default_name")]
+    first_name: String,
+    #[serde(default = "default_lang")]
+    language_code: String,
+}
+
+/// `GET /web_app_data?bot=&user_id=&first_name=&language_code=`: `{"init_data": "..."}`, the `initData` Telegram
+/// would hand a web app this user opens from the bot, signed now with the bot's token (404 for an unknown bot).
+/// The page passes it to the app in the URL's fragment (`#tgWebAppData=...`), as Telegram's clients do.
+async fn web_app_data(emulator: web::Data<Emulator>, q: web::Query<WebAppQuery>) -> HttpResponse {
+    let Some(token) = emulator.lock().names.get(&q.bot).cloned() else {
+        return HttpResponse::NotFound().json(json!({ "error": "no such bot" }));
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let init_data = crate::miniapp::init_data::sign_for_user(
+        q.user_id,
+        &q.first_name,
+        &q.language_code,
+        &token,
+        now,
+    );
+    HttpResponse::Ok().json(json!({ "init_data": init_data }))
 }
 
 /// `GET /demo`: what the page's first-visit hint shows, `{partner_id, partner_name, referral, admin_id}` with

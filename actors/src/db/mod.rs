@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod clients;
 pub mod languages;
+pub mod miniapp;
 pub mod partner_cache;
 pub mod partners;
 pub mod promotions;

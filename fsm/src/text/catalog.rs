@@ -9,7 +9,7 @@ use super::format;
 use crate::chat::Lang;
 
 /// Every `.ftl` file: language, file name (the bot it serves) and its text.
-pub(crate) const RESOURCES: [(Lang, &str, &str); 10] = [
+pub(crate) const RESOURCES: [(Lang, &str, &str); 12] = [
     (
         Lang::Ru,
         "common",
@@ -37,6 +37,11 @@ pub(crate) const RESOURCES: [(Lang, &str, &str); 10] = [
         include_str!("../../locales/ru/office.ftl"),
     ),
     (
+        Lang::Ru,
+        "miniapp",
+        include_str!("../../locales/ru/miniapp.ftl"),
+    ),
+    (
         Lang::En,
         "common",
         include_str!("../../locales/en/common.ftl"),
@@ -61,6 +66,11 @@ pub(crate) const RESOURCES: [(Lang, &str, &str); 10] = [
         Lang::En,
         "office",
         include_str!("../../locales/en/office.ftl"),
+    ),
+    (
+        Lang::En,
+        "miniapp",
+        include_str!("../../locales/en/miniapp.ftl"),
     ),
 ];
 

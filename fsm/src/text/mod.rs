@@ -1,7 +1,7 @@
 //! The message catalogue: every text a user sees, in Russian (default) and English, from one place (STYLE rule 10).
 //!
-//! The wording lives in Fluent files, `fsm/locales/{ru,en}/{common,partner,client,admin}.ftl`, embedded at compile
-//! time. Code names a text by a typed key — [`CommonText`], [`PartnerText`], [`ClientText`], [`AdminText`] — whose
+//! The wording lives in Fluent files, `fsm/locales/{ru,en}/{common,partner,client,admin,miniapp}.ftl`, embedded at compile
+//! time. Code names a text by a typed key — [`CommonText`], [`PartnerText`], [`ClientText`], [`AdminText`], [`MiniAppText`] (plain text for the Mini App) — whose
 //! variants carry what the text needs (points, money, names), and [`render`] turns a key into the text of a language.
 //! Plurals follow CLDR through Fluent selectors («1 балл, 2 балла, 5 баллов»); numbers, money and rates are written
 //! per language by [`format`] («1 999,99 ₽», "1,999.99 ₽").
@@ -14,6 +14,7 @@ mod catalog;
 mod client;
 mod common;
 pub mod format;
+mod miniapp;
 mod office;
 mod partner;
 #[cfg(test)]
@@ -23,6 +24,7 @@ pub use admin::AdminText;
 pub use client::ClientText;
 pub use common::CommonText;
 pub use fluent_bundle::FluentArgs;
+pub use miniapp::{MINIAPP_LABELS, MiniAppText};
 pub use office::OfficeText;
 pub use partner::PartnerText;
 

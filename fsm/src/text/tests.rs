@@ -53,6 +53,7 @@ fn key_ids(n: i64) -> Vec<(&'static str, &'static str, Vec<String>)> {
     check("client", ClientText::samples(n), &mut out);
     check("admin", AdminText::samples(n), &mut out);
     check("office", OfficeText::samples(n), &mut out);
+    check("miniapp", MiniAppText::samples(n), &mut out);
     out
 }
 
@@ -77,7 +78,7 @@ fn every_key_renders_in_both_languages_for_every_plural_form() {
 #[test]
 fn both_languages_define_the_same_messages_and_the_code_uses_all_of_them() {
     let used = key_ids(1);
-    for file in ["common", "partner", "client", "admin", "office"] {
+    for file in ["common", "partner", "client", "admin", "office", "miniapp"] {
         let files: Vec<BTreeSet<String>> = RESOURCES
             .iter()
             .filter(|(_, f, _)| *f == file)

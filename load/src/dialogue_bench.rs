@@ -75,7 +75,8 @@ const CHAT_BASE: i64 = 10_000_000;
 /// A step without a reply after this long counts as lost.
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
 
-fn rss_mib() -> f64 {
+/// This process's resident set (VmRSS), MiB.
+pub(crate) fn rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

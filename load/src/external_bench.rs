@@ -40,6 +40,9 @@ pub struct Args {
     /// Seconds of warm-up per point (not measured).
     #[arg(long, default_value_t = 3)]
     warmup: u64,
+    /// Distinct client chats of the memory run (one `/balance` each, polling), then the idle stop; 0: none.
+    #[arg(long, default_value_t = 100_000)]
+    chats: usize,
     /// Where tgbench serves the Bot API.
     #[arg(long, default_value = "127.0.0.1:18181")]
     bot_api: String,
@@ -61,6 +64,9 @@ const PARTNER_TOKEN: &str = "111:partner";
 const PARTNER_BASE: i64 = 7_000_000;
 const CLIENT_BASE: i64 = 8_000_000;
 const WEBHOOK_SECRET: &str = "external-bench-secret-0123456789";
+const CHAT_BASE: i64 = 20_000_000;
+/// Sessions stop after this long without an update (short, so the memory run sees the stop).
+const IDLE_STOP_S: u64 = 5;
 
 /// One measured point as tgbench reports it, with the product's own counts beside it.
 struct Point {
@@ -128,6 +134,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 point.ledger_ops
             );
         }
+        if transport == "polling" && args.chats > 0 {
+            memory_run(&args, &running, args.chats).await?;
+        }
         let services = running.services.clone();
         running.shutdown().await;
         // The run's states and dedup marks: left behind they grow Redis run after run (see dialogue_bench).
@@ -172,6 +181,7 @@ async fn start_product(
     settings.http.listen = listen.clone();
     settings.log.level = "error".into();
     settings.sessions.redis_namespace = namespace(transport);
+    settings.sessions.idle_stop_s = IDLE_STOP_S;
     let t = &mut settings.telegram;
     t.api_url = format!("http://{}", args.bot_api);
     t.partner_token = Secret::new(PARTNER_TOKEN.into());
@@ -256,6 +266,59 @@ async fn measure(
         duplicates: engine.ingress.metrics.duplicates.load(Ordering::Relaxed) - dups_before,
         ledger_ops: crate::dialogue_bench::operations(&running.services).await? - ops_before,
     })
+}
+
+/// `chats` distinct users each send `/balance` to the client bot once (all at once: tgbench queues them and the
+/// product polls them in batches); then the product's RSS (this process runs only the product: Telegram's side is
+/// tgbench's) before, after, and after the idle stop has ended every session.
+async fn memory_run(
+    args: &Args,
+    running: &loyalty::server::Running,
+    chats: usize,
+) -> anyhow::Result<()> {
+    let engine = running.bots.as_ref().context("bots")?;
+    let rss_start = crate::dialogue_bench::rss_mib();
+    let started = std::time::Instant::now();
+    let mut driver = tokio::process::Command::new(&args.tgbench)
+        .args(["run", "--bind", &args.bot_api, "--token", "222:client"])
+        .args(["--users", &chats.to_string()])
+        .args(["--chat-base", &CHAT_BASE.to_string()])
+        .args(["--setup", "/balance", "--step", "@wait"])
+        .args(["--duration-s", "0", "--warmup-s", "0"])
+        .args(["--reply-timeout-ms", "30000"])
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("running tgbench for the memory run")?;
+    // The peak, and the live sessions then: sampled every 250 ms while the chats come in.
+    let (mut rss_peak, mut live_peak) = (rss_start, 0usize);
+    let status = loop {
+        tokio::select! {
+            status = driver.wait() => break status?,
+            () = tokio::time::sleep(Duration::from_millis(250)) => {
+                let rss = crate::dialogue_bench::rss_mib();
+                if rss > rss_peak {
+                    rss_peak = rss;
+                    live_peak = engine.registry.send(actors::session::SessionCount).await?;
+                }
+            }
+        }
+    };
+    anyhow::ensure!(status.success(), "tgbench exited with {status}");
+    let elapsed = started.elapsed();
+    // A session checks for idleness every idle_stop / 2: the last ones stop within 1.5 × idle_stop.
+    tokio::time::sleep(Duration::from_secs(IDLE_STOP_S * 2)).await;
+    let live_after = engine.registry.send(actors::session::SessionCount).await?;
+    println!(
+        "memory: {chats} distinct chats (one /balance each; tgbench then waits 30 s for stragglers) in {:.1}s: \
+         product RSS {rss_start:.1} MiB at start, peak {rss_peak:.1} MiB ({live_peak} live sessions then); after \
+         the idle stop ({IDLE_STOP_S} s): {:.1} MiB, {live_after} live sessions, {} limiter keys (target: within \
+         50 MiB of the start)",
+        elapsed.as_secs_f64(),
+        crate::dialogue_bench::rss_mib(),
+        engine.ingress.limiter_keys(),
+    );
+    Ok(())
 }
 
 async fn seed(services: &loyalty::Services, n: usize) -> anyhow::Result<()> {

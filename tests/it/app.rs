@@ -157,6 +157,35 @@ impl TestApp {
         }
     }
 
+    /// Runs `partner`'s accrual dialogue in the partner bot (`/accrue`, `phone`, `amount`, Confirm) and returns the
+    /// outcome: the confirm message once it was edited into the result and lost its buttons (the accrual sends no
+    /// other message to the partner).
+    pub async fn accrue(&self, partner: i64, phone: &str, amount: &str) -> Value {
+        let before = self.bot_messages("partner", partner, 0).await.len();
+        self.send("partner", partner, "/accrue").await;
+        self.nth_text("partner", partner, before + 1).await;
+        self.send("partner", partner, phone).await;
+        self.nth_text("partner", partner, before + 2).await;
+        self.send("partner", partner, amount).await;
+        let confirm = self.bot_messages("partner", partner, before + 3).await[before + 2].clone();
+        let id = confirm["message_id"].as_i64().expect("message id");
+        self.press("partner", partner, id, &inline_button(&confirm, 0))
+            .await;
+        let start = Instant::now();
+        loop {
+            let outcome =
+                self.bot_messages("partner", partner, before + 3).await[before + 2].clone();
+            if outcome["reply_markup"].is_null() {
+                return outcome;
+            }
+            assert!(
+                start.elapsed() < ANSWER_WAIT,
+                "the confirm screen was never turned into the outcome: {outcome:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+
     /// Waits until the bot's n-th message (1-based) reads `expected` (it may be sent, or edited into it, later),
     /// and returns that message; fails the test with the whole chat after the answer wait.
     pub async fn expect_nth(&self, bot: &str, user: i64, n: usize, expected: &str) -> Value {

@@ -3,39 +3,17 @@
 
 use fsm::Lang;
 use fsm::callback::Callback;
-use fsm::text::{AdminText, ClientText, CommonText, PartnerText};
+use fsm::text::{AdminText, ClientText, CommonText};
 use fsm::{Kopecks, Points};
 
-use crate::app::{TestApp, inline_button};
+use crate::app::TestApp;
 use crate::helpers::{en, ru};
 
 const PARTNER: i64 = loyalty::server::DEMO_PARTNER_ID;
 
 /// The partner accrues a 1,000.00 ₽ receipt to `phone` (50 points) through the real dialogue.
 async fn accrue_1000(app: &TestApp, phone: &str) {
-    let before = app.bot_messages("partner", PARTNER, 0).await.len();
-    app.send("partner", PARTNER, "/accrue").await;
-    app.nth_text("partner", PARTNER, before + 1).await;
-    app.send("partner", PARTNER, phone).await;
-    app.nth_text("partner", PARTNER, before + 2).await;
-    app.send("partner", PARTNER, "1000").await;
-    let confirm = app.bot_messages("partner", PARTNER, before + 3).await[before + 2].clone();
-    app.press(
-        "partner",
-        PARTNER,
-        confirm["message_id"].as_i64().expect("message id"),
-        &inline_button(&confirm, 0),
-    )
-    .await;
-    app.expect_nth(
-        "partner",
-        PARTNER,
-        before + 4,
-        &ru(&PartnerText::Menu {
-            company: "Кофейня «Зерно»",
-        }),
-    )
-    .await;
+    app.accrue(PARTNER, phone, "1000").await;
 }
 
 #[actix_rt::test]

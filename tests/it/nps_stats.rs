@@ -21,18 +21,6 @@ async fn other_partner(app: &TestApp) -> i64 {
 }
 
 /// Partner `tg` accrues `amount` to the client with phone `phone` through the bot; its chat had `base` messages.
-async fn accrue(app: &TestApp, tg: i64, base: usize, phone: &str, amount: &str) {
-    app.send("partner", tg, "/accrue").await;
-    app.nth_text("partner", tg, base + 1).await;
-    app.send("partner", tg, phone).await;
-    app.nth_text("partner", tg, base + 2).await;
-    app.send("partner", tg, amount).await;
-    let confirm = app.bot_messages("partner", tg, base + 3).await[base + 2].clone();
-    let id = confirm["message_id"].as_i64().expect("id");
-    app.press("partner", tg, id, &crate::app::inline_button(&confirm, 0))
-        .await;
-    app.nth_text("partner", tg, base + 4).await;
-}
 
 #[actix_rt::test]
 async fn a_rating_after_a_restart_goes_to_the_operations_partner_and_a_second_one_is_refused() {
@@ -42,7 +30,7 @@ async fn a_rating_after_a_restart_goes_to_the_operations_partner_and_a_second_on
     join(&first, 2201, "+7 999 220-11-01").await;
     first.send("partner", OTHER, "/start").await;
     first.nth_text("partner", OTHER, 1).await;
-    accrue(&first, OTHER, 1, "+7 999 220-11-01", "1000").await;
+    first.accrue(OTHER, "+7 999 220-11-01", "1000").await;
     first
         .expect_nth(
             "client",
@@ -119,8 +107,8 @@ async fn statistics_of_the_fixture_show_turnover_points_and_nps() {
         ("+7 999 230-11-01", "300.00"),
         ("+7 999 230-11-02", "200.00"),
     ];
-    for (i, (phone, amount)) in receipts.iter().enumerate() {
-        accrue(&app, PARTNER, i * 4, phone, amount).await;
+    for (phone, amount) in receipts {
+        app.accrue(PARTNER, phone, amount).await;
     }
     // Each client rates each of their operations with the buttons they got.
     for (user, rates) in [(2301, [10, 7]), (2302, [9, 3])] {
@@ -164,7 +152,8 @@ async fn statistics_of_the_fixture_show_turnover_points_and_nps() {
         month: &fixture,
         all: &fixture,
     });
-    let text = app.nth_text("partner", PARTNER, 17).await;
+    // Three messages per accrual (the last one edited into the outcome), then the statistics.
+    let text = app.nth_text("partner", PARTNER, 13).await;
     assert_eq!(text, expected);
     assert!(text.contains("Оборот: 2\u{a0}000,00\u{a0}₽"), "{text}");
     assert!(text.contains("Начислено баллов: 100\n"), "{text}");

@@ -12,10 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    PartnerCommand, PartnerCtx, PartnerInfo, PartnerState, PartnerStep, cancel_keyboard,
-    menu_reply, reply, say,
-};
+use super::{PartnerCommand, PartnerCtx, PartnerInfo, PartnerState, PartnerStep, reply, say};
 use crate::callback::{Callback, Decoded, DraftId};
 use crate::chat::{BotKind, InlineButton, Keyboard, Lang, Reply, Transition, UserInput};
 use crate::dialogue::{Effect, UserEvent};
@@ -130,11 +127,13 @@ pub(super) fn at(step: &AccrueStep) -> PartnerState {
     PartnerState::Accrue(step.clone())
 }
 
-/// `/accrue` or its button: ask for the client.
+/// `/accrue` or its button: ask for the client. Unlike the back-office dialogues, the accrual keeps the menu keyboard
+/// (another button or `/cancel` leaves it), so its outcome is one edit and no second message to bring the menu back:
+/// this is the till's hot path, and Telegram's per-bot send limit (about 30 messages/s) is its ceiling.
 pub fn start(lang: Lang) -> PartnerStep {
     reply(
         PartnerState::Accrue(AccrueStep::Client),
-        Reply::with(render(lang, &PartnerText::AskClient), cancel_keyboard(lang)),
+        Reply::new(render(lang, &PartnerText::AskClient)),
     )
 }
 
@@ -273,10 +272,10 @@ fn on_callback(
     if !confirm {
         return Transition {
             next: PartnerState::Menu,
-            effects: vec![
-                Effect::Edit(Reply::new(render(lang, &PartnerText::AccrualCancelled))),
-                Effect::Reply(menu_reply(lang, info)),
-            ],
+            effects: vec![Effect::Edit(Reply::new(render(
+                lang,
+                &PartnerText::AccrualCancelled,
+            )))],
         };
     }
     command(
@@ -342,7 +341,7 @@ pub fn on_result(
                 next: PartnerState::Accrue(AccrueStep::Amount { client }),
                 effects: vec![
                     Effect::Edit(Reply::new(done)),
-                    Effect::Reply(Reply::with(ask, cancel_keyboard(lang))),
+                    Effect::Reply(Reply::new(ask)),
                 ],
             }
         }
@@ -374,13 +373,10 @@ fn on_accrual(
             points,
             balance,
         } => {
-            let mut effects = vec![
-                Effect::Edit(Reply::new(render(
-                    lang,
-                    &PartnerText::Accrued { points, balance },
-                ))),
-                Effect::Reply(menu_reply(lang, info)),
-            ];
+            let mut effects = vec![Effect::Edit(Reply::new(render(
+                lang,
+                &PartnerText::Accrued { points, balance },
+            )))];
             if let Some(chat_id) = client.telegram_id {
                 let notice = ClientText::AccrualNotice {
                     partner: &info.company,
@@ -408,10 +404,10 @@ fn on_accrual(
         AccrualResult::Unavailable => say(lang, at(step), CommonText::TryAgainLater),
         AccrualResult::Refused => Transition {
             next: PartnerState::Menu,
-            effects: vec![
-                Effect::Edit(Reply::new(render(lang, &PartnerText::AccrualRefused))),
-                Effect::Reply(menu_reply(lang, info)),
-            ],
+            effects: vec![Effect::Edit(Reply::new(render(
+                lang,
+                &PartnerText::AccrualRefused,
+            )))],
         },
     }
 }

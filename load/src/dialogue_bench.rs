@@ -142,7 +142,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .max()
         .unwrap_or(0)
         .max(args.open_rate as usize);
-    seed(&running.services, max_partners).await?;
+    seed(
+        &running.services,
+        max_partners,
+        PARTNER_BASE,
+        CLIENT_BASE,
+        "+7900",
+    )
+    .await?;
     println!(
         "dialogue benchmark: accrual dialogue of 4 steps (1 ledger write), one process, sandbox over HTTP, updates by {}{}",
         args.transport,
@@ -245,21 +252,34 @@ pub(crate) async fn forget_namespace(
     }
 }
 
-async fn seed(services: &loyalty::Services, n: usize) -> anyhow::Result<()> {
+/// `n` approved partners (Telegram ids `partner_base + i`, 5 %) and a verified client for each (Telegram id
+/// `client_base + i`, phone `{phone_prefix}{i:07}`), then statistics as autovacuum would gather them.
+pub(crate) async fn seed(
+    services: &loyalty::Services,
+    n: usize,
+    partner_base: i64,
+    client_base: i64,
+    phone_prefix: &str,
+) -> anyhow::Result<()> {
     let mut db = services.pg.get().await?;
     let tx = db.transaction().await?;
     for i in 0..n as i64 {
         actors::db::partners::upsert_approved_partner(
             &*tx,
-            PARTNER_BASE + i,
+            partner_base + i,
             &format!("Bench {i}"),
             500,
         )
         .await?;
-        let code = fsm::MemberCode::from_random(0x5eed_0000 + i as u64);
+        let code = fsm::MemberCode::from_random(client_base as u64 + i as u64);
         tx.execute(
-            "INSERT INTO clients (telegram_id, phone, phone_verified, member_code, registered_via) VALUES ($1, $2, true, $3, 'bot')",
-            &[&(CLIENT_BASE + i), &format!("+7900{:07}", i), &code.as_str()],
+            "INSERT INTO clients (telegram_id, phone, phone_verified, member_code, registered_via) \
+             VALUES ($1, $2, true, $3, 'bot')",
+            &[
+                &(client_base + i),
+                &format!("{phone_prefix}{i:07}"),
+                &code.as_str(),
+            ],
         )
         .await?;
     }

@@ -209,7 +209,9 @@ async fn start_product(
     let running = loyalty::server::start(settings, false).await;
     serve.kill().await.ok();
     let running = running?;
-    seed(&running.services, users).await?;
+    // tgbench's `{phone}` of user i is +7999{i:07}.
+    crate::dialogue_bench::seed(&running.services, users, PARTNER_BASE, CLIENT_BASE, "+7999")
+        .await?;
     Ok(running)
 }
 
@@ -318,31 +320,6 @@ async fn memory_run(
         crate::dialogue_bench::rss_mib(),
         engine.ingress.limiter_keys(),
     );
-    Ok(())
-}
-
-async fn seed(services: &loyalty::Services, n: usize) -> anyhow::Result<()> {
-    let mut db = services.pg.get().await?;
-    let tx = db.transaction().await?;
-    for i in 0..n as i64 {
-        actors::db::partners::upsert_approved_partner(
-            &*tx,
-            PARTNER_BASE + i,
-            &format!("P{i}"),
-            500,
-        )
-        .await?;
-        let code = fsm::MemberCode::from_random(0xe7e0_0000 + i as u64);
-        tx.execute(
-            "INSERT INTO clients (telegram_id, phone, phone_verified, member_code, registered_via) \
-             VALUES ($1, $2, true, $3, 'bot')",
-            &[&(CLIENT_BASE + i), &format!("+7999{i:07}"), &code.as_str()],
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    // As autovacuum would soon after such a load: without statistics the planner scans whole tables.
-    db.batch_execute("ANALYZE").await?;
     Ok(())
 }
 

@@ -196,3 +196,37 @@ async fn promotions_current_in_moscow_and_approved_services_affordable_first() {
         ru(&MiniAppText::PointsMissing { n: 150 })
     );
 }
+
+/// The issue's boundary: a promotion is shown on its last day at 23:30 Moscow time and gone at 00:30, whatever the
+/// server's own zone (the date comes from `network.time_zone`, the filter from the same query the Mini App uses).
+#[actix_rt::test]
+async fn a_promotion_is_current_on_its_last_day_at_23_30_moscow_and_gone_at_00_30() {
+    let app = TestApp::spawn().await;
+    let id = client(&app, 4202).await;
+    let demo = partner(&app).await;
+    app.db
+        .execute(
+            "INSERT INTO promotions (partner_id, title, description, discount_text, starts_on, ends_on)
+             VALUES ($1, 'Last day', 'd', '-10%', '2027-03-01', '2027-03-05')",
+            &[&demo.0],
+        )
+        .await
+        .expect("promotion");
+    let moscow = fsm::calendar::time_zone("Europe/Moscow").expect("tz");
+    let db = app.running.services.pg.get().await.expect("pool");
+    let shown_at = |utc: &'static str| {
+        let day = fsm::calendar::date_at(&moscow, utc.parse().expect("timestamp")).to_string();
+        let db = &db;
+        async move {
+            actors::db::miniapp::current_promotions(db, id, &day, 10)
+                .await
+                .expect("promotions")
+                .into_iter()
+                .map(|p| p.title)
+                .collect::<Vec<_>>()
+        }
+    };
+    // 20:30 UTC is 23:30 in Moscow on the 5th, the last day; 21:30 UTC is 00:30 on the 6th.
+    assert_eq!(shown_at("2027-03-05T20:30:00Z").await, ["Last day"]);
+    assert!(shown_at("2027-03-05T21:30:00Z").await.is_empty());
+}

@@ -5,14 +5,19 @@
 //! PX` renewed every third of its life) reads it, so the replies to a chat go out in order even with several
 //! replicas; the others wait for the lease. A reader that takes the lease first takes over, with `XAUTOCLAIM`, every
 //! entry another consumer (a dead replica, or this process before a restart) read and did not acknowledge, and
-//! sends those, in stream order; then it reads new entries (`XREADGROUP`, group `outbox`, COUNT a batch, BLOCK). An
-//! entry is acknowledged and deleted (`XACK` + `XDEL`) after Telegram accepted it or refused it for good; a crash in
-//! between sends it again (at least once, the window being one HTTP answer). A 403 "bot was blocked" from the client
-//! bot marks the client (`clients.blocked_bot_at`).
+//! sends those, in stream order; then it reads new entries (`XREADGROUP`, group `outbox`, COUNT a batch, BLOCK).
+//!
+//! The reader only reads and dispatches: every chat has a lane (a task with a FIFO queue) that sends its entries one
+//! after another under Telegram's per-chat limit, so a chat with a backlog (a user flooding the bot) delays only
+//! itself, never the other chats of its stream. An entry is acknowledged and deleted (`XACK` + `XDEL`, batched by
+//! one acknowledger task per stream) after Telegram accepted it or refused it for good; a crash in between sends it
+//! again (at least once, the window being one HTTP answer). Entries handed to a lane stay "in flight" until their
+//! acknowledgement has landed, and the periodic takeover of idle entries skips them, so a slow lane is never sent
+//! twice. A 403 "bot was blocked" from the client bot marks the client (`clients.blocked_bot_at`).
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ::actors::outgoing::Outgoing;
@@ -21,6 +26,7 @@ use anyhow::Context;
 use fsm::BotKind;
 use redis::aio::{ConnectionManager, MultiplexedConnection};
 use teloxide_core::{ApiError, RequestError};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::BotApiClients;
@@ -30,6 +36,13 @@ use super::outbox::{Limits, OutboxMetrics, Sent, send_with_retries};
 const GROUP: &str = "outbox";
 /// Pause after a Redis error before trying again.
 const REDIS_RETRY: Duration = Duration::from_secs(1);
+/// A chat's lane ends after this long without entries (a new entry starts a new one).
+const LANE_IDLE: Duration = Duration::from_secs(5);
+/// Entries of one stream in flight (dispatched, not yet acknowledged), as batches of `outbox_read_batch`: beyond,
+/// the reader waits before reading more, so a flood cannot grow memory without bound.
+const IN_FLIGHT_BATCHES: usize = 16;
+/// Most ids in one `XACK` + `XDEL` round trip.
+const ACK_BATCH_MAX: usize = 512;
 
 /// What the readers need to know.
 #[derive(Clone)]
@@ -60,6 +73,12 @@ struct Reader {
     /// For the reader's own connection, made again after an error (a multiplexed connection does not reconnect).
     client: redis::Client,
     config: redis::AsyncConnectionConfig,
+    /// The lanes of the chats with entries under way, by chat id.
+    lanes: Mutex<HashMap<i64, mpsc::UnboundedSender<(String, Outgoing)>>>,
+    /// Ids dispatched to a lane whose acknowledgement has not landed yet.
+    in_flight: Mutex<HashSet<String>>,
+    /// To the stream's acknowledger.
+    acks: mpsc::UnboundedSender<String>,
 }
 
 /// Creates the consumer groups and starts one reader (and its lease keeper) per stream of every bot.
@@ -89,6 +108,7 @@ pub async fn start(
             create_group(&mut shared.clone(), &key)
                 .await
                 .context("creating the outbox consumer group")?;
+            let (acks, ack_queue) = mpsc::unbounded_channel();
             let reader = Arc::new(Reader {
                 lease_key: format!("{key}:lease"),
                 key,
@@ -102,7 +122,11 @@ pub async fn start(
                 holds: Arc::new(AtomicBool::new(false)),
                 client: client.clone(),
                 config: config.clone(),
+                lanes: Mutex::new(HashMap::new()),
+                in_flight: Mutex::new(HashSet::new()),
+                acks,
             });
+            actix_rt::spawn(acknowledger(reader.clone(), ack_queue));
             actix_rt::spawn(keep_lease(reader.clone(), stop.clone()));
             actix_rt::spawn(run_reader(reader, stop.clone()));
         }
@@ -233,6 +257,8 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
             },
         };
         if !r.holds.load(Ordering::Acquire) {
+            // Lanes stop sending once the lease is gone; what they held stays pending for the next holder.
+            forget_in_flight(&r);
             let took: redis::RedisResult<i64> = redis::Script::new(ACQUIRE_LUA)
                 .key(&r.lease_key)
                 .arg(&r.settings.consumer)
@@ -243,7 +269,7 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
                 Ok(1) => {
                     r.holds.store(true, Ordering::Release);
                     last_claim = Instant::now();
-                    if let Err(e) = claim_all(&r, conn, 0, &stop).await {
+                    if let Err(e) = claim_all(&r, conn, 0).await {
                         tracing::warn!(error = %e, "outbox: claiming pending replies failed");
                         r.holds.store(false, Ordering::Release);
                         recover(&r, &e, &mut connected).await;
@@ -263,11 +289,15 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
             // Entries a stopping or stalled consumer read after this reader took the lease: idle for a whole
             // lease, nobody is sending them.
             last_claim = Instant::now();
-            if let Err(e) = claim_all(&r, conn, lease_ms, &stop).await {
+            if let Err(e) = claim_all(&r, conn, lease_ms).await {
                 tracing::warn!(error = %e, "outbox: claiming pending replies failed");
                 recover(&r, &e, &mut connected).await;
                 continue;
             }
+        }
+        if in_flight(&r) >= r.settings.batch.max(1) * IN_FLIGHT_BATCHES {
+            pause(&stop, Duration::from_millis(20)).await;
+            continue;
         }
         let mut command = redis::cmd("XREADGROUP");
         command
@@ -291,14 +321,12 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
         match read {
             Ok(_) if stop.is_cancelled() || !r.holds.load(Ordering::Acquire) => {}
             Ok(streams) => {
-                let mut done = Vec::new();
                 for (_, entries) in streams.unwrap_or_default() {
                     for entry in entries {
-                        done.push(handle(&r, entry).await);
+                        dispatch(&r, entry);
                         handled += 1;
                     }
                 }
-                acknowledge(&r, done);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "outbox: reading the stream failed");
@@ -331,12 +359,13 @@ async fn pause(stop: &CancellationToken, d: Duration) {
 }
 
 /// Takes over, in order, every entry of the stream read and not acknowledged by any consumer for `min_idle_ms`, and
-/// sends them. Right after taking the lease that is 0: no other reader may be working on them any more.
+/// hands it to its chat's lane, except the ones this reader has in flight already (a slow lane's entries go idle too,
+/// and must not be sent twice). Right after taking the lease `min_idle_ms` is 0: no other reader may be working on
+/// them any more.
 async fn claim_all(
-    r: &Reader,
+    r: &Arc<Reader>,
     conn: &mut MultiplexedConnection,
     min_idle_ms: u64,
-    stop: &CancellationToken,
 ) -> redis::RedisResult<()> {
     let mut cursor = "0-0".to_owned();
     loop {
@@ -359,62 +388,137 @@ async fn claim_all(
             Some(v) => redis::from_redis_value_ref(v)?,
             None => Vec::new(),
         };
-        let mut done = Vec::new();
         for entry in entries {
-            if stop.is_cancelled() || !r.holds.load(Ordering::Acquire) {
-                acknowledge(r, done);
+            if !r.holds.load(Ordering::Acquire) {
                 return Ok(());
             }
-            r.metrics.claimed.fetch_add(1, Ordering::Relaxed);
-            done.push(handle(r, entry).await);
+            let ours = r.in_flight.lock().is_ok_and(|set| set.contains(&entry.0));
+            if !ours {
+                r.metrics.claimed.fetch_add(1, Ordering::Relaxed);
+                dispatch(r, entry);
+            }
         }
-        acknowledge(r, done);
-        if cursor == "0-0" || stop.is_cancelled() {
+        if cursor == "0-0" {
             return Ok(());
         }
     }
 }
 
-/// Sends one entry, records a final refusal, then acknowledges and deletes it.
-/// Sends one entry (or records why it cannot be sent) and returns its id for the acknowledgement.
-async fn handle(r: &Reader, (id, fields): Entry) -> String {
+/// Hands an entry to its chat's lane (starting one if the chat has none), or acknowledges at once an entry that
+/// cannot be sent (deleted meanwhile, or unreadable).
+fn dispatch(r: &Arc<Reader>, (id, fields): Entry) {
     r.metrics.queued.fetch_add(1, Ordering::Relaxed);
     let payload = fields.and_then(|f| f.into_iter().nth(1));
-    match payload.map(|p| serde_json::from_str::<Outgoing>(&p)) {
-        Some(Ok(msg)) => {
-            if let Sent::Failed(e) = send_with_retries(&r.bot, &msg, &r.limits, &r.metrics).await {
-                refused(r, &msg, &e).await;
-            }
-        }
+    let msg = match payload.map(|p| serde_json::from_str::<Outgoing>(&p)) {
+        Some(Ok(msg)) => msg,
         Some(Err(e)) => {
             r.metrics.failed.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(error = %e, "outbox: unreadable entry dropped");
+            let _ = r.acks.send(id);
+            return;
         }
         None => {
             // Deleted meanwhile: nothing to send.
             r.metrics.failed.fetch_add(1, Ordering::Relaxed);
+            let _ = r.acks.send(id);
+            return;
         }
+    };
+    if let Ok(mut set) = r.in_flight.lock() {
+        set.insert(id.clone());
     }
-    id
+    let Ok(mut lanes) = r.lanes.lock() else {
+        return;
+    };
+    let chat = msg.chat_id;
+    let entry = match lanes.get(&chat) {
+        Some(lane) => match lane.send((id, msg)) {
+            Ok(()) => return,
+            // The lane ended a moment ago: a new one takes the entry.
+            Err(mpsc::error::SendError(entry)) => entry,
+        },
+        None => (id, msg),
+    };
+    let (tx, rx) = mpsc::unbounded_channel();
+    let _ = tx.send(entry);
+    lanes.insert(chat, tx);
+    actix_rt::spawn(lane(r.clone(), chat, rx));
 }
 
-/// Acknowledges and deletes the entries of one read, in one round trip. Not awaited: the next read does not wait for
-/// it (measured: awaiting a per-entry acknowledgement cost a third of the dialogue benchmark's throughput). A crash
-/// before it lands sends those replies again (at least once).
-fn acknowledge(r: &Reader, ids: Vec<String>) {
-    if ids.is_empty() {
-        return;
+/// One chat's lane: sends its entries in order, each under the chat's rate limit, and passes each id to the
+/// acknowledger once Telegram answered for good. Ends when idle, or when this process no longer holds the stream
+/// (the rest stays pending for the next holder).
+async fn lane(r: Arc<Reader>, chat: i64, mut queue: mpsc::UnboundedReceiver<(String, Outgoing)>) {
+    loop {
+        let next = match tokio::time::timeout(LANE_IDLE, queue.recv()).await {
+            Ok(next) => next,
+            Err(_) => {
+                let Ok(mut lanes) = r.lanes.lock() else {
+                    return;
+                };
+                // Under the map's lock nothing new can arrive: end unless something came meanwhile.
+                match queue.try_recv() {
+                    Ok(next) => Some(next),
+                    Err(_) => {
+                        lanes.remove(&chat);
+                        return;
+                    }
+                }
+            }
+        };
+        let Some((id, msg)) = next else {
+            return;
+        };
+        if !r.holds.load(Ordering::Acquire) {
+            if let Ok(mut lanes) = r.lanes.lock() {
+                lanes.remove(&chat);
+            }
+            return;
+        }
+        if let Sent::Failed(e) = send_with_retries(&r.bot, &msg, &r.limits, &r.metrics).await {
+            refused(&r, &msg, &e).await;
+        }
+        let _ = r.acks.send(id);
     }
-    let (key, mut conn) = (r.key.clone(), r.shared.clone());
-    actix_rt::spawn(async move {
+}
+
+/// The entries of this reader dispatched and not yet acknowledged.
+fn in_flight(r: &Reader) -> usize {
+    r.in_flight.lock().map_or(0, |set| set.len())
+}
+
+/// After the lease was lost: the lanes end at their next entry and their entries stay pending in Redis, so none of
+/// them is in flight any more (the next holder, maybe this process again, claims them).
+fn forget_in_flight(r: &Reader) {
+    if let Ok(mut set) = r.in_flight.lock() {
+        set.clear();
+    }
+    if let Ok(mut lanes) = r.lanes.lock() {
+        lanes.clear();
+    }
+}
+
+/// Acknowledges and deletes handled entries, as many as are waiting (up to `ACK_BATCH_MAX`) in one round trip, and
+/// only then takes them off the in-flight set: until the acknowledgement has landed, a takeover of idle entries must
+/// not send them again. A failed acknowledgement leaves them pending: they are sent again (at least once).
+async fn acknowledger(r: Arc<Reader>, mut queue: mpsc::UnboundedReceiver<String>) {
+    let mut conn = r.shared.clone();
+    while let Some(first) = queue.recv().await {
+        let mut ids = vec![first];
+        while ids.len() < ACK_BATCH_MAX {
+            match queue.try_recv() {
+                Ok(id) => ids.push(id),
+                Err(_) => break,
+            }
+        }
         let acked: redis::RedisResult<()> = redis::pipe()
             .cmd("XACK")
-            .arg(&key)
+            .arg(&r.key)
             .arg(GROUP)
             .arg(&ids)
             .ignore()
             .cmd("XDEL")
-            .arg(&key)
+            .arg(&r.key)
             .arg(&ids)
             .ignore()
             .query_async(&mut conn)
@@ -422,7 +526,12 @@ fn acknowledge(r: &Reader, ids: Vec<String>) {
         if let Err(e) = acked {
             tracing::warn!(error = %e, "outbox: acknowledgement failed; the replies may be sent again");
         }
-    });
+        if let Ok(mut set) = r.in_flight.lock() {
+            for id in &ids {
+                set.remove(id);
+            }
+        }
+    }
 }
 
 /// A refusal that will not change by retrying: for the client bot, "blocked" and "deactivated" are recorded on the

@@ -17,6 +17,7 @@ mod miniapp;
 mod miniapp_browser;
 mod miniapp_data;
 mod ops;
+mod outbox_lanes;
 mod partner_backoffice;
 mod poison;
 // --- Partner money ---

@@ -196,10 +196,12 @@ async fn walkthrough(app: &TestApp, c: &Client, client: i64, width: u32, height:
         .find(Locator::Css("#webapp-frame"))
         .await
         .expect("web app frame");
-    assert!(
-        frame.is_displayed().await.expect("shown"),
-        "the web app panel"
-    );
+    // The page signs the launch data first (a request to the sandbox), then shows the panel.
+    let start = std::time::Instant::now();
+    while !frame.is_displayed().await.expect("shown") {
+        assert!(start.elapsed() < SHOW_WAIT, "the web app panel");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(in_viewport(c, "#webapp-close").await, "its close button");
     if narrow {
         let covers = js(c, "const r = document.querySelector('#webapp').getBoundingClientRect(); return r.width >= innerWidth && r.height >= innerHeight").await;

@@ -19,11 +19,14 @@ let keyboardKey = '';
 
 const who = () => ({ bot, user_id: Number($('uid').value), first_name: $('name').value || 'Гость', language_code: $('lang').value });
 function esc(s) { return String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c])); }
-// Telegram HTML from the bots: keep the few tags Telegram allows, escape everything else.
+// A bot's text in parse_mode HTML: its entities (&lt; &amp; ...) are already escaped, so they stay entities (escaped
+// once more they would show as "&lt;"); Telegram's tags become tags; anything else stays text.
 function html(s) {
+  // Tags first (a raw "<b>" escaped once), then the bot's own entities (escaped twice), so "&lt;i&gt;" stays text.
   return esc(s)
     .replace(/&lt;(\/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|blockquote|tg-spoiler)&gt;/g, '<$1$2>')
-    .replace(/&lt;a href=&quot;(https?:[^&]*)&quot;&gt;(.*?)&lt;\/a&gt;/g, '<a href="$1" target="_blank" rel="noopener">$2</a>');
+    .replace(/&lt;a href=&quot;(https?:[^&]*)&quot;&gt;(.*?)&lt;\/a&gt;/g, '<a href="$1" target="_blank" rel="noopener">$2</a>')
+    .replace(/&amp;(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);/g, '&$1;');
 }
 const hhmm = (unix) => new Date(unix * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 const plain = (e) => (e.photo ? '🖼 ' : '') + e.text.replace(/<[^>]+>/g, '');

@@ -10,8 +10,9 @@ fn is_bidi_override(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Direction marks (LRM, RLM, ALM): harmless inside a message, but a name is shown inside other people's messages,
-/// where it should carry no direction of its own.
+/// Direction marks (LRM, RLM, ALM): harmless inside one message, but a name, a company name or a promotion's title
+/// is shown inside other people's messages and pages, where it must carry no direction of its own (a U+200F after a
+/// company name moved the time before the separator in the Mini App's history).
 fn is_bidi_mark(c: char) -> bool {
     matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
@@ -29,10 +30,12 @@ fn without(text: &str, drop: impl Fn(char) -> bool) -> Cow<'_, str> {
     }
 }
 
-/// A message text, callback data or contact phone: controls other than newline and tab, and bidi overrides, are
-/// removed (a company name or a partner's note arrives as plain text, so overrides go everywhere).
+/// A message text, callback data or contact phone: controls other than newline and tab, bidi overrides and direction
+/// marks are removed (a company name, a title or a partner's note arrives as plain text and is shown to others).
 pub fn text(text: &str) -> Cow<'_, str> {
-    without(text, |c| is_unwanted_control(c) || is_bidi_override(c))
+    without(text, |c| {
+        is_unwanted_control(c) || is_bidi_override(c) || is_bidi_mark(c)
+    })
 }
 
 /// A person's name: as [`text`], and without newlines, tabs or direction marks either, since it is shown inside
@@ -59,9 +62,10 @@ mod tests {
     }
 
     #[test]
-    fn bidi_overrides_go_from_texts_and_marks_too_from_names() {
+    fn bidi_overrides_and_marks_go_from_texts_and_names() {
         assert_eq!(text("Кофе\u{202E}йонйач"), "Кофейонйач");
-        assert_eq!(text("\u{2066}x\u{2069} \u{200F}שלום"), "x \u{200F}שלום");
+        assert_eq!(text("\u{2066}x\u{2069} \u{200F}שלום"), "x שלום");
+        assert_eq!(text("Кофейня & Co\u{200F}"), "Кофейня & Co");
         assert_eq!(name("A\u{0}B", 64), "AB");
         assert_eq!(name("\u{202E}Ann\u{200E}a\u{61C}\n", 64), "Anna");
         assert_eq!(name(&"я".repeat(100), 64).chars().count(), 64);

@@ -596,3 +596,27 @@ async fn two_concurrent_approvals_make_one_operation_and_one_partner_notice() {
     assert_eq!(request_status(&app).await[0].0, "approved");
     assert_ledger_clean(&app).await;
 }
+
+/// Found by review: a partner could enrol the phone of their own application, a record that becomes their own
+/// client account once claimed.
+#[actix_rt::test]
+async fn a_partner_cannot_enrol_their_own_phone() {
+    let app = TestApp::spawn().await;
+    app.db
+        .execute(
+            "UPDATE partners SET phone = '+79135335289' WHERE telegram_id = $1",
+            &[&PARTNER],
+        )
+        .await
+        .expect("phone");
+    app.send("partner", PARTNER, "/accrue").await;
+    app.nth_text("partner", PARTNER, 1).await;
+    app.send("partner", PARTNER, "+7 913 533-52-89").await;
+    app.expect_nth("partner", PARTNER, 2, &ru(&PartnerText::OwnClientRecord))
+        .await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM clients WHERE phone = '+79135335289'")
+            .await,
+        0
+    );
+}

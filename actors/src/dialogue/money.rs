@@ -106,6 +106,10 @@ pub async fn accrue_lookup(
     Ok(match (lookup(env, sender, query).await?, query) {
         (Lookup::Found(client), _) => AccrueEvent::ClientLookup(Some(client)),
         (Lookup::Own, _) => AccrueEvent::OwnRecord,
+        // The partner's own phone is never enrolled: once claimed it would be their own client record.
+        (Lookup::NotFound, ClientQuery::Phone(phone)) if own_phone(env, sender, phone).await? => {
+            AccrueEvent::OwnRecord
+        }
         (Lookup::NotFound, ClientQuery::Phone(phone)) => AccrueEvent::UnknownPhone {
             phone: phone.clone(),
             draft: fsm::callback::DraftId::from_u128(uuid::Uuid::now_v7().as_u128()),
@@ -113,6 +117,22 @@ pub async fn accrue_lookup(
         },
         (Lookup::NotFound, ClientQuery::Code(_)) => AccrueEvent::ClientLookup(None),
     })
+}
+
+/// Whether `phone` is the one the partner behind `sender` gave in their application.
+async fn own_phone(
+    env: &DialogueEnv,
+    sender: &Sender,
+    phone: &Phone,
+) -> Result<bool, DialogueError> {
+    let db = env.pg.get().await?;
+    let row = db
+        .query_opt(
+            "SELECT 1 FROM partners WHERE telegram_id = $1 AND phone = $2",
+            &[&sender.user_id, &phone.as_str()],
+        )
+        .await?;
+    Ok(row.is_some())
 }
 
 /// Enrols `phone` for `partner` (or finds who has it by now).

@@ -147,15 +147,17 @@ pub(in crate::partner) fn on_result(
                 effects,
             }
         }
-        ServiceEvent::Deleted(found) => Transition {
+        // The confirmation turns into the outcome; a second tap (the item is gone by then) answers below it and
+        // leaves the outcome standing.
+        ServiceEvent::Deleted(true) => Transition {
             next: state.clone(),
-            effects: vec![Effect::Edit(Reply::new(render(
+            effects: vec![Effect::Edit(Reply::new(render(lang, &OfficeText::Deleted)))],
+        },
+        ServiceEvent::Deleted(false) => Transition {
+            next: state.clone(),
+            effects: vec![Effect::Reply(Reply::new(render(
                 lang,
-                &if found {
-                    OfficeText::Deleted
-                } else {
-                    OfficeText::NotFoundOrNotYours
-                },
+                &OfficeText::NotFoundOrNotYours,
             )))],
         },
     }

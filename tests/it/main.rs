@@ -3,6 +3,7 @@
 
 mod app;
 mod browser;
+mod client_claim;
 mod driver;
 mod durable;
 mod engine;

@@ -2,6 +2,7 @@
 //! only by the ledger actor; these modules read them and write everything else.
 
 pub mod applications;
+pub mod claim;
 pub mod clients;
 pub mod languages;
 pub mod miniapp;

@@ -25,6 +25,12 @@ client-ask-contact = So partners can find you by phone, share your number with t
 client-contact-not-own = Only your own number can be shared — use the “Share my number” button.
 client-phone-unreadable = We could not read the number in your contact card. Please contact support and we will add it by hand.
 client-contact-saved = ✅ Number confirmed.
+client-claimed =
+    ✅ Number confirmed. A partner had already opened a card for this number — it is yours now, with its points and history.
+    💰 Balance: <b>{ $balance }</b> { $balance ->
+        [one] point
+       *[other] points
+    }.
 client-phone-taken = This number already belongs to another member. Please contact support.
 client-balance =
     💰 Your balance: <b>{ $balance }</b> { $balance ->

@@ -110,6 +110,23 @@ fn a_client_starts_from_a_partner_link_and_shares_their_own_phone() {
 }
 
 #[test]
+fn a_claimed_record_is_announced_with_its_balance_and_the_share_phone_button_goes() {
+    let t = step(
+        &ClientState::AwaitContact,
+        &ctx(true, true),
+        ClientEvent::Join(JoinEvent::Contact(ContactOutcome::Claimed)),
+    );
+    assert_eq!(t.next, ClientState::Menu);
+    assert_eq!(
+        t.effects,
+        vec![Effect::Reply(Reply::with(
+            render(Lang::Ru, &ClientText::Claimed { balance: 150 }),
+            menu_keyboard(Lang::Ru, false)
+        ))]
+    );
+}
+
+#[test]
 fn balance_is_shown_only_to_registered_clients() {
     let t = step(&ClientState::Menu, &ctx(true, true), user(text("/balance")));
     let balance = render(

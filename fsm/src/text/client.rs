@@ -22,6 +22,10 @@ pub enum ClientText<'a> {
     /// The own contact card, yet a number no country allocates: not the "someone else's number" text.
     PhoneUnreadable,
     ContactSaved,
+    /// The shared phone was a record a partner enrolled; it is the client's now. `balance` is the wallet after.
+    Claimed {
+        balance: i64,
+    },
     PhoneTaken,
     Balance {
         /// Points on the account (may be 0).
@@ -121,6 +125,7 @@ impl TextKey for ClientText<'_> {
             Self::ContactNotOwn => "client-contact-not-own",
             Self::PhoneUnreadable => "client-phone-unreadable",
             Self::ContactSaved => "client-contact-saved",
+            Self::Claimed { .. } => "client-claimed",
             Self::PhoneTaken => "client-phone-taken",
             Self::Balance { .. } => "client-balance",
             Self::MemberCode { .. } => "client-member-code",
@@ -170,6 +175,7 @@ impl TextKey for ClientText<'_> {
                 args.set("code", *code);
             }
             Self::MemberCode { code } => args.set("code", *code),
+            Self::Claimed { balance } => args.set("balance", *balance),
             Self::AccrualNotice {
                 partner,
                 amount,
@@ -243,6 +249,7 @@ impl ClientText<'static> {
             Self::ContactNotOwn,
             Self::PhoneUnreadable,
             Self::ContactSaved,
+            Self::Claimed { balance: n },
             Self::PhoneTaken,
             Self::Balance {
                 balance: n,

@@ -86,6 +86,18 @@ pub enum Callback {
     Consent { request: i64, approve: bool },
     /// Rate operation `operation` (`operations.id`) 0..=10 (client bot); the partner is read from the operation.
     Nps { operation: i64, rating: u8 },
+    /// «Older» / «Newer» under a `/history` page (client bot).
+    History(HistoryCursor),
+}
+
+/// Where a `/history` button leads: the page just before or just after an operation of the page it was under
+/// (keyset paging by `operations.id`; the server checks the operation is the presser's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HistoryCursor {
+    /// Operations older than this one.
+    Before(i64),
+    /// Operations newer than this one.
+    After(i64),
 }
 
 /// What a promotion's or service's button asks for.
@@ -220,6 +232,8 @@ impl Callback {
                 format!("cns:{}:{request}", if *approve { "ok" } else { "no" })
             }
             Callback::Nps { operation, rating } => format!("nps:{operation}:{rating}"),
+            Callback::History(HistoryCursor::Before(id)) => format!("his:o:{id}"),
+            Callback::History(HistoryCursor::After(id)) => format!("his:n:{id}"),
         };
         format!("{CALLBACK_VERSION}:{body}")
     }
@@ -236,51 +250,54 @@ impl Callback {
             return Decoded::Outdated;
         }
         let parts: Vec<&str> = body.split(':').collect();
-        let decoded =
-            match parts.as_slice() {
-                ["lang", code] => match *code {
-                    "ru" => Some(Callback::Language(Lang::Ru)),
-                    "en" => Some(Callback::Language(Lang::En)),
-                    _ => None,
-                },
-                ["acc", verb, draft] => verb_of(verb)
-                    .zip(DraftId::parse(draft))
-                    .map(|(confirm, draft)| Callback::Accrual { draft, confirm }),
-                // --- Partner back office ---
-                ["ap", verb, draft] => verb_of(verb)
-                    .zip(DraftId::parse(draft))
-                    .map(|(submit, draft)| Callback::Apply { draft, submit }),
-                ["reap"] => Some(Callback::Reapply),
-                ["pr", "new"] => Some(Callback::PromoNew),
-                ["sv", "new"] => Some(Callback::ServiceNew),
-                ["pr", action, id] => ItemAction::parse(action)
-                    .zip(parse_id(id))
-                    .map(|(action, id)| Callback::Promo { id, action }),
-                ["sv", action, id] => ItemAction::parse(action)
-                    .filter(|a| !matches!(a, ItemAction::Edit(_)))
-                    .zip(parse_id(id))
-                    .map(|(action, id)| Callback::Service { id, action }),
-                ["set", field] => SettingField::parse(field).map(Callback::Setting),
-                // --- Partner money ---
-                [kind @ ("enr" | "red"), verb, draft] => verb_of(verb)
+        let decoded = match parts.as_slice() {
+            ["lang", code] => match *code {
+                "ru" => Some(Callback::Language(Lang::Ru)),
+                "en" => Some(Callback::Language(Lang::En)),
+                _ => None,
+            },
+            ["acc", verb, draft] => verb_of(verb)
+                .zip(DraftId::parse(draft))
+                .map(|(confirm, draft)| Callback::Accrual { draft, confirm }),
+            // --- Partner back office ---
+            ["ap", verb, draft] => verb_of(verb)
+                .zip(DraftId::parse(draft))
+                .map(|(submit, draft)| Callback::Apply { draft, submit }),
+            ["reap"] => Some(Callback::Reapply),
+            ["pr", "new"] => Some(Callback::PromoNew),
+            ["sv", "new"] => Some(Callback::ServiceNew),
+            ["pr", action, id] => ItemAction::parse(action)
+                .zip(parse_id(id))
+                .map(|(action, id)| Callback::Promo { id, action }),
+            ["sv", action, id] => ItemAction::parse(action)
+                .filter(|a| !matches!(a, ItemAction::Edit(_)))
+                .zip(parse_id(id))
+                .map(|(action, id)| Callback::Service { id, action }),
+            ["set", field] => SettingField::parse(field).map(Callback::Setting),
+            // --- Partner money ---
+            [kind @ ("enr" | "red"), verb, draft] => {
+                verb_of(verb)
                     .zip(DraftId::parse(draft))
                     .map(|(confirm, draft)| match *kind {
                         "enr" => Callback::Enrol { draft, confirm },
                         _ => Callback::Redemption { draft, confirm },
-                    }),
-                ["cns", verb, request] => verb_of(verb)
-                    .zip(parse_id(request))
-                    .map(|(approve, request)| Callback::Consent { request, approve }),
-                ["nps", operation, rating] => parse_id(operation)
-                    .zip(
-                        rating
-                            .parse::<u8>()
-                            .ok()
-                            .filter(|r| *r <= 10 && r.to_string() == *rating),
-                    )
-                    .map(|(operation, rating)| Callback::Nps { operation, rating }),
-                _ => None,
-            };
+                    })
+            }
+            ["cns", verb, request] => verb_of(verb)
+                .zip(parse_id(request))
+                .map(|(approve, request)| Callback::Consent { request, approve }),
+            ["nps", operation, rating] => parse_id(operation)
+                .zip(
+                    rating
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|r| *r <= 10 && r.to_string() == *rating),
+                )
+                .map(|(operation, rating)| Callback::Nps { operation, rating }),
+            ["his", "o", id] => parse_id(id).map(|id| Callback::History(HistoryCursor::Before(id))),
+            ["his", "n", id] => parse_id(id).map(|id| Callback::History(HistoryCursor::After(id))),
+            _ => None,
+        };
         decoded.map_or(Decoded::Invalid, Decoded::Current)
     }
 }
@@ -356,6 +373,8 @@ mod tests {
                 operation: 5,
                 rating: 0,
             },
+            Callback::History(HistoryCursor::Before(999_999_999_999_999_999)),
+            Callback::History(HistoryCursor::After(1)),
         ]
         .into_iter()
         .chain(

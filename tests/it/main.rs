@@ -4,6 +4,7 @@
 mod app;
 mod browser;
 mod client_claim;
+mod client_history;
 mod driver;
 mod durable;
 mod engine;

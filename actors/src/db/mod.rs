@@ -3,6 +3,7 @@
 
 pub mod applications;
 pub mod claim;
+pub mod client_history;
 pub mod clients;
 pub mod languages;
 pub mod miniapp;

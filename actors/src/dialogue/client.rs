@@ -59,6 +59,9 @@ impl Dialogue for ClientBot {
     ) -> Result<Option<ClientEvent>, DialogueError> {
         let command = match command {
             ClientCommand::Join(command) => command,
+            ClientCommand::History(command) => {
+                return super::client_views::run_history(env, sender, command).await;
+            }
             // --- Partner money: consent and NPS ---
             other => return super::money::run_client(env, sender, other).await,
         };

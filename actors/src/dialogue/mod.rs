@@ -18,6 +18,7 @@ use crate::outgoing::Outgoing;
 
 pub mod admin;
 pub mod client;
+mod client_views;
 pub mod driver;
 pub mod office;
 pub mod partner;

@@ -252,9 +252,9 @@ pub async fn run_client(
             };
             ClientEvent::Nps(NpsEvent::Rated(result))
         }
-        ClientCommand::Join(_) => {
+        ClientCommand::Join(_) | ClientCommand::History(_) => {
             return Err(DialogueError::Bug(
-                "join command sent to the money handlers".into(),
+                "a join or history command sent to the money handlers".into(),
             ));
         }
     }))

@@ -31,6 +31,14 @@ client-claimed =
         [one] point
        *[other] points
     }.
+client-history-title = 📜 <b>Your operations</b>
+client-history-empty = No operations yet.
+client-history-line-receipt = { $when } · { $partner }: <b>{ $points }</b> (receipt { $amount })
+client-history-line = { $when } · { $partner }: <b>{ $points }</b>
+client-history-line-bonus = { $when } · welcome bonus: <b>{ $points }</b>
+client-history-line-reversal = { $when } · operation reversed: <b>{ $points }</b>
+client-btn-older = ◀️ Older
+client-btn-newer = Newer ▶️
 client-phone-taken = This number already belongs to another member. Please contact support.
 client-balance =
     💰 Your balance: <b>{ $balance }</b> { $balance ->

@@ -34,6 +34,14 @@ client-claimed =
         [few] балла
        *[many] баллов
     }.
+client-history-title = 📜 <b>История операций</b>
+client-history-empty = Операций пока нет.
+client-history-line-receipt = { $when } · { $partner }: <b>{ $points }</b> (чек { $amount })
+client-history-line = { $when } · { $partner }: <b>{ $points }</b>
+client-history-line-bonus = { $when } · приветственный бонус: <b>{ $points }</b>
+client-history-line-reversal = { $when } · отмена операции: <b>{ $points }</b>
+client-btn-older = ◀️ Раньше
+client-btn-newer = Позже ▶️
 client-phone-taken = Этот номер уже привязан к другому участнику. Обратитесь в поддержку.
 client-balance =
     💰 Ваш баланс: <b>{ $balance }</b> { $balance ->

@@ -8,6 +8,7 @@ use crate::dialogue::{self, Global, UserEvent};
 use crate::text::{ClientText, CommonText, TextKey, render};
 
 pub mod balance;
+pub mod history;
 pub mod join;
 // --- Partner money: redemption consent and NPS ---
 pub mod consent;
@@ -60,6 +61,7 @@ pub enum ClientEvent {
     // --- Partner money ---
     Consent(consent::ConsentEvent),
     Nps(nps::NpsEvent),
+    History(history::HistoryEvent),
 }
 
 impl From<UserEvent> for ClientEvent {
@@ -74,6 +76,7 @@ pub enum ClientCommand {
     // --- Partner money ---
     Consent(consent::ConsentCommand),
     Nps(nps::NpsCommand),
+    History(history::HistoryCommand),
 }
 
 pub type ClientStep = dialogue::Step<ClientState, ClientCommand>;
@@ -110,7 +113,7 @@ pub(crate) fn menu_reply(ctx: &ClientCtx, lang: Lang, html: String) -> Reply {
 
 /// Commands the "/" menu and /help list whose dialogues are not built yet: answered "coming soon", not "no such
 /// command".
-const NOT_YET_COMMANDS: [&str; 3] = ["history", "promos", "services"];
+const NOT_YET_COMMANDS: [&str; 2] = ["promos", "services"];
 
 pub(crate) fn is_button(text: &str, button: &impl TextKey) -> bool {
     [Lang::Ru, Lang::En]
@@ -127,6 +130,7 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
         // --- Partner money ---
         ClientEvent::Consent(result) => return consent::on_result(state, ctx, result),
         ClientEvent::Nps(result) => return nps::on_result(state, ctx, result),
+        ClientEvent::History(result) => return history::on_result(state, ctx, result),
         ClientEvent::User(ev) => ev,
     };
     let global = dialogue::global(&ev.input, |t| is_button(t, &CommonText::BtnCancel));
@@ -180,6 +184,9 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
                 operation,
                 rating,
             }) => return nps::on_press(state, operation, rating),
+            crate::callback::Decoded::Current(crate::callback::Callback::History(cursor)) => {
+                return history::on_press(state, cursor);
+            }
             _ => {}
         }
     }
@@ -189,6 +196,7 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
             state.clone(),
             Reply::new(render(lang, &CommonText::Unsupported)),
         ),
+        (UserInput::Command { name, .. }, _) if name == "history" => history::start(state),
         (UserInput::Command { name, .. }, _) if NOT_YET_COMMANDS.contains(&name.as_str()) => reply(
             state.clone(),
             menu_reply(ctx, lang, render(lang, &CommonText::NotYet)),

@@ -127,6 +127,87 @@ fn a_claimed_record_is_announced_with_its_balance_and_the_share_phone_button_goe
 }
 
 #[test]
+fn history_is_a_page_with_older_and_newer_buttons_and_a_press_edits_it() {
+    use super::history::*;
+    use crate::callback::HistoryCursor;
+    let t = step(&ClientState::Menu, &ctx(true, true), user(text("/history")));
+    assert_eq!(
+        t.effects,
+        vec![Effect::Command(ClientCommand::History(
+            HistoryCommand::Page { cursor: None }
+        ))]
+    );
+    let data = Callback::History(HistoryCursor::Before(7)).encode();
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        user(UserInput::Callback { data }),
+    );
+    assert_eq!(
+        t.effects,
+        vec![Effect::Command(ClientCommand::History(
+            HistoryCommand::Page {
+                cursor: Some(HistoryCursor::Before(7))
+            }
+        ))]
+    );
+    let item = HistoryItem {
+        kind: HistoryKind::Accrual,
+        points: 50,
+        partner: Some("Кофейня".into()),
+        receipt: crate::money::Kopecks::new(100_000),
+        when: "29.11.2026 14:05".into(),
+    };
+    let page = HistoryPage {
+        items: vec![item],
+        older: Some(3),
+        newer: Some(9),
+    };
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        ClientEvent::History(HistoryEvent::Page {
+            page: page.clone(),
+            edit: true,
+        }),
+    );
+    let [Effect::Edit(r)] = &t.effects[..] else {
+        panic!("{:?}", t.effects)
+    };
+    assert!(r.html.contains("<b>+50</b>"), "{}", r.html);
+    let Keyboard::Inline(rows) = &r.keyboard else {
+        panic!("{:?}", r.keyboard)
+    };
+    let data: Vec<&str> = rows[0].iter().map(|b| b.data.as_str()).collect();
+    assert_eq!(data, ["1:his:o:3", "1:his:n:9"]);
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        ClientEvent::History(HistoryEvent::NotYours),
+    );
+    assert_eq!(
+        t.effects,
+        vec![Effect::Reply(Reply::new(render(
+            Lang::Ru,
+            &CommonText::StaleButton
+        )))]
+    );
+}
+
+#[test]
+fn code_comes_with_its_qr() {
+    let t = step(&ClientState::Menu, &ctx(true, true), user(text("/code")));
+    let [Effect::Reply(r)] = &t.effects[..] else {
+        panic!("{:?}", t.effects)
+    };
+    assert_eq!(r.photo, Some(crate::chat::Photo::Qr("K7M2QX".into())));
+    assert_eq!(
+        r.html,
+        render(Lang::Ru, &ClientText::MemberCode { code: "K7M2QX" })
+    );
+}
+
+#[test]
 fn balance_is_shown_only_to_registered_clients() {
     let t = step(&ClientState::Menu, &ctx(true, true), user(text("/balance")));
     let balance = render(
@@ -216,7 +297,7 @@ fn someone_not_registered_gets_no_menu_keyboard_and_unbuilt_commands_say_coming_
             "{input}: {keyboards:?}"
         );
     }
-    for command in ["/history", "/promos", "/services"] {
+    for command in ["/promos", "/services"] {
         let t = step(&ClientState::Menu, &ctx(true, true), user(text(command)));
         assert_eq!(
             t.effects,

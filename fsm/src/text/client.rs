@@ -27,6 +27,32 @@ pub enum ClientText<'a> {
         balance: i64,
     },
     PhoneTaken,
+    // --- /history (issue 14) ---
+    HistoryTitle,
+    HistoryEmpty,
+    /// An accrual or redemption with its receipt; `points` signed (+ in, − out).
+    HistoryLineReceipt {
+        when: &'a str,
+        partner: &'a str,
+        points: i64,
+        amount: Kopecks,
+    },
+    /// A redemption without a receipt amount.
+    HistoryLine {
+        when: &'a str,
+        partner: &'a str,
+        points: i64,
+    },
+    HistoryLineBonus {
+        when: &'a str,
+        points: i64,
+    },
+    HistoryLineReversal {
+        when: &'a str,
+        points: i64,
+    },
+    BtnOlder,
+    BtnNewer,
     Balance {
         /// Points on the account (may be 0).
         balance: i64,
@@ -126,6 +152,14 @@ impl TextKey for ClientText<'_> {
             Self::PhoneUnreadable => "client-phone-unreadable",
             Self::ContactSaved => "client-contact-saved",
             Self::Claimed { .. } => "client-claimed",
+            Self::HistoryTitle => "client-history-title",
+            Self::HistoryEmpty => "client-history-empty",
+            Self::HistoryLineReceipt { .. } => "client-history-line-receipt",
+            Self::HistoryLine { .. } => "client-history-line",
+            Self::HistoryLineBonus { .. } => "client-history-line-bonus",
+            Self::HistoryLineReversal { .. } => "client-history-line-reversal",
+            Self::BtnOlder => "client-btn-older",
+            Self::BtnNewer => "client-btn-newer",
             Self::PhoneTaken => "client-phone-taken",
             Self::Balance { .. } => "client-balance",
             Self::MemberCode { .. } => "client-member-code",
@@ -176,6 +210,31 @@ impl TextKey for ClientText<'_> {
             }
             Self::MemberCode { code } => args.set("code", *code),
             Self::Claimed { balance } => args.set("balance", *balance),
+            Self::HistoryLineReceipt {
+                when,
+                partner,
+                points,
+                amount,
+            } => {
+                args.set("when", *when);
+                args.set("partner", *partner);
+                args.set("points", signed(lang, *points));
+                args.set("amount", super::format::money(lang, *amount));
+            }
+            Self::HistoryLine {
+                when,
+                partner,
+                points,
+            } => {
+                args.set("when", *when);
+                args.set("partner", *partner);
+                args.set("points", signed(lang, *points));
+            }
+            Self::HistoryLineBonus { when, points }
+            | Self::HistoryLineReversal { when, points } => {
+                args.set("when", *when);
+                args.set("points", signed(lang, *points));
+            }
             Self::AccrualNotice {
                 partner,
                 amount,
@@ -251,6 +310,29 @@ impl ClientText<'static> {
             Self::ContactSaved,
             Self::Claimed { balance: n },
             Self::PhoneTaken,
+            Self::HistoryTitle,
+            Self::HistoryEmpty,
+            Self::HistoryLineReceipt {
+                when: "29.11.2026 14:05",
+                partner: "Кофейня",
+                points: n,
+                amount: Kopecks::new(199_999).expect("amount"),
+            },
+            Self::HistoryLine {
+                when: "29.11.2026 14:05",
+                partner: "Кофейня",
+                points: -n,
+            },
+            Self::HistoryLineBonus {
+                when: "29.11.2026 14:05",
+                points: n,
+            },
+            Self::HistoryLineReversal {
+                when: "29.11.2026 14:05",
+                points: -n,
+            },
+            Self::BtnOlder,
+            Self::BtnNewer,
             Self::Balance {
                 balance: n,
                 code: "K7M2QX",
@@ -310,4 +392,11 @@ impl ClientText<'static> {
         all.extend(COMMANDS.iter().map(|(_, key)| key.clone()));
         all
     }
+}
+
+/// Points with their direction: `+50`, `−30` (a true minus sign), digits grouped as the language groups them.
+fn signed(lang: Lang, points: i64) -> String {
+    let sign = if points < 0 { '−' } else { '+' };
+    let magnitude = i64::try_from(points.unsigned_abs()).unwrap_or(i64::MAX);
+    format!("{sign}{}", super::format::integer(lang, magnitude))
 }

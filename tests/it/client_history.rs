@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::app::{TestApp, inline_button};
 use crate::helpers::ru;
 use crate::miniapp;
-use crate::redeem::{COMPANY, join};
+use crate::redeem::{COMPANY, PARTNER, join};
 
 /// The number of bot messages in the chat once no more arrive for a while (accrual notices and NPS questions come
 /// after the partner's confirmation).
@@ -188,4 +188,59 @@ async fn code_comes_as_a_qr_photo_with_the_code_in_its_caption() {
         .await
         .expect("its bytes");
     assert!(png.starts_with(b"\x89PNG"), "a PNG");
+}
+
+#[actix_rt::test]
+async fn promos_and_services_list_what_is_current_and_affordable_first() {
+    let app = TestApp::spawn().await;
+    let user = 14_121;
+    join(&app, user, "+79995550221").await;
+    app.send("client", user, "/promos").await;
+    app.expect_nth("client", user, 3, &ru(&ClientText::PromosEmpty))
+        .await;
+    app.db
+        .batch_execute(&format!(
+            "INSERT INTO promotions (partner_id, title, description, discount_text, starts_on, ends_on)
+             SELECT id, 'Капучино <дня>', '', '−20 %', current_date - 1, DATE '2099-12-31'
+             FROM partners WHERE telegram_id = {PARTNER};
+             INSERT INTO promotions (partner_id, title, description, discount_text, starts_on, ends_on)
+             SELECT id, 'Прошедшая', '', '−5 %', DATE '2020-01-01', DATE '2020-01-31'
+             FROM partners WHERE telegram_id = {PARTNER};
+             INSERT INTO services (partner_id, title, description, price_points, status)
+             SELECT id, t, '', price, st FROM partners,
+                 (VALUES ('Торт', 500, 'approved'), ('Кофе', 80, 'approved'), ('Чай', 50, 'pending'))
+                     AS v(t, price, st)
+             WHERE telegram_id = {PARTNER};"
+        ))
+        .await
+        .expect("offers");
+    app.send("client", user, "/promos").await;
+    let promos = format!(
+        "{}\n\n{}",
+        ru(&ClientText::PromosTitle),
+        ru(&ClientText::PromoLine {
+            partner: COMPANY,
+            title: "Капучино &lt;дня&gt;",
+            discount: "−20 %",
+            ends: "31.12.2099",
+        })
+    );
+    app.expect_nth("client", user, 4, &promos).await;
+    app.send("client", user, "/services").await;
+    let line = |title, price| {
+        ru(&ClientText::ServiceLine {
+            partner: COMPANY,
+            title,
+            price,
+        })
+    };
+    let services = format!(
+        "{}\n\n{}\n{}\n\n{}\n{}",
+        ru(&ClientText::ServicesTitle { balance: 100 }),
+        ru(&ClientText::ServicesAffordable),
+        line("Кофе", 80),
+        ru(&ClientText::ServicesSaving),
+        line("Торт", 500),
+    );
+    app.expect_nth("client", user, 5, &services).await;
 }

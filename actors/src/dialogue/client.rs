@@ -62,6 +62,9 @@ impl Dialogue for ClientBot {
             ClientCommand::History(command) => {
                 return super::client_views::run_history(env, sender, command).await;
             }
+            ClientCommand::Offers(command) => {
+                return super::client_views::run_offers(env, sender, command).await;
+            }
             // --- Partner money: consent and NPS ---
             other => return super::money::run_client(env, sender, other).await,
         };

@@ -1,4 +1,4 @@
-//! The client bot's read-only views (issue 14): `/history` pages. Everything is read for the client behind the
+//! The client bot's read-only views (issue 14): `/history` pages, `/promos` and `/services`. Everything is read for the client behind the
 //! sender's Telegram id; a cursor from a button is checked to be one of that client's operations first.
 
 use fsm::callback::HistoryCursor;
@@ -7,6 +7,7 @@ use fsm::client::ClientEvent;
 use fsm::client::history::{
     HistoryCommand, HistoryEvent, HistoryItem, HistoryKind, HistoryPage, PAGE_SIZE,
 };
+use fsm::client::offers::{self, OffersCommand, OffersEvent, PromoItem, ServiceItem};
 use fsm::{Kopecks, text::escape};
 
 use super::{DialogueEnv, DialogueError};
@@ -60,4 +61,54 @@ pub async fn run_history(
         page,
         edit: cursor.is_some(),
     })))
+}
+
+/// Runs `/promos` or `/services`.
+pub async fn run_offers(
+    env: &DialogueEnv,
+    sender: &Sender,
+    command: OffersCommand,
+) -> Result<Option<ClientEvent>, DialogueError> {
+    let db = env.pg.get().await?;
+    let Some(client) = miniapp::client_by_telegram(&db, sender.user_id).await? else {
+        return Ok(None);
+    };
+    let event = match command {
+        OffersCommand::Promos => {
+            let today = fsm::calendar::network_today(&env.office.time_zone);
+            let rows =
+                miniapp::current_promotions(&db, client.id, &today.to_string(), offers::PROMOS_MAX)
+                    .await?;
+            OffersEvent::Promos(
+                rows.iter()
+                    .map(|p| PromoItem {
+                        partner: escape(&p.partner),
+                        title: escape(&p.title),
+                        discount: escape(&p.discount_text),
+                        ends: p
+                            .ends_on
+                            .parse::<jiff::civil::Date>()
+                            .map(fsm::calendar::format_date)
+                            .unwrap_or_else(|_| escape(&p.ends_on)),
+                    })
+                    .collect(),
+            )
+        }
+        OffersCommand::Services => {
+            let rows = miniapp::approved_services(&db).await?;
+            OffersEvent::Services {
+                balance: client.balance,
+                items: rows
+                    .iter()
+                    .map(|s| ServiceItem {
+                        id: s.id,
+                        partner: escape(&s.partner),
+                        title: escape(&s.title),
+                        price: s.price_points,
+                    })
+                    .collect(),
+            }
+        }
+    };
+    Ok(Some(ClientEvent::Offers(event)))
 }

@@ -252,7 +252,7 @@ pub async fn run_client(
             };
             ClientEvent::Nps(NpsEvent::Rated(result))
         }
-        ClientCommand::Join(_) | ClientCommand::History(_) => {
+        ClientCommand::Join(_) | ClientCommand::History(_) | ClientCommand::Offers(_) => {
             return Err(DialogueError::Bug(
                 "a join or history command sent to the money handlers".into(),
             ));

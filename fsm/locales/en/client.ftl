@@ -39,6 +39,23 @@ client-history-line-bonus = { $when } · welcome bonus: <b>{ $points }</b>
 client-history-line-reversal = { $when } · operation reversed: <b>{ $points }</b>
 client-btn-older = ◀️ Older
 client-btn-newer = Newer ▶️
+client-promos-title = 🎁 <b>Partner promotions</b>
+client-promos-empty = No promotions right now — check back later.
+client-promo-line =
+    <b>{ $partner }</b>: { $title }
+    { $discount } · until { $ends }
+client-services-title = 🛍 <b>Services for points</b>
+    Your balance: <b>{ $balance }</b> { $balance ->
+        [one] point
+       *[other] points
+    }.
+client-services-empty = No services for points yet.
+client-services-affordable = <b>You can afford:</b>
+client-services-saving = <b>Saving up for:</b>
+client-service-line = • { $title } — { $partner }, <b>{ $price }</b> { $price ->
+        [one] point
+       *[other] points
+    }
 client-phone-taken = This number already belongs to another member. Please contact support.
 client-balance =
     💰 Your balance: <b>{ $balance }</b> { $balance ->

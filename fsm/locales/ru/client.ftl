@@ -42,6 +42,25 @@ client-history-line-bonus = { $when } · приветственный бонус
 client-history-line-reversal = { $when } · отмена операции: <b>{ $points }</b>
 client-btn-older = ◀️ Раньше
 client-btn-newer = Позже ▶️
+client-promos-title = 🎁 <b>Акции партнёров</b>
+client-promos-empty = Сейчас акций нет — загляните позже.
+client-promo-line =
+    <b>{ $partner }</b>: { $title }
+    { $discount } · до { $ends }
+client-services-title = 🛍 <b>Услуги за баллы</b>
+    Ваш баланс: <b>{ $balance }</b> { $balance ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    }.
+client-services-empty = Услуг за баллы пока нет.
+client-services-affordable = <b>Хватает баллов:</b>
+client-services-saving = <b>Копим:</b>
+client-service-line = • { $title } — { $partner }, <b>{ $price }</b> { $price ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    }
 client-phone-taken = Этот номер уже привязан к другому участнику. Обратитесь в поддержку.
 client-balance =
     💰 Ваш баланс: <b>{ $balance }</b> { $balance ->

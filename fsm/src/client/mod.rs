@@ -10,6 +10,7 @@ use crate::text::{ClientText, CommonText, TextKey, render};
 pub mod balance;
 pub mod history;
 pub mod join;
+pub mod offers;
 // --- Partner money: redemption consent and NPS ---
 pub mod consent;
 pub mod nps;
@@ -62,6 +63,7 @@ pub enum ClientEvent {
     Consent(consent::ConsentEvent),
     Nps(nps::NpsEvent),
     History(history::HistoryEvent),
+    Offers(offers::OffersEvent),
 }
 
 impl From<UserEvent> for ClientEvent {
@@ -77,6 +79,7 @@ pub enum ClientCommand {
     Consent(consent::ConsentCommand),
     Nps(nps::NpsCommand),
     History(history::HistoryCommand),
+    Offers(offers::OffersCommand),
 }
 
 pub type ClientStep = dialogue::Step<ClientState, ClientCommand>;
@@ -111,10 +114,6 @@ pub(crate) fn menu_reply(ctx: &ClientCtx, lang: Lang, html: String) -> Reply {
     }
 }
 
-/// Commands the "/" menu and /help list whose dialogues are not built yet: answered "coming soon", not "no such
-/// command".
-const NOT_YET_COMMANDS: [&str; 2] = ["promos", "services"];
-
 pub(crate) fn is_button(text: &str, button: &impl TextKey) -> bool {
     [Lang::Ru, Lang::En]
         .into_iter()
@@ -131,6 +130,7 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
         ClientEvent::Consent(result) => return consent::on_result(state, ctx, result),
         ClientEvent::Nps(result) => return nps::on_result(state, ctx, result),
         ClientEvent::History(result) => return history::on_result(state, ctx, result),
+        ClientEvent::Offers(result) => return offers::on_result(state, ctx, result),
         ClientEvent::User(ev) => ev,
     };
     let global = dialogue::global(&ev.input, |t| is_button(t, &CommonText::BtnCancel));
@@ -197,10 +197,12 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
             Reply::new(render(lang, &CommonText::Unsupported)),
         ),
         (UserInput::Command { name, .. }, _) if name == "history" => history::start(state),
-        (UserInput::Command { name, .. }, _) if NOT_YET_COMMANDS.contains(&name.as_str()) => reply(
-            state.clone(),
-            menu_reply(ctx, lang, render(lang, &CommonText::NotYet)),
-        ),
+        (UserInput::Command { name, .. }, _) if name == "promos" => {
+            offers::start(state, offers::OffersCommand::Promos)
+        }
+        (UserInput::Command { name, .. }, _) if name == "services" => {
+            offers::start(state, offers::OffersCommand::Services)
+        }
         (UserInput::Command { .. }, _) => reply(
             state.clone(),
             Reply::new(render(lang, &CommonText::UnknownCommand)),

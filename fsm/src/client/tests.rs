@@ -279,7 +279,7 @@ fn a_language_button_resends_the_menu_keyboard_in_the_new_language() {
 }
 
 #[test]
-fn someone_not_registered_gets_no_menu_keyboard_and_unbuilt_commands_say_coming_soon() {
+fn someone_not_registered_gets_no_menu_keyboard_and_every_listed_command_is_built() {
     for input in ["/help", "/language ru"] {
         let t = step(&ClientState::Menu, &ctx(false, false), user(text(input)));
         let keyboards: Vec<&Keyboard> = t
@@ -297,17 +297,55 @@ fn someone_not_registered_gets_no_menu_keyboard_and_unbuilt_commands_say_coming_
             "{input}: {keyboards:?}"
         );
     }
-    for command in ["/promos", "/services"] {
-        let t = step(&ClientState::Menu, &ctx(true, true), user(text(command)));
-        assert_eq!(
-            t.effects,
-            vec![Effect::Reply(Reply::with(
-                render(Lang::Ru, &CommonText::NotYet),
-                menu_keyboard(Lang::Ru, false)
-            ))],
-            "{command}"
+    // The client bot's "/" menu (`text::client::COMMANDS`).
+    for name in [
+        "balance", "history", "code", "promos", "services", "language", "cancel", "help",
+    ] {
+        let t = step(
+            &ClientState::Menu,
+            &ctx(true, true),
+            user(text(&format!("/{name}"))),
         );
+        let not_yet = Effect::Reply(Reply::with(
+            render(Lang::Ru, &CommonText::NotYet),
+            menu_keyboard(Lang::Ru, false),
+        ));
+        assert!(!t.effects.contains(&not_yet), "/{name}");
     }
+}
+
+#[test]
+fn services_list_the_affordable_ones_first() {
+    use super::offers::*;
+    let item = |id, price| ServiceItem {
+        id,
+        partner: "Кофейня".into(),
+        title: format!("Услуга {id}"),
+        price,
+    };
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        ClientEvent::Offers(OffersEvent::Services {
+            balance: 150,
+            items: vec![item(1, 100), item(2, 150), item(3, 500)],
+        }),
+    );
+    let [Effect::Reply(r)] = &t.effects[..] else {
+        panic!("{:?}", t.effects)
+    };
+    let affordable = r.html.find("Хватает").expect("affordable heading");
+    let saving = r.html.find("Копим").expect("saving heading");
+    let (one, two, three) = (
+        r.html.find("Услуга 1").expect("1"),
+        r.html.find("Услуга 2").expect("2"),
+        r.html.find("Услуга 3").expect("3"),
+    );
+    assert!(
+        affordable < one && one < two && two < saving && saving < three,
+        "{}",
+        r.html
+    );
 }
 
 fn any_input() -> impl Strategy<Value = UserInput> {

@@ -53,6 +53,28 @@ pub enum ClientText<'a> {
     },
     BtnOlder,
     BtnNewer,
+    // --- /promos and /services (issue 14); all `&str` fields escaped ---
+    PromosTitle,
+    PromosEmpty,
+    PromoLine {
+        partner: &'a str,
+        title: &'a str,
+        discount: &'a str,
+        /// The last day, `dd.mm.yyyy`.
+        ends: &'a str,
+    },
+    /// `balance`: the wallet now.
+    ServicesTitle {
+        balance: i64,
+    },
+    ServicesEmpty,
+    ServicesAffordable,
+    ServicesSaving,
+    ServiceLine {
+        partner: &'a str,
+        title: &'a str,
+        price: i64,
+    },
     Balance {
         /// Points on the account (may be 0).
         balance: i64,
@@ -160,6 +182,14 @@ impl TextKey for ClientText<'_> {
             Self::HistoryLineReversal { .. } => "client-history-line-reversal",
             Self::BtnOlder => "client-btn-older",
             Self::BtnNewer => "client-btn-newer",
+            Self::PromosTitle => "client-promos-title",
+            Self::PromosEmpty => "client-promos-empty",
+            Self::PromoLine { .. } => "client-promo-line",
+            Self::ServicesTitle { .. } => "client-services-title",
+            Self::ServicesEmpty => "client-services-empty",
+            Self::ServicesAffordable => "client-services-affordable",
+            Self::ServicesSaving => "client-services-saving",
+            Self::ServiceLine { .. } => "client-service-line",
             Self::PhoneTaken => "client-phone-taken",
             Self::Balance { .. } => "client-balance",
             Self::MemberCode { .. } => "client-member-code",
@@ -209,7 +239,29 @@ impl TextKey for ClientText<'_> {
                 args.set("code", *code);
             }
             Self::MemberCode { code } => args.set("code", *code),
-            Self::Claimed { balance } => args.set("balance", *balance),
+            Self::Claimed { balance } | Self::ServicesTitle { balance } => {
+                args.set("balance", *balance);
+            }
+            Self::PromoLine {
+                partner,
+                title,
+                discount,
+                ends,
+            } => {
+                args.set("partner", *partner);
+                args.set("title", *title);
+                args.set("discount", *discount);
+                args.set("ends", *ends);
+            }
+            Self::ServiceLine {
+                partner,
+                title,
+                price,
+            } => {
+                args.set("partner", *partner);
+                args.set("title", *title);
+                args.set("price", *price);
+            }
             Self::HistoryLineReceipt {
                 when,
                 partner,
@@ -333,6 +385,23 @@ impl ClientText<'static> {
             },
             Self::BtnOlder,
             Self::BtnNewer,
+            Self::PromosTitle,
+            Self::PromosEmpty,
+            Self::PromoLine {
+                partner: "Кофейня",
+                title: "Капучино",
+                discount: "−20 %",
+                ends: "31.12.2026",
+            },
+            Self::ServicesTitle { balance: n },
+            Self::ServicesEmpty,
+            Self::ServicesAffordable,
+            Self::ServicesSaving,
+            Self::ServiceLine {
+                partner: "Кофейня",
+                title: "Капучино",
+                price: n,
+            },
             Self::Balance {
                 balance: n,
                 code: "K7M2QX",

@@ -220,3 +220,27 @@ async fn a_forwarded_card_of_the_enrolled_number_claims_nothing() {
     assert_eq!(balance_of(&app, user).await, 100);
     assert_ledger_clean(&app).await;
 }
+
+#[actix_rt::test]
+async fn a_fresh_record_with_its_own_operations_is_not_merged() {
+    let app = TestApp::spawn().await;
+    let enrolled = enrolled_with_points(&app, PHONE).await;
+    let user = 14_041;
+    start(&app, user).await;
+    let own = ClientId(
+        app.db
+            .query_one("SELECT id FROM clients WHERE telegram_id = $1", &[&user])
+            .await
+            .expect("own record")
+            .get(0),
+    );
+    // A partner accrued to the new member code before the phone was shared: folding that record into another
+    // would move journal rows, so the claim is refused and nothing changes.
+    crate::miniapp::accrue(&app, own, 20_000, "claim:own-accrual").await;
+    app.share_contact("client", user, PHONE, user).await;
+    app.expect_nth("client", user, 2, &ru(&ClientText::PhoneTaken))
+        .await;
+    assert_eq!(owner(&app, enrolled).await, None);
+    assert_eq!(balance_of(&app, user).await, 110);
+    assert_ledger_clean(&app).await;
+}

@@ -57,7 +57,7 @@ pub async fn page(
             created_at_unix_s: row.get(5),
         })
         .collect();
-    rows.sort_by(|a, b| b.id.cmp(&a.id));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.id));
     let (Some(newest), Some(oldest)) = (rows.first().map(|r| r.id), rows.last().map(|r| r.id))
     else {
         return Ok((rows, false, false));

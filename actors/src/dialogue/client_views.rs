@@ -24,10 +24,10 @@ pub async fn run_history(
     let Some(client) = miniapp::client_by_telegram(&db, sender.user_id).await? else {
         return Ok(Some(ClientEvent::History(HistoryEvent::NotYours)));
     };
-    if let Some(HistoryCursor::Before(id) | HistoryCursor::After(id)) = cursor {
-        if !client_history::owns(&db, client.id, id).await? {
-            return Ok(Some(ClientEvent::History(HistoryEvent::NotYours)));
-        }
+    if let Some(HistoryCursor::Before(id) | HistoryCursor::After(id)) = cursor
+        && !client_history::owns(&db, client.id, id).await?
+    {
+        return Ok(Some(ClientEvent::History(HistoryEvent::NotYours)));
     }
     let (rows, older, newer) = client_history::page(&db, client.id, cursor, PAGE_SIZE).await?;
     let tz = &env.money.time_zone;

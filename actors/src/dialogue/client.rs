@@ -134,23 +134,25 @@ async fn register(
     }
     let phone_verified = clients::phone_verified(&**db, client).await?;
     drop(db);
-    // A claim whose bonus settlement was cut short: finish it before this record's own bonus (never two).
-    if !settle_claim(env, client).await? {
-        return Ok(JoinEvent::Unavailable);
-    }
-    let key = IdempotencyKey::new(format!("welcome:c{client}"))
-        .ok_or_else(|| DialogueError::Bug("welcome key".into()))?;
-    let op = LedgerOp::WelcomeBonus {
-        client,
-        referrer: partner.as_ref().map(|p| p.0),
-        points: env.welcome_bonus,
-    };
-    let bonus = match env.ledger.send(LedgerCommand { key, op }).await {
-        Ok(Ok(reply)) => match reply.outcome {
-            LedgerOutcome::Applied { points, .. } if !reply.replayed => Some(points),
-            _ => None,
-        },
-        _ => return Ok(JoinEvent::Unavailable),
+    // A claim whose bonus settlement was cut short: finish it before this record's own bonus (never two). Until it
+    // is finished the welcome stays as it is, and the client is still welcomed (a refused reversal is for support).
+    let bonus = if settle_claim(env, client).await? {
+        let key = IdempotencyKey::new(format!("welcome:c{client}"))
+            .ok_or_else(|| DialogueError::Bug("welcome key".into()))?;
+        let op = LedgerOp::WelcomeBonus {
+            client,
+            referrer: partner.as_ref().map(|p| p.0),
+            points: env.welcome_bonus,
+        };
+        match env.ledger.send(LedgerCommand { key, op }).await {
+            Ok(Ok(reply)) => match reply.outcome {
+                LedgerOutcome::Applied { points, .. } if !reply.replayed => Some(points),
+                _ => None,
+            },
+            _ => return Ok(JoinEvent::Unavailable),
+        }
+    } else {
+        None
     };
     Ok(JoinEvent::Registered(Registration {
         created: created || bonus.is_some(),

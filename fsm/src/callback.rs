@@ -88,6 +88,16 @@ pub enum Callback {
     Nps { operation: i64, rating: u8 },
     /// «Older» / «Newer» under a `/history` page (client bot).
     History(HistoryCursor),
+    /// A service in the client's `/services` list.
+    ServicePick { service: i64 },
+    /// Request / Cancel on the client's confirm screen of a service, named by its draft.
+    ServiceConfirm {
+        service: i64,
+        draft: DraftId,
+        confirm: bool,
+    },
+    /// Accept / Decline of a client's service request in the partner bot.
+    ServiceDecision { request: i64, accept: bool },
 }
 
 /// Where a `/history` button leads: the page just before or just after an operation of the page it was under
@@ -234,6 +244,18 @@ impl Callback {
             Callback::Nps { operation, rating } => format!("nps:{operation}:{rating}"),
             Callback::History(HistoryCursor::Before(id)) => format!("his:o:{id}"),
             Callback::History(HistoryCursor::After(id)) => format!("his:n:{id}"),
+            Callback::ServicePick { service } => format!("svp:{service}"),
+            Callback::ServiceConfirm {
+                service,
+                draft,
+                confirm,
+            } => format!(
+                "svc:{}:{service}:{draft}",
+                if *confirm { "ok" } else { "no" }
+            ),
+            Callback::ServiceDecision { request, accept } => {
+                format!("svd:{}:{request}", if *accept { "ok" } else { "no" })
+            }
         };
         format!("{CALLBACK_VERSION}:{body}")
     }
@@ -296,6 +318,18 @@ impl Callback {
                 .map(|(operation, rating)| Callback::Nps { operation, rating }),
             ["his", "o", id] => parse_id(id).map(|id| Callback::History(HistoryCursor::Before(id))),
             ["his", "n", id] => parse_id(id).map(|id| Callback::History(HistoryCursor::After(id))),
+            ["svp", id] => parse_id(id).map(|service| Callback::ServicePick { service }),
+            ["svc", verb, id, draft] => verb_of(verb)
+                .zip(parse_id(id))
+                .zip(DraftId::parse(draft))
+                .map(|((confirm, service), draft)| Callback::ServiceConfirm {
+                    service,
+                    draft,
+                    confirm,
+                }),
+            ["svd", verb, id] => verb_of(verb)
+                .zip(parse_id(id))
+                .map(|(accept, request)| Callback::ServiceDecision { request, accept }),
             _ => None,
         };
         decoded.map_or(Decoded::Invalid, Decoded::Current)
@@ -375,6 +409,27 @@ mod tests {
             },
             Callback::History(HistoryCursor::Before(999_999_999_999_999_999)),
             Callback::History(HistoryCursor::After(1)),
+            Callback::ServicePick {
+                service: 999_999_999_999,
+            },
+            Callback::ServiceConfirm {
+                service: 999_999_999_999,
+                draft: draft(),
+                confirm: true,
+            },
+            Callback::ServiceConfirm {
+                service: 1,
+                draft: draft(),
+                confirm: false,
+            },
+            Callback::ServiceDecision {
+                request: 999_999_999_999,
+                accept: true,
+            },
+            Callback::ServiceDecision {
+                request: 1,
+                accept: false,
+            },
         ]
         .into_iter()
         .chain(

@@ -10,6 +10,7 @@ pub mod miniapp;
 pub mod partner_cache;
 pub mod partners;
 pub mod promotions;
+pub mod service_requests;
 pub mod services;
 // --- Partner money: enrolment and lookups, redemption requests, NPS, statistics ---
 pub mod enrolment;

@@ -65,6 +65,9 @@ impl Dialogue for ClientBot {
             ClientCommand::Offers(command) => {
                 return super::client_views::run_offers(env, sender, command).await;
             }
+            ClientCommand::ServiceRequest(command) => {
+                return super::service_requests::run_client(env, sender, command).await;
+            }
             // --- Partner money: consent and NPS ---
             other => return super::money::run_client(env, sender, other).await,
         };

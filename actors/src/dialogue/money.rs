@@ -176,7 +176,9 @@ pub async fn run_partner(
             .await?;
             PartnerEvent::Stats(StatsEvent::Loaded(stats))
         }
-        PartnerCommand::Accrue(_) | PartnerCommand::Office(_) => {
+        PartnerCommand::Accrue(_)
+        | PartnerCommand::Office(_)
+        | PartnerCommand::ServiceDecision(_) => {
             return Err(DialogueError::Bug(
                 "an accrual or back-office command sent to the money handlers".into(),
             ));
@@ -252,7 +254,10 @@ pub async fn run_client(
             };
             ClientEvent::Nps(NpsEvent::Rated(result))
         }
-        ClientCommand::Join(_) | ClientCommand::History(_) | ClientCommand::Offers(_) => {
+        ClientCommand::Join(_)
+        | ClientCommand::History(_)
+        | ClientCommand::Offers(_)
+        | ClientCommand::ServiceRequest(_) => {
             return Err(DialogueError::Bug(
                 "a join or history command sent to the money handlers".into(),
             ));

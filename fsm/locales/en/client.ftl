@@ -56,6 +56,21 @@ client-service-line = • { $title } — { $partner }, <b>{ $price }</b> { $pric
         [one] point
        *[other] points
     }
+client-btn-service-request = 🛍 { $title } · { $price }
+client-service-confirm =
+    Request “{ $title }” from { $partner } for <b>{ $price }</b> { $price ->
+        [one] point
+       *[other] points
+    }? You have { $balance }. The points are redeemed when the partner accepts.
+client-btn-request = ✅ Request
+client-service-requested = 📨 Your request for “{ $title }” was sent to { $partner }. We will tell you when they answer.
+client-service-unavailable = This service cannot be requested now: it was withdrawn or your points are not enough.
+client-service-request-cancelled = Request cancelled.
+client-service-accepted = ✅ { $partner } accepted your request for “{ $title }”: <b>{ $points }</b> { $points ->
+        [one] point
+       *[other] points
+    } redeemed. Balance: <b>{ $balance }</b>.
+client-service-declined = { $partner } declined your request for “{ $title }”. No points were redeemed.
 client-phone-taken = This number already belongs to another member. Please contact support.
 client-balance =
     💰 Your balance: <b>{ $balance }</b> { $balance ->

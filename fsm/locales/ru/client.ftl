@@ -61,6 +61,23 @@ client-service-line = • { $title } — { $partner }, <b>{ $price }</b> { $pric
         [few] балла
        *[many] баллов
     }
+client-btn-service-request = 🛍 { $title } · { $price }
+client-service-confirm =
+    Заказать «{ $title }» у { $partner } за <b>{ $price }</b> { $price ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    }? Сейчас у вас { $balance }. Баллы спишутся, когда партнёр примет заказ.
+client-btn-request = ✅ Заказать
+client-service-requested = 📨 Заказ «{ $title }» отправлен в { $partner }. Мы сообщим, когда партнёр ответит.
+client-service-unavailable = Эту услугу сейчас нельзя заказать: её сняли или баллов не хватает.
+client-service-request-cancelled = Заказ отменён.
+client-service-accepted = ✅ { $partner } принял заказ «{ $title }»: списано <b>{ $points }</b> { $points ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    }. Баланс: <b>{ $balance }</b>.
+client-service-declined = { $partner } отклонил заказ «{ $title }». Баллы не списаны.
 client-phone-taken = Этот номер уже привязан к другому участнику. Обратитесь в поддержку.
 client-balance =
     💰 Ваш баланс: <b>{ $balance }</b> { $balance ->

@@ -11,6 +11,7 @@ pub mod balance;
 pub mod history;
 pub mod join;
 pub mod offers;
+pub mod service_request;
 // --- Partner money: redemption consent and NPS ---
 pub mod consent;
 pub mod nps;
@@ -64,6 +65,7 @@ pub enum ClientEvent {
     Nps(nps::NpsEvent),
     History(history::HistoryEvent),
     Offers(offers::OffersEvent),
+    ServiceRequest(service_request::ServiceRequestEvent),
 }
 
 impl From<UserEvent> for ClientEvent {
@@ -80,6 +82,7 @@ pub enum ClientCommand {
     Nps(nps::NpsCommand),
     History(history::HistoryCommand),
     Offers(offers::OffersCommand),
+    ServiceRequest(service_request::ServiceRequestCommand),
 }
 
 pub type ClientStep = dialogue::Step<ClientState, ClientCommand>;
@@ -131,6 +134,9 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
         ClientEvent::Nps(result) => return nps::on_result(state, ctx, result),
         ClientEvent::History(result) => return history::on_result(state, ctx, result),
         ClientEvent::Offers(result) => return offers::on_result(state, ctx, result),
+        ClientEvent::ServiceRequest(result) => {
+            return service_request::on_result(state, ctx, result);
+        }
         ClientEvent::User(ev) => ev,
     };
     let global = dialogue::global(&ev.input, |t| is_button(t, &CommonText::BtnCancel));
@@ -187,6 +193,14 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
             crate::callback::Decoded::Current(crate::callback::Callback::History(cursor)) => {
                 return history::on_press(state, cursor);
             }
+            crate::callback::Decoded::Current(crate::callback::Callback::ServicePick {
+                service,
+            }) => return service_request::on_pick(state, service, ev.fresh_draft.clone()),
+            crate::callback::Decoded::Current(crate::callback::Callback::ServiceConfirm {
+                service,
+                draft,
+                confirm,
+            }) => return service_request::on_confirm(state, lang, service, draft, confirm),
             _ => {}
         }
     }

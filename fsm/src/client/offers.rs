@@ -10,6 +10,8 @@ use crate::text::{ClientText, render};
 pub const PROMOS_MAX: i64 = 10;
 /// Services listed in one message.
 pub const SERVICES_MAX: usize = 15;
+/// Affordable services with a «Request» button under the list.
+pub const REQUEST_BUTTONS_MAX: usize = 8;
 
 /// A current promotion, its fields escaped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +59,7 @@ pub fn start(state: &ClientState, command: OffersCommand) -> ClientStep {
 /// The list as one message with the menu keyboard.
 pub fn on_result(state: &ClientState, ctx: &ClientCtx, event: OffersEvent) -> ClientStep {
     let lang = ctx.lang;
+    let mut buttons = Vec::new();
     let html = match event {
         OffersEvent::Promos(items) if items.is_empty() => render(lang, &ClientText::PromosEmpty),
         OffersEvent::Promos(items) => {
@@ -81,6 +84,12 @@ pub fn on_result(state: &ClientState, ctx: &ClientCtx, event: OffersEvent) -> Cl
         OffersEvent::Services { balance, items } => {
             let (affordable, saving): (Vec<_>, Vec<_>) =
                 items.iter().partition(|s| s.price <= balance);
+            // A «Request» button per affordable service (the first few: a keyboard is not a catalogue).
+            buttons = affordable
+                .iter()
+                .take(REQUEST_BUTTONS_MAX)
+                .map(|s| vec![super::service_request::list_button(lang, s)])
+                .collect();
             let mut html = render(lang, &ClientText::ServicesTitle { balance });
             for (heading, group) in [
                 (ClientText::ServicesAffordable, &affordable),
@@ -106,5 +115,12 @@ pub fn on_result(state: &ClientState, ctx: &ClientCtx, event: OffersEvent) -> Cl
             html
         }
     };
-    reply(state.clone(), menu_reply(ctx, lang, html))
+    if buttons.is_empty() {
+        reply(state.clone(), menu_reply(ctx, lang, html))
+    } else {
+        reply(
+            state.clone(),
+            crate::chat::Reply::with(html, crate::chat::Keyboard::Inline(buttons)),
+        )
+    }
 }

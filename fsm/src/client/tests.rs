@@ -195,6 +195,105 @@ fn history_is_a_page_with_older_and_newer_buttons_and_a_press_edits_it() {
 }
 
 #[test]
+fn a_service_is_requested_through_a_confirm_screen_and_the_partner_gets_accept_and_decline() {
+    use super::offers::ServiceItem;
+    use super::service_request::*;
+    let draft = DraftId::parse(&"0".repeat(32)).expect("draft");
+    let pick = Callback::ServicePick { service: 7 }.encode();
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        user(UserInput::Callback { data: pick }),
+    );
+    assert_eq!(
+        t.effects,
+        vec![Effect::Command(ClientCommand::ServiceRequest(
+            ServiceRequestCommand::Show {
+                service: 7,
+                draft: draft.clone()
+            }
+        ))]
+    );
+    let item = ServiceItem {
+        id: 7,
+        partner: "Кофейня".into(),
+        title: "Кофе".into(),
+        price: 80,
+    };
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        ClientEvent::ServiceRequest(ServiceRequestEvent::Shown {
+            item: item.clone(),
+            balance: 150,
+            draft: draft.clone(),
+        }),
+    );
+    let [Effect::Reply(r)] = &t.effects[..] else {
+        panic!("{:?}", t.effects)
+    };
+    let Keyboard::Inline(rows) = &r.keyboard else {
+        panic!("{:?}", r.keyboard)
+    };
+    let confirm = rows[0][0].data.clone();
+    let cancel = rows[0][1].data.clone();
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        user(UserInput::Callback { data: confirm }),
+    );
+    assert_eq!(
+        t.effects,
+        vec![Effect::Command(ClientCommand::ServiceRequest(
+            ServiceRequestCommand::Request { service: 7, draft }
+        ))]
+    );
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        user(UserInput::Callback { data: cancel }),
+    );
+    assert_eq!(
+        t.effects,
+        vec![Effect::Edit(Reply::new(render(
+            Lang::Ru,
+            &ClientText::ServiceRequestCancelled
+        )))]
+    );
+    let notice = PartnerNotice {
+        request: 5,
+        partner_chat: 900,
+        partner_lang: Lang::En,
+        client_label: "K7M2QX".into(),
+    };
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        ClientEvent::ServiceRequest(ServiceRequestEvent::Requested {
+            item,
+            notice: Some(notice),
+        }),
+    );
+    let [
+        Effect::Edit(_),
+        Effect::Notify {
+            bot,
+            chat_id,
+            reply,
+        },
+    ] = &t.effects[..]
+    else {
+        panic!("{:?}", t.effects)
+    };
+    assert_eq!((*bot, *chat_id), (crate::chat::BotKind::Partner, 900));
+    let Keyboard::Inline(rows) = &reply.keyboard else {
+        panic!("{:?}", reply.keyboard)
+    };
+    let data: Vec<&str> = rows[0].iter().map(|b| b.data.as_str()).collect();
+    assert_eq!(data, ["1:svd:ok:5", "1:svd:no:5"]);
+}
+
+#[test]
 fn code_comes_with_its_qr() {
     let t = step(&ClientState::Menu, &ctx(true, true), user(text("/code")));
     let [Effect::Reply(r)] = &t.effects[..] else {

@@ -75,6 +75,35 @@ pub enum ClientText<'a> {
         title: &'a str,
         price: i64,
     },
+    // --- A service for points (issue 14); `&str` fields escaped ---
+    /// The button of an affordable service under `/services`.
+    BtnServiceRequest {
+        title: &'a str,
+        price: i64,
+    },
+    ServiceConfirm {
+        partner: &'a str,
+        title: &'a str,
+        price: i64,
+        balance: i64,
+    },
+    BtnRequest,
+    ServiceRequested {
+        partner: &'a str,
+        title: &'a str,
+    },
+    ServiceUnavailable,
+    ServiceRequestCancelled,
+    ServiceAccepted {
+        partner: &'a str,
+        title: &'a str,
+        points: i64,
+        balance: i64,
+    },
+    ServiceDeclined {
+        partner: &'a str,
+        title: &'a str,
+    },
     Balance {
         /// Points on the account (may be 0).
         balance: i64,
@@ -182,6 +211,14 @@ impl TextKey for ClientText<'_> {
             Self::HistoryLineReversal { .. } => "client-history-line-reversal",
             Self::BtnOlder => "client-btn-older",
             Self::BtnNewer => "client-btn-newer",
+            Self::BtnServiceRequest { .. } => "client-btn-service-request",
+            Self::ServiceConfirm { .. } => "client-service-confirm",
+            Self::BtnRequest => "client-btn-request",
+            Self::ServiceRequested { .. } => "client-service-requested",
+            Self::ServiceUnavailable => "client-service-unavailable",
+            Self::ServiceRequestCancelled => "client-service-request-cancelled",
+            Self::ServiceAccepted { .. } => "client-service-accepted",
+            Self::ServiceDeclined { .. } => "client-service-declined",
             Self::PromosTitle => "client-promos-title",
             Self::PromosEmpty => "client-promos-empty",
             Self::PromoLine { .. } => "client-promo-line",
@@ -252,6 +289,37 @@ impl TextKey for ClientText<'_> {
                 args.set("title", *title);
                 args.set("discount", *discount);
                 args.set("ends", *ends);
+            }
+            Self::BtnServiceRequest { title, price } => {
+                args.set("title", *title);
+                args.set("price", *price);
+            }
+            Self::ServiceConfirm {
+                partner,
+                title,
+                price,
+                balance,
+            } => {
+                args.set("partner", *partner);
+                args.set("title", *title);
+                args.set("price", *price);
+                args.set("balance", *balance);
+            }
+            Self::ServiceRequested { partner, title }
+            | Self::ServiceDeclined { partner, title } => {
+                args.set("partner", *partner);
+                args.set("title", *title);
+            }
+            Self::ServiceAccepted {
+                partner,
+                title,
+                points,
+                balance,
+            } => {
+                args.set("partner", *partner);
+                args.set("title", *title);
+                args.set("points", *points);
+                args.set("balance", *balance);
             }
             Self::ServiceLine {
                 partner,
@@ -385,6 +453,33 @@ impl ClientText<'static> {
             },
             Self::BtnOlder,
             Self::BtnNewer,
+            Self::BtnServiceRequest {
+                title: "Капучино",
+                price: n,
+            },
+            Self::ServiceConfirm {
+                partner: "Кофейня",
+                title: "Капучино",
+                price: n,
+                balance: n,
+            },
+            Self::BtnRequest,
+            Self::ServiceRequested {
+                partner: "Кофейня",
+                title: "Капучино",
+            },
+            Self::ServiceUnavailable,
+            Self::ServiceRequestCancelled,
+            Self::ServiceAccepted {
+                partner: "Кофейня",
+                title: "Капучино",
+                points: n,
+                balance: n,
+            },
+            Self::ServiceDeclined {
+                partner: "Кофейня",
+                title: "Капучино",
+            },
             Self::PromosTitle,
             Self::PromosEmpty,
             Self::PromoLine {

@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_partner_backoffice",
         include_str!("../sql/migrations/0004_partner_backoffice.sql"),
     ),
+    (
+        "0005_client_claim",
+        include_str!("../sql/migrations/0005_client_claim.sql"),
+    ),
 ];
 
 /// Every function file, as (name, text); the name is the file's under `sql/functions/` without `.sql`. Applied in

@@ -86,6 +86,28 @@ pub enum Callback {
     Consent { request: i64, approve: bool },
     /// Rate operation `operation` (`operations.id`) 0..=10 (client bot); the partner is read from the operation.
     Nps { operation: i64, rating: u8 },
+    /// «Older» / «Newer» under a `/history` page (client bot).
+    History(HistoryCursor),
+    /// A service in the client's `/services` list.
+    ServicePick { service: i64 },
+    /// Request / Cancel on the client's confirm screen of a service, named by its draft.
+    ServiceConfirm {
+        service: i64,
+        draft: DraftId,
+        confirm: bool,
+    },
+    /// Accept / Decline of a client's service request in the partner bot.
+    ServiceDecision { request: i64, accept: bool },
+}
+
+/// Where a `/history` button leads: the page just before or just after an operation of the page it was under
+/// (keyset paging by `operations.id`; the server checks the operation is the presser's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HistoryCursor {
+    /// Operations older than this one.
+    Before(i64),
+    /// Operations newer than this one.
+    After(i64),
 }
 
 /// What a promotion's or service's button asks for.
@@ -220,6 +242,20 @@ impl Callback {
                 format!("cns:{}:{request}", if *approve { "ok" } else { "no" })
             }
             Callback::Nps { operation, rating } => format!("nps:{operation}:{rating}"),
+            Callback::History(HistoryCursor::Before(id)) => format!("his:o:{id}"),
+            Callback::History(HistoryCursor::After(id)) => format!("his:n:{id}"),
+            Callback::ServicePick { service } => format!("svp:{service}"),
+            Callback::ServiceConfirm {
+                service,
+                draft,
+                confirm,
+            } => format!(
+                "svc:{}:{service}:{draft}",
+                if *confirm { "ok" } else { "no" }
+            ),
+            Callback::ServiceDecision { request, accept } => {
+                format!("svd:{}:{request}", if *accept { "ok" } else { "no" })
+            }
         };
         format!("{CALLBACK_VERSION}:{body}")
     }
@@ -236,51 +272,66 @@ impl Callback {
             return Decoded::Outdated;
         }
         let parts: Vec<&str> = body.split(':').collect();
-        let decoded =
-            match parts.as_slice() {
-                ["lang", code] => match *code {
-                    "ru" => Some(Callback::Language(Lang::Ru)),
-                    "en" => Some(Callback::Language(Lang::En)),
-                    _ => None,
-                },
-                ["acc", verb, draft] => verb_of(verb)
-                    .zip(DraftId::parse(draft))
-                    .map(|(confirm, draft)| Callback::Accrual { draft, confirm }),
-                // --- Partner back office ---
-                ["ap", verb, draft] => verb_of(verb)
-                    .zip(DraftId::parse(draft))
-                    .map(|(submit, draft)| Callback::Apply { draft, submit }),
-                ["reap"] => Some(Callback::Reapply),
-                ["pr", "new"] => Some(Callback::PromoNew),
-                ["sv", "new"] => Some(Callback::ServiceNew),
-                ["pr", action, id] => ItemAction::parse(action)
-                    .zip(parse_id(id))
-                    .map(|(action, id)| Callback::Promo { id, action }),
-                ["sv", action, id] => ItemAction::parse(action)
-                    .filter(|a| !matches!(a, ItemAction::Edit(_)))
-                    .zip(parse_id(id))
-                    .map(|(action, id)| Callback::Service { id, action }),
-                ["set", field] => SettingField::parse(field).map(Callback::Setting),
-                // --- Partner money ---
-                [kind @ ("enr" | "red"), verb, draft] => verb_of(verb)
+        let decoded = match parts.as_slice() {
+            ["lang", code] => match *code {
+                "ru" => Some(Callback::Language(Lang::Ru)),
+                "en" => Some(Callback::Language(Lang::En)),
+                _ => None,
+            },
+            ["acc", verb, draft] => verb_of(verb)
+                .zip(DraftId::parse(draft))
+                .map(|(confirm, draft)| Callback::Accrual { draft, confirm }),
+            // --- Partner back office ---
+            ["ap", verb, draft] => verb_of(verb)
+                .zip(DraftId::parse(draft))
+                .map(|(submit, draft)| Callback::Apply { draft, submit }),
+            ["reap"] => Some(Callback::Reapply),
+            ["pr", "new"] => Some(Callback::PromoNew),
+            ["sv", "new"] => Some(Callback::ServiceNew),
+            ["pr", action, id] => ItemAction::parse(action)
+                .zip(parse_id(id))
+                .map(|(action, id)| Callback::Promo { id, action }),
+            ["sv", action, id] => ItemAction::parse(action)
+                .filter(|a| !matches!(a, ItemAction::Edit(_)))
+                .zip(parse_id(id))
+                .map(|(action, id)| Callback::Service { id, action }),
+            ["set", field] => SettingField::parse(field).map(Callback::Setting),
+            // --- Partner money ---
+            [kind @ ("enr" | "red"), verb, draft] => {
+                verb_of(verb)
                     .zip(DraftId::parse(draft))
                     .map(|(confirm, draft)| match *kind {
                         "enr" => Callback::Enrol { draft, confirm },
                         _ => Callback::Redemption { draft, confirm },
-                    }),
-                ["cns", verb, request] => verb_of(verb)
-                    .zip(parse_id(request))
-                    .map(|(approve, request)| Callback::Consent { request, approve }),
-                ["nps", operation, rating] => parse_id(operation)
-                    .zip(
-                        rating
-                            .parse::<u8>()
-                            .ok()
-                            .filter(|r| *r <= 10 && r.to_string() == *rating),
-                    )
-                    .map(|(operation, rating)| Callback::Nps { operation, rating }),
-                _ => None,
-            };
+                    })
+            }
+            ["cns", verb, request] => verb_of(verb)
+                .zip(parse_id(request))
+                .map(|(approve, request)| Callback::Consent { request, approve }),
+            ["nps", operation, rating] => parse_id(operation)
+                .zip(
+                    rating
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|r| *r <= 10 && r.to_string() == *rating),
+                )
+                .map(|(operation, rating)| Callback::Nps { operation, rating }),
+            ["his", "o", id] => parse_id(id).map(|id| Callback::History(HistoryCursor::Before(id))),
+            ["his", "n", id] => parse_id(id).map(|id| Callback::History(HistoryCursor::After(id))),
+            ["svp", id] => parse_id(id).map(|service| Callback::ServicePick { service }),
+            ["svc", verb, id, draft] => verb_of(verb)
+                .zip(parse_id(id))
+                .zip(DraftId::parse(draft))
+                .map(|((confirm, service), draft)| Callback::ServiceConfirm {
+                    service,
+                    draft,
+                    confirm,
+                }),
+            ["svd", verb, id] => verb_of(verb)
+                .zip(parse_id(id))
+                .map(|(accept, request)| Callback::ServiceDecision { request, accept }),
+            _ => None,
+        };
         decoded.map_or(Decoded::Invalid, Decoded::Current)
     }
 }
@@ -355,6 +406,29 @@ mod tests {
             Callback::Nps {
                 operation: 5,
                 rating: 0,
+            },
+            Callback::History(HistoryCursor::Before(999_999_999_999_999_999)),
+            Callback::History(HistoryCursor::After(1)),
+            Callback::ServicePick {
+                service: 999_999_999_999,
+            },
+            Callback::ServiceConfirm {
+                service: 999_999_999_999,
+                draft: draft(),
+                confirm: true,
+            },
+            Callback::ServiceConfirm {
+                service: 1,
+                draft: draft(),
+                confirm: false,
+            },
+            Callback::ServiceDecision {
+                request: 999_999_999_999,
+                accept: true,
+            },
+            Callback::ServiceDecision {
+                request: 1,
+                accept: false,
             },
         ]
         .into_iter()

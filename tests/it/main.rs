@@ -3,6 +3,9 @@
 
 mod app;
 mod browser;
+mod client_claim;
+mod client_history;
+mod client_services;
 mod driver;
 mod durable;
 mod engine;

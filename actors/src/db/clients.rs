@@ -106,7 +106,11 @@ pub async fn find(
         };
     }
     const BY_PHONE: &str = concat!(select!(), " WHERE c.phone = $1");
-    const BY_CODE: &str = concat!(select!(), " WHERE c.member_code = $1");
+    // A record retired by a claim (`merged_into`) keeps its code but is nobody's any more: a partner cannot reach it.
+    const BY_CODE: &str = concat!(
+        select!(),
+        " WHERE c.member_code = $1 AND c.merged_into IS NULL"
+    );
     let row = match key {
         ClientKey::Phone(p) => read_row(db, BY_PHONE, &[&p.as_str()]).await?,
         ClientKey::Code(c) => read_row(db, BY_CODE, &[&c.as_str()]).await?,

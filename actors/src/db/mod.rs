@@ -2,12 +2,15 @@
 //! only by the ledger actor; these modules read them and write everything else.
 
 pub mod applications;
+pub mod claim;
+pub mod client_history;
 pub mod clients;
 pub mod languages;
 pub mod miniapp;
 pub mod partner_cache;
 pub mod partners;
 pub mod promotions;
+pub mod service_requests;
 pub mod services;
 // --- Partner money: enrolment and lookups, redemption requests, NPS, statistics ---
 pub mod enrolment;

@@ -11,6 +11,7 @@ use fsm::{BotKind, Lang};
 
 use super::driver::{Dialogue, StepFn};
 use super::{DialogueEnv, DialogueError};
+use crate::db::claim::{self, Claim};
 use crate::db::clients::{self, SavePhone};
 use crate::db::{languages, partners};
 use crate::ledger::{IdempotencyKey, LedgerCommand, LedgerOp, LedgerOutcome};
@@ -58,6 +59,15 @@ impl Dialogue for ClientBot {
     ) -> Result<Option<ClientEvent>, DialogueError> {
         let command = match command {
             ClientCommand::Join(command) => command,
+            ClientCommand::History(command) => {
+                return super::client_views::run_history(env, sender, command).await;
+            }
+            ClientCommand::Offers(command) => {
+                return super::client_views::run_offers(env, sender, command).await;
+            }
+            ClientCommand::ServiceRequest(command) => {
+                return super::service_requests::run_client(env, sender, command).await;
+            }
             // --- Partner money: consent and NPS ---
             other => return super::money::run_client(env, sender, other).await,
         };
@@ -65,13 +75,7 @@ impl Dialogue for ClientBot {
             JoinCommand::Register { referral } => {
                 register(env, sender, referral.as_deref()).await?
             }
-            JoinCommand::SaveContact { phone } => {
-                let db = env.pg.get().await?;
-                match clients::save_own_phone(&**db, sender.user_id, &phone).await? {
-                    SavePhone::Saved => JoinEvent::Contact(ContactOutcome::Saved),
-                    SavePhone::Taken => JoinEvent::Contact(ContactOutcome::Taken),
-                }
-            }
+            JoinCommand::SaveContact { phone } => save_contact(env, sender, &phone).await?,
         };
         // Registration and the phone change what the dialogue knows about the client.
         ctx.access = access(env, sender.user_id).await?;
@@ -133,19 +137,25 @@ async fn register(
     }
     let phone_verified = clients::phone_verified(&**db, client).await?;
     drop(db);
-    let key = IdempotencyKey::new(format!("welcome:c{client}"))
-        .ok_or_else(|| DialogueError::Bug("welcome key".into()))?;
-    let op = LedgerOp::WelcomeBonus {
-        client,
-        referrer: partner.as_ref().map(|p| p.0),
-        points: env.welcome_bonus,
-    };
-    let bonus = match env.ledger.send(LedgerCommand { key, op }).await {
-        Ok(Ok(reply)) => match reply.outcome {
-            LedgerOutcome::Applied { points, .. } if !reply.replayed => Some(points),
-            _ => None,
-        },
-        _ => return Ok(JoinEvent::Unavailable),
+    // A claim whose bonus settlement was cut short: finish it before this record's own bonus (never two). Until it
+    // is finished the welcome stays as it is, and the client is still welcomed (a refused reversal is for support).
+    let bonus = if settle_claim(env, client).await? {
+        let key = IdempotencyKey::new(format!("welcome:c{client}"))
+            .ok_or_else(|| DialogueError::Bug("welcome key".into()))?;
+        let op = LedgerOp::WelcomeBonus {
+            client,
+            referrer: partner.as_ref().map(|p| p.0),
+            points: env.welcome_bonus,
+        };
+        match env.ledger.send(LedgerCommand { key, op }).await {
+            Ok(Ok(reply)) => match reply.outcome {
+                LedgerOutcome::Applied { points, .. } if !reply.replayed => Some(points),
+                _ => None,
+            },
+            _ => return Ok(JoinEvent::Unavailable),
+        }
+    } else {
+        None
     };
     Ok(JoinEvent::Registered(Registration {
         created: created || bonus.is_some(),
@@ -153,4 +163,75 @@ async fn register(
         partner: partner.map(|p| escape(&p.1)),
         phone_verified,
     }))
+}
+
+/// The sender's own verified phone: the claim of the record a partner enrolled with it, or else the phone saved on
+/// the sender's record.
+async fn save_contact(
+    env: &DialogueEnv,
+    sender: &Sender,
+    phone: &fsm::Phone,
+) -> Result<JoinEvent, DialogueError> {
+    let mut db = env.pg.get().await?;
+    match claim::claim(&mut db, sender.user_id, phone).await? {
+        Claim::Claimed { into } => {
+            let referrer = claim::referrer(&db, into).await?;
+            drop(db);
+            if !settle_claim(env, into).await? {
+                return Ok(JoinEvent::Unavailable);
+            }
+            // The one welcome bonus of the person, on the record that is theirs now (the fresh row's is reversed).
+            let key = IdempotencyKey::new(format!("welcome:c{into}"))
+                .ok_or_else(|| DialogueError::Bug("welcome key".into()))?;
+            let op = LedgerOp::WelcomeBonus {
+                client: into,
+                referrer,
+                points: env.welcome_bonus,
+            };
+            match env.ledger.send(LedgerCommand { key, op }).await {
+                Ok(Ok(_)) => Ok(JoinEvent::Contact(ContactOutcome::Claimed)),
+                _ => Ok(JoinEvent::Unavailable),
+            }
+        }
+        Claim::OwnRecordActive => Ok(JoinEvent::Contact(ContactOutcome::Taken)),
+        Claim::NotEnrolled => Ok(JoinEvent::Contact(
+            match clients::save_own_phone(&**db, sender.user_id, phone).await? {
+                SavePhone::Saved => ContactOutcome::Saved,
+                SavePhone::Taken => ContactOutcome::Taken,
+            },
+        )),
+    }
+}
+
+/// Reverses the welcome bonuses of records a claim retired into `client` (ledger keys `claim:c<retired>`, so a
+/// retry is one reversal). False when one is not settled yet (the ledger did not answer, or refused it because the
+/// retired wallet no longer holds the bonus): then `client` must not get its own bonus yet.
+async fn settle_claim(env: &DialogueEnv, client: fsm::ClientId) -> Result<bool, DialogueError> {
+    let db = env.pg.get().await?;
+    let retired = claim::unsettled_bonuses(&db, client).await?;
+    drop(db);
+    for bonus in retired {
+        let key = IdempotencyKey::new(format!("claim:c{}", bonus.retired))
+            .ok_or_else(|| DialogueError::Bug("claim key".into()))?;
+        let op = LedgerOp::Reverse {
+            operation: bonus.operation,
+            // No admin asked: 0 marks the system's own compensation, the reason says which claim.
+            admin_id: 0,
+            reason: format!(
+                "claim: client {} retired into client {client}",
+                bonus.retired
+            ),
+        };
+        match env.ledger.send(LedgerCommand { key, op }).await {
+            Ok(Ok(reply)) => match reply.outcome {
+                LedgerOutcome::Applied { .. } | LedgerOutcome::AlreadyReversed => {}
+                other => {
+                    tracing::warn!(?other, retired = %bonus.retired, "a claim's welcome bonus was not reversed");
+                    return Ok(false);
+                }
+            },
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
 }

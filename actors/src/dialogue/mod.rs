@@ -18,9 +18,11 @@ use crate::outgoing::Outgoing;
 
 pub mod admin;
 pub mod client;
+mod client_views;
 pub mod driver;
 pub mod office;
 pub mod partner;
+mod service_requests;
 // --- Partner money: the handlers of enrolment, redemption, consent, NPS, find and statistics ---
 pub mod money;
 

@@ -196,7 +196,9 @@ pub async fn run_partner(
             .await?;
             PartnerEvent::Stats(StatsEvent::Loaded(stats))
         }
-        PartnerCommand::Accrue(_) | PartnerCommand::Office(_) => {
+        PartnerCommand::Accrue(_)
+        | PartnerCommand::Office(_)
+        | PartnerCommand::ServiceDecision(_) => {
             return Err(DialogueError::Bug(
                 "an accrual or back-office command sent to the money handlers".into(),
             ));
@@ -272,9 +274,12 @@ pub async fn run_client(
             };
             ClientEvent::Nps(NpsEvent::Rated(result))
         }
-        ClientCommand::Join(_) => {
+        ClientCommand::Join(_)
+        | ClientCommand::History(_)
+        | ClientCommand::Offers(_)
+        | ClientCommand::ServiceRequest(_) => {
             return Err(DialogueError::Bug(
-                "join command sent to the money handlers".into(),
+                "a join or history command sent to the money handlers".into(),
             ));
         }
     }))

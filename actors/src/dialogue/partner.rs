@@ -56,6 +56,10 @@ impl Dialogue for PartnerBot {
             PartnerCommand::Office(command) => {
                 return super::office::run(env, ctx, sender, command).await;
             }
+            // --- A client's service request (issue 14) ---
+            PartnerCommand::ServiceDecision(command) => {
+                return super::service_requests::run_partner(env, sender, command).await;
+            }
             // --- Partner money ---
             other => return super::money::run_partner(env, sender, other).await,
         };

@@ -25,6 +25,52 @@ client-ask-contact = So partners can find you by phone, share your number with t
 client-contact-not-own = Only your own number can be shared — use the “Share my number” button.
 client-phone-unreadable = We could not read the number in your contact card. Please contact support and we will add it by hand.
 client-contact-saved = ✅ Number confirmed.
+client-claimed =
+    ✅ Number confirmed. A partner had already opened a card for this number — it is yours now, with its points and history.
+    💰 Balance: <b>{ $balance }</b> { $balance ->
+        [one] point
+       *[other] points
+    }.
+client-history-title = 📜 <b>Your operations</b>
+client-history-empty = No operations yet.
+client-history-line-receipt = { $when } · { $partner }: <b>{ $points }</b> (receipt { $amount })
+client-history-line = { $when } · { $partner }: <b>{ $points }</b>
+client-history-line-bonus = { $when } · welcome bonus: <b>{ $points }</b>
+client-history-line-reversal = { $when } · operation reversed: <b>{ $points }</b>
+client-btn-older = ◀️ Older
+client-btn-newer = Newer ▶️
+client-promos-title = 🎁 <b>Partner promotions</b>
+client-promos-empty = No promotions right now — check back later.
+client-promo-line =
+    <b>{ $partner }</b>: { $title }
+    { $discount } · until { $ends }
+client-services-title = 🛍 <b>Services for points</b>
+    Your balance: <b>{ $balance }</b> { $balance ->
+        [one] point
+       *[other] points
+    }.
+client-services-empty = No services for points yet.
+client-services-affordable = <b>You can afford:</b>
+client-services-saving = <b>Saving up for:</b>
+client-service-line = • { $title } — { $partner }, <b>{ $price }</b> { $price ->
+        [one] point
+       *[other] points
+    }
+client-btn-service-request = 🛍 { $title } · { $price }
+client-service-confirm =
+    Request “{ $title }” from { $partner } for <b>{ $price }</b> { $price ->
+        [one] point
+       *[other] points
+    }? You have { $balance }. The points are redeemed when the partner accepts.
+client-btn-request = ✅ Request
+client-service-requested = 📨 Your request for “{ $title }” was sent to { $partner }. We will tell you when they answer.
+client-service-unavailable = This service cannot be requested now: it was withdrawn or your points are not enough.
+client-service-request-cancelled = Request cancelled.
+client-service-accepted = ✅ { $partner } accepted your request for “{ $title }”: <b>{ $points }</b> { $points ->
+        [one] point
+       *[other] points
+    } redeemed. Balance: <b>{ $balance }</b>.
+client-service-declined = { $partner } declined your request for “{ $title }”. No points were redeemed.
 client-phone-taken = This number already belongs to another member. Please contact support.
 client-balance =
     💰 Your balance: <b>{ $balance }</b> { $balance ->

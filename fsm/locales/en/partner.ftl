@@ -92,6 +92,19 @@ partner-redemption-requested = ⏳ The client was asked to approve in the client
     }; you will be told the result here.
 partner-redemption-cancelled = Redemption cancelled.
 partner-redemption-no-telegram = This client has not opened the client bot yet, so they cannot approve a redemption. Ask them to open it and share their number.
+partner-service-request-notice =
+    🛍 Client { $client } requests “{ $title }” for <b>{ $points }</b> { $points ->
+        [one] point
+       *[other] points
+    }.
+partner-service-btn-accept = ✅ Accept
+partner-service-btn-decline = ✖️ Decline
+partner-service-request-accepted = ✅ Request “{ $title }” of client { $client } accepted: <b>{ $points }</b> { $points ->
+        [one] point
+       *[other] points
+    } redeemed.
+partner-service-request-declined = Request “{ $title }” of client { $client } declined.
+partner-service-request-closed = This request is closed: answered before, expired, or the client's points are not enough. Nothing was redeemed.
 partner-redemption-done = ✅ { $client } approved: <b>{ $points }</b> { $points ->
         [one] point
        *[other] points

@@ -27,6 +27,57 @@ client-ask-contact = Чтобы партнёры могли найти вас п
 client-contact-not-own = Можно поделиться только своим номером — кнопкой «Поделиться номером».
 client-phone-unreadable = Не получилось распознать номер в вашем контакте. Напишите в поддержку — мы подключим его вручную.
 client-contact-saved = ✅ Номер подтверждён.
+client-claimed =
+    ✅ Номер подтверждён. Партнёр уже завёл вам карту с этим номером — теперь она ваша, вместе с баллами и историей.
+    💰 Баланс: <b>{ $balance }</b> { $balance ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    }.
+client-history-title = 📜 <b>История операций</b>
+client-history-empty = Операций пока нет.
+client-history-line-receipt = { $when } · { $partner }: <b>{ $points }</b> (чек { $amount })
+client-history-line = { $when } · { $partner }: <b>{ $points }</b>
+client-history-line-bonus = { $when } · приветственный бонус: <b>{ $points }</b>
+client-history-line-reversal = { $when } · отмена операции: <b>{ $points }</b>
+client-btn-older = ◀️ Раньше
+client-btn-newer = Позже ▶️
+client-promos-title = 🎁 <b>Акции партнёров</b>
+client-promos-empty = Сейчас акций нет — загляните позже.
+client-promo-line =
+    <b>{ $partner }</b>: { $title }
+    { $discount } · до { $ends }
+client-services-title = 🛍 <b>Услуги за баллы</b>
+    Ваш баланс: <b>{ $balance }</b> { $balance ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    }.
+client-services-empty = Услуг за баллы пока нет.
+client-services-affordable = <b>Хватает баллов:</b>
+client-services-saving = <b>Копим:</b>
+client-service-line = • { $title } — { $partner }, <b>{ $price }</b> { $price ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    }
+client-btn-service-request = 🛍 { $title } · { $price }
+client-service-confirm =
+    Заказать «{ $title }» у { $partner } за <b>{ $price }</b> { $price ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    }? Сейчас у вас { $balance }. Баллы спишутся, когда партнёр примет заказ.
+client-btn-request = ✅ Заказать
+client-service-requested = 📨 Заказ «{ $title }» отправлен в { $partner }. Мы сообщим, когда партнёр ответит.
+client-service-unavailable = Эту услугу сейчас нельзя заказать: её сняли или баллов не хватает.
+client-service-request-cancelled = Заказ отменён.
+client-service-accepted = ✅ { $partner } принял заказ «{ $title }»: списано <b>{ $points }</b> { $points ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    }. Баланс: <b>{ $balance }</b>.
+client-service-declined = { $partner } отклонил заказ «{ $title }». Баллы не списаны.
 client-phone-taken = Этот номер уже привязан к другому участнику. Обратитесь в поддержку.
 client-balance =
     💰 Ваш баланс: <b>{ $balance }</b> { $balance ->

@@ -101,6 +101,21 @@ partner-redemption-requested = ⏳ Клиенту отправлен запро�
     }; результат придёт сюда.
 partner-redemption-cancelled = Списание отменено.
 partner-redemption-no-telegram = Этот клиент ещё не открывал бот клиента и не может подтвердить списание. Попросите его открыть бот и поделиться номером.
+partner-service-request-notice =
+    🛍 Клиент { $client } заказывает «{ $title }» за <b>{ $points }</b> { $points ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    }.
+partner-service-btn-accept = ✅ Принять
+partner-service-btn-decline = ✖️ Отклонить
+partner-service-request-accepted = ✅ Заказ «{ $title }» клиента { $client } принят: списано <b>{ $points }</b> { $points ->
+        [one] балл
+        [few] балла
+       *[many] баллов
+    }.
+partner-service-request-declined = Заказ «{ $title }» клиента { $client } отклонён.
+partner-service-request-closed = Этот заказ уже закрыт: на него ответили, истёк срок или у клиента не хватает баллов. Ничего не списано.
 partner-redemption-done = ✅ { $client } подтвердил: списано <b>{ $points }</b> { $points ->
         [one] балл
         [few] балла

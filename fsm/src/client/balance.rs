@@ -1,7 +1,7 @@
-//! Balance (`/balance`) and member code (`/code`), by command or menu button (SPEC §5).
+//! Balance (`/balance`) and member code (`/code`, as text and as a QR photo), by command or menu button (SPEC §5).
 
 use super::{ClientCtx, ClientProfile, ClientState, ClientStep, is_button, menu_reply, reply};
-use crate::chat::UserInput;
+use crate::chat::{Photo, UserInput};
 use crate::text::{ClientText, render};
 
 /// The answer when `input` asks for the balance or the code; `None` for anything else.
@@ -12,20 +12,23 @@ pub fn on_user(ctx: &ClientCtx, profile: &ClientProfile, input: &UserInput) -> O
         UserInput::Text(t) => is_button(t, &button),
         _ => false,
     };
-    let msg = if wants("balance", ClientText::BtnBalance) {
-        ClientText::Balance {
+    let mut answer = if wants("balance", ClientText::BtnBalance) {
+        let msg = ClientText::Balance {
             balance: profile.balance,
             code: &profile.member_code,
-        }
+        };
+        menu_reply(ctx, lang, render(lang, &msg))
     } else if wants("code", ClientText::BtnCode) {
-        ClientText::MemberCode {
+        let msg = ClientText::MemberCode {
             code: &profile.member_code,
-        }
+        };
+        menu_reply(ctx, lang, render(lang, &msg))
     } else {
         return None;
     };
-    Some(reply(
-        ClientState::Menu,
-        menu_reply(ctx, lang, render(lang, &msg)),
-    ))
+    if wants("code", ClientText::BtnCode) {
+        // The code as a QR a partner's till can scan; the text code stays in the caption for typing.
+        answer.photo = Some(Photo::Qr(profile.member_code.clone()));
+    }
+    Some(reply(ClientState::Menu, answer))
 }

@@ -25,6 +25,8 @@ pub struct Registration {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContactOutcome {
     Saved,
+    /// The phone was a record a partner enrolled; it is the sender's now, balance and history included.
+    Claimed,
     /// The phone belongs to another member with a Telegram account.
     Taken,
 }
@@ -141,6 +143,19 @@ pub fn on_result(state: &ClientState, ctx: &ClientCtx, event: JoinEvent) -> Clie
                 menu_keyboard(lang, false),
             ),
         ),
+        JoinEvent::Contact(ContactOutcome::Claimed) => {
+            let balance = match &ctx.access {
+                super::ClientAccess::Registered(p) => p.balance,
+                super::ClientAccess::Unregistered => 0,
+            };
+            reply(
+                ClientState::Menu,
+                Reply::with(
+                    render(lang, &ClientText::Claimed { balance }),
+                    menu_keyboard(lang, false),
+                ),
+            )
+        }
         JoinEvent::Contact(ContactOutcome::Taken) => reply(
             ClientState::Menu,
             menu_reply(ctx, lang, render(lang, &ClientText::PhoneTaken)),

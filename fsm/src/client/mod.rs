@@ -8,7 +8,10 @@ use crate::dialogue::{self, Global, UserEvent};
 use crate::text::{ClientText, CommonText, TextKey, render};
 
 pub mod balance;
+pub mod history;
 pub mod join;
+pub mod offers;
+pub mod service_request;
 // --- Partner money: redemption consent and NPS ---
 pub mod consent;
 pub mod nps;
@@ -60,6 +63,9 @@ pub enum ClientEvent {
     // --- Partner money ---
     Consent(consent::ConsentEvent),
     Nps(nps::NpsEvent),
+    History(history::HistoryEvent),
+    Offers(offers::OffersEvent),
+    ServiceRequest(service_request::ServiceRequestEvent),
 }
 
 impl From<UserEvent> for ClientEvent {
@@ -74,6 +80,9 @@ pub enum ClientCommand {
     // --- Partner money ---
     Consent(consent::ConsentCommand),
     Nps(nps::NpsCommand),
+    History(history::HistoryCommand),
+    Offers(offers::OffersCommand),
+    ServiceRequest(service_request::ServiceRequestCommand),
 }
 
 pub type ClientStep = dialogue::Step<ClientState, ClientCommand>;
@@ -108,10 +117,6 @@ pub(crate) fn menu_reply(ctx: &ClientCtx, lang: Lang, html: String) -> Reply {
     }
 }
 
-/// Commands the "/" menu and /help list whose dialogues are not built yet: answered "coming soon", not "no such
-/// command".
-const NOT_YET_COMMANDS: [&str; 3] = ["history", "promos", "services"];
-
 pub(crate) fn is_button(text: &str, button: &impl TextKey) -> bool {
     [Lang::Ru, Lang::En]
         .into_iter()
@@ -127,6 +132,11 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
         // --- Partner money ---
         ClientEvent::Consent(result) => return consent::on_result(state, ctx, result),
         ClientEvent::Nps(result) => return nps::on_result(state, ctx, result),
+        ClientEvent::History(result) => return history::on_result(state, ctx, result),
+        ClientEvent::Offers(result) => return offers::on_result(state, ctx, result),
+        ClientEvent::ServiceRequest(result) => {
+            return service_request::on_result(state, ctx, result);
+        }
         ClientEvent::User(ev) => ev,
     };
     let global = dialogue::global(&ev.input, |t| is_button(t, &CommonText::BtnCancel));
@@ -180,6 +190,17 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
                 operation,
                 rating,
             }) => return nps::on_press(state, operation, rating),
+            crate::callback::Decoded::Current(crate::callback::Callback::History(cursor)) => {
+                return history::on_press(state, cursor);
+            }
+            crate::callback::Decoded::Current(crate::callback::Callback::ServicePick {
+                service,
+            }) => return service_request::on_pick(state, service, ev.fresh_draft.clone()),
+            crate::callback::Decoded::Current(crate::callback::Callback::ServiceConfirm {
+                service,
+                draft,
+                confirm,
+            }) => return service_request::on_confirm(state, lang, service, draft, confirm),
             _ => {}
         }
     }
@@ -189,10 +210,13 @@ pub fn step(state: &ClientState, ctx: &ClientCtx, event: ClientEvent) -> ClientS
             state.clone(),
             Reply::new(render(lang, &CommonText::Unsupported)),
         ),
-        (UserInput::Command { name, .. }, _) if NOT_YET_COMMANDS.contains(&name.as_str()) => reply(
-            state.clone(),
-            menu_reply(ctx, lang, render(lang, &CommonText::NotYet)),
-        ),
+        (UserInput::Command { name, .. }, _) if name == "history" => history::start(state),
+        (UserInput::Command { name, .. }, _) if name == "promos" => {
+            offers::start(state, offers::OffersCommand::Promos)
+        }
+        (UserInput::Command { name, .. }, _) if name == "services" => {
+            offers::start(state, offers::OffersCommand::Services)
+        }
         (UserInput::Command { .. }, _) => reply(
             state.clone(),
             Reply::new(render(lang, &CommonText::UnknownCommand)),

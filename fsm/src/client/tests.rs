@@ -110,6 +110,203 @@ fn a_client_starts_from_a_partner_link_and_shares_their_own_phone() {
 }
 
 #[test]
+fn a_claimed_record_is_announced_with_its_balance_and_the_share_phone_button_goes() {
+    let t = step(
+        &ClientState::AwaitContact,
+        &ctx(true, true),
+        ClientEvent::Join(JoinEvent::Contact(ContactOutcome::Claimed)),
+    );
+    assert_eq!(t.next, ClientState::Menu);
+    assert_eq!(
+        t.effects,
+        vec![Effect::Reply(Reply::with(
+            render(Lang::Ru, &ClientText::Claimed { balance: 150 }),
+            menu_keyboard(Lang::Ru, false)
+        ))]
+    );
+}
+
+#[test]
+fn history_is_a_page_with_older_and_newer_buttons_and_a_press_edits_it() {
+    use super::history::*;
+    use crate::callback::HistoryCursor;
+    let t = step(&ClientState::Menu, &ctx(true, true), user(text("/history")));
+    assert_eq!(
+        t.effects,
+        vec![Effect::Command(ClientCommand::History(
+            HistoryCommand::Page { cursor: None }
+        ))]
+    );
+    let data = Callback::History(HistoryCursor::Before(7)).encode();
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        user(UserInput::Callback { data }),
+    );
+    assert_eq!(
+        t.effects,
+        vec![Effect::Command(ClientCommand::History(
+            HistoryCommand::Page {
+                cursor: Some(HistoryCursor::Before(7))
+            }
+        ))]
+    );
+    let item = HistoryItem {
+        kind: HistoryKind::Accrual,
+        points: 50,
+        partner: Some("Кофейня".into()),
+        receipt: crate::money::Kopecks::new(100_000),
+        when: "29.11.2026 14:05".into(),
+    };
+    let page = HistoryPage {
+        items: vec![item],
+        older: Some(3),
+        newer: Some(9),
+    };
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        ClientEvent::History(HistoryEvent::Page {
+            page: page.clone(),
+            edit: true,
+        }),
+    );
+    let [Effect::Edit(r)] = &t.effects[..] else {
+        panic!("{:?}", t.effects)
+    };
+    assert!(r.html.contains("<b>+50</b>"), "{}", r.html);
+    let Keyboard::Inline(rows) = &r.keyboard else {
+        panic!("{:?}", r.keyboard)
+    };
+    let data: Vec<&str> = rows[0].iter().map(|b| b.data.as_str()).collect();
+    assert_eq!(data, ["1:his:o:3", "1:his:n:9"]);
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        ClientEvent::History(HistoryEvent::NotYours),
+    );
+    assert_eq!(
+        t.effects,
+        vec![Effect::Reply(Reply::new(render(
+            Lang::Ru,
+            &CommonText::StaleButton
+        )))]
+    );
+}
+
+#[test]
+fn a_service_is_requested_through_a_confirm_screen_and_the_partner_gets_accept_and_decline() {
+    use super::offers::ServiceItem;
+    use super::service_request::*;
+    let draft = DraftId::parse(&"0".repeat(32)).expect("draft");
+    let pick = Callback::ServicePick { service: 7 }.encode();
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        user(UserInput::Callback { data: pick }),
+    );
+    assert_eq!(
+        t.effects,
+        vec![Effect::Command(ClientCommand::ServiceRequest(
+            ServiceRequestCommand::Show {
+                service: 7,
+                draft: draft.clone()
+            }
+        ))]
+    );
+    let item = ServiceItem {
+        id: 7,
+        partner: "Кофейня".into(),
+        title: "Кофе".into(),
+        price: 80,
+    };
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        ClientEvent::ServiceRequest(ServiceRequestEvent::Shown {
+            item: item.clone(),
+            balance: 150,
+            draft: draft.clone(),
+        }),
+    );
+    let [Effect::Reply(r)] = &t.effects[..] else {
+        panic!("{:?}", t.effects)
+    };
+    let Keyboard::Inline(rows) = &r.keyboard else {
+        panic!("{:?}", r.keyboard)
+    };
+    let confirm = rows[0][0].data.clone();
+    let cancel = rows[0][1].data.clone();
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        user(UserInput::Callback { data: confirm }),
+    );
+    assert_eq!(
+        t.effects,
+        vec![Effect::Command(ClientCommand::ServiceRequest(
+            ServiceRequestCommand::Request { service: 7, draft }
+        ))]
+    );
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        user(UserInput::Callback { data: cancel }),
+    );
+    assert_eq!(
+        t.effects,
+        vec![Effect::Edit(Reply::new(render(
+            Lang::Ru,
+            &ClientText::ServiceRequestCancelled
+        )))]
+    );
+    let notice = PartnerNotice {
+        request: 5,
+        partner_chat: 900,
+        partner_lang: Lang::En,
+        client_label: "K7M2QX".into(),
+    };
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        ClientEvent::ServiceRequest(ServiceRequestEvent::Requested {
+            item,
+            notice: Some(notice),
+        }),
+    );
+    let [
+        Effect::Edit(_),
+        Effect::Notify {
+            bot,
+            chat_id,
+            reply,
+        },
+    ] = &t.effects[..]
+    else {
+        panic!("{:?}", t.effects)
+    };
+    assert_eq!((*bot, *chat_id), (crate::chat::BotKind::Partner, 900));
+    let Keyboard::Inline(rows) = &reply.keyboard else {
+        panic!("{:?}", reply.keyboard)
+    };
+    let data: Vec<&str> = rows[0].iter().map(|b| b.data.as_str()).collect();
+    assert_eq!(data, ["1:svd:ok:5", "1:svd:no:5"]);
+}
+
+#[test]
+fn code_comes_with_its_qr() {
+    let t = step(&ClientState::Menu, &ctx(true, true), user(text("/code")));
+    let [Effect::Reply(r)] = &t.effects[..] else {
+        panic!("{:?}", t.effects)
+    };
+    assert_eq!(r.photo, Some(crate::chat::Photo::Qr("K7M2QX".into())));
+    assert_eq!(
+        r.html,
+        render(Lang::Ru, &ClientText::MemberCode { code: "K7M2QX" })
+    );
+}
+
+#[test]
 fn balance_is_shown_only_to_registered_clients() {
     let t = step(&ClientState::Menu, &ctx(true, true), user(text("/balance")));
     let balance = render(
@@ -181,7 +378,7 @@ fn a_language_button_resends_the_menu_keyboard_in_the_new_language() {
 }
 
 #[test]
-fn someone_not_registered_gets_no_menu_keyboard_and_unbuilt_commands_say_coming_soon() {
+fn someone_not_registered_gets_no_menu_keyboard_and_every_listed_command_is_built() {
     for input in ["/help", "/language ru"] {
         let t = step(&ClientState::Menu, &ctx(false, false), user(text(input)));
         let keyboards: Vec<&Keyboard> = t
@@ -199,17 +396,55 @@ fn someone_not_registered_gets_no_menu_keyboard_and_unbuilt_commands_say_coming_
             "{input}: {keyboards:?}"
         );
     }
-    for command in ["/history", "/promos", "/services"] {
-        let t = step(&ClientState::Menu, &ctx(true, true), user(text(command)));
-        assert_eq!(
-            t.effects,
-            vec![Effect::Reply(Reply::with(
-                render(Lang::Ru, &CommonText::NotYet),
-                menu_keyboard(Lang::Ru, false)
-            ))],
-            "{command}"
+    // The client bot's "/" menu (`text::client::COMMANDS`).
+    for name in [
+        "balance", "history", "code", "promos", "services", "language", "cancel", "help",
+    ] {
+        let t = step(
+            &ClientState::Menu,
+            &ctx(true, true),
+            user(text(&format!("/{name}"))),
         );
+        let not_yet = Effect::Reply(Reply::with(
+            render(Lang::Ru, &CommonText::NotYet),
+            menu_keyboard(Lang::Ru, false),
+        ));
+        assert!(!t.effects.contains(&not_yet), "/{name}");
     }
+}
+
+#[test]
+fn services_list_the_affordable_ones_first() {
+    use super::offers::*;
+    let item = |id, price| ServiceItem {
+        id,
+        partner: "Кофейня".into(),
+        title: format!("Услуга {id}"),
+        price,
+    };
+    let t = step(
+        &ClientState::Menu,
+        &ctx(true, true),
+        ClientEvent::Offers(OffersEvent::Services {
+            balance: 150,
+            items: vec![item(1, 100), item(2, 150), item(3, 500)],
+        }),
+    );
+    let [Effect::Reply(r)] = &t.effects[..] else {
+        panic!("{:?}", t.effects)
+    };
+    let affordable = r.html.find("Хватает").expect("affordable heading");
+    let saving = r.html.find("Копим").expect("saving heading");
+    let (one, two, three) = (
+        r.html.find("Услуга 1").expect("1"),
+        r.html.find("Услуга 2").expect("2"),
+        r.html.find("Услуга 3").expect("3"),
+    );
+    assert!(
+        affordable < one && one < two && two < saving && saving < three,
+        "{}",
+        r.html
+    );
 }
 
 fn any_input() -> impl Strategy<Value = UserInput> {

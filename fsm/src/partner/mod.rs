@@ -32,6 +32,8 @@ mod enrol;
 pub mod find;
 pub mod redeem;
 pub mod stats;
+// --- Client service requests (issue 14) ---
+pub mod service_requests;
 
 // --- Partner money ---
 pub use find::{FindCommand, FindEvent, FindStep};
@@ -104,6 +106,8 @@ pub enum PartnerEvent {
     Redeem(RedeemEvent),
     Find(FindEvent),
     Stats(StatsEvent),
+    /// The outcome of Accept / Decline on a client's service request (issue 14).
+    ServiceDecision(service_requests::ServiceDecisionEvent),
 }
 
 impl From<UserEvent> for PartnerEvent {
@@ -122,6 +126,8 @@ pub enum PartnerCommand {
     Redeem(RedeemCommand),
     Find(FindCommand),
     Stats(StatsCommand),
+    /// A client's service request: Accept / Decline (issue 14).
+    ServiceDecision(service_requests::ServiceDecisionCommand),
 }
 
 pub type PartnerStep = dialogue::Step<PartnerState, PartnerCommand>;
@@ -219,6 +225,14 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Part
             if let Some(global) = global {
                 return on_global(state, lang, info, global);
             }
+            // --- A client's service request: Accept / Decline (checked again on the server) ---
+            if let UserInput::Callback { data } = &ev.input
+                && let crate::callback::Decoded::Current(
+                    crate::callback::Callback::ServiceDecision { request, accept },
+                ) = crate::callback::Callback::decode(data)
+            {
+                return service_requests::on_press(state, request, accept);
+            }
             // --- Partner back office: its sections and buttons ---
             if let Some(step) = office::on_approved(state, info, ctx, &ev) {
                 return step;
@@ -264,6 +278,7 @@ pub fn step(state: &PartnerState, ctx: &PartnerCtx, event: PartnerEvent) -> Part
             },
         },
         PartnerEvent::Stats(result) => stats::on_result(state, lang, result),
+        PartnerEvent::ServiceDecision(result) => service_requests::on_result(state, lang, result),
         PartnerEvent::Accrue(result) => match (state, &ctx.access) {
             (PartnerState::Accrue(at), PartnerAccess::Approved(info)) => {
                 accrue::on_result(at, info, lang, result)

@@ -22,7 +22,88 @@ pub enum ClientText<'a> {
     /// The own contact card, yet a number no country allocates: not the "someone else's number" text.
     PhoneUnreadable,
     ContactSaved,
+    /// The shared phone was a record a partner enrolled; it is the client's now. `balance` is the wallet after.
+    Claimed {
+        balance: i64,
+    },
     PhoneTaken,
+    // --- /history (issue 14) ---
+    HistoryTitle,
+    HistoryEmpty,
+    /// An accrual or redemption with its receipt; `points` signed (+ in, − out).
+    HistoryLineReceipt {
+        when: &'a str,
+        partner: &'a str,
+        points: i64,
+        amount: Kopecks,
+    },
+    /// A redemption without a receipt amount.
+    HistoryLine {
+        when: &'a str,
+        partner: &'a str,
+        points: i64,
+    },
+    HistoryLineBonus {
+        when: &'a str,
+        points: i64,
+    },
+    HistoryLineReversal {
+        when: &'a str,
+        points: i64,
+    },
+    BtnOlder,
+    BtnNewer,
+    // --- /promos and /services (issue 14); all `&str` fields escaped ---
+    PromosTitle,
+    PromosEmpty,
+    PromoLine {
+        partner: &'a str,
+        title: &'a str,
+        discount: &'a str,
+        /// The last day, `dd.mm.yyyy`.
+        ends: &'a str,
+    },
+    /// `balance`: the wallet now.
+    ServicesTitle {
+        balance: i64,
+    },
+    ServicesEmpty,
+    ServicesAffordable,
+    ServicesSaving,
+    ServiceLine {
+        partner: &'a str,
+        title: &'a str,
+        price: i64,
+    },
+    // --- A service for points (issue 14); `&str` fields escaped ---
+    /// The button of an affordable service under `/services`.
+    BtnServiceRequest {
+        title: &'a str,
+        price: i64,
+    },
+    ServiceConfirm {
+        partner: &'a str,
+        title: &'a str,
+        price: i64,
+        balance: i64,
+    },
+    BtnRequest,
+    ServiceRequested {
+        partner: &'a str,
+        title: &'a str,
+    },
+    ServiceUnavailable,
+    ServiceRequestCancelled,
+    ServiceAccepted {
+        partner: &'a str,
+        title: &'a str,
+        points: i64,
+        balance: i64,
+    },
+    ServiceDeclined {
+        partner: &'a str,
+        title: &'a str,
+    },
     Balance {
         /// Points on the account (may be 0).
         balance: i64,
@@ -121,6 +202,31 @@ impl TextKey for ClientText<'_> {
             Self::ContactNotOwn => "client-contact-not-own",
             Self::PhoneUnreadable => "client-phone-unreadable",
             Self::ContactSaved => "client-contact-saved",
+            Self::Claimed { .. } => "client-claimed",
+            Self::HistoryTitle => "client-history-title",
+            Self::HistoryEmpty => "client-history-empty",
+            Self::HistoryLineReceipt { .. } => "client-history-line-receipt",
+            Self::HistoryLine { .. } => "client-history-line",
+            Self::HistoryLineBonus { .. } => "client-history-line-bonus",
+            Self::HistoryLineReversal { .. } => "client-history-line-reversal",
+            Self::BtnOlder => "client-btn-older",
+            Self::BtnNewer => "client-btn-newer",
+            Self::BtnServiceRequest { .. } => "client-btn-service-request",
+            Self::ServiceConfirm { .. } => "client-service-confirm",
+            Self::BtnRequest => "client-btn-request",
+            Self::ServiceRequested { .. } => "client-service-requested",
+            Self::ServiceUnavailable => "client-service-unavailable",
+            Self::ServiceRequestCancelled => "client-service-request-cancelled",
+            Self::ServiceAccepted { .. } => "client-service-accepted",
+            Self::ServiceDeclined { .. } => "client-service-declined",
+            Self::PromosTitle => "client-promos-title",
+            Self::PromosEmpty => "client-promos-empty",
+            Self::PromoLine { .. } => "client-promo-line",
+            Self::ServicesTitle { .. } => "client-services-title",
+            Self::ServicesEmpty => "client-services-empty",
+            Self::ServicesAffordable => "client-services-affordable",
+            Self::ServicesSaving => "client-services-saving",
+            Self::ServiceLine { .. } => "client-service-line",
             Self::PhoneTaken => "client-phone-taken",
             Self::Balance { .. } => "client-balance",
             Self::MemberCode { .. } => "client-member-code",
@@ -170,6 +276,85 @@ impl TextKey for ClientText<'_> {
                 args.set("code", *code);
             }
             Self::MemberCode { code } => args.set("code", *code),
+            Self::Claimed { balance } | Self::ServicesTitle { balance } => {
+                args.set("balance", *balance);
+            }
+            Self::PromoLine {
+                partner,
+                title,
+                discount,
+                ends,
+            } => {
+                args.set("partner", *partner);
+                args.set("title", *title);
+                args.set("discount", *discount);
+                args.set("ends", *ends);
+            }
+            Self::BtnServiceRequest { title, price } => {
+                args.set("title", *title);
+                args.set("price", *price);
+            }
+            Self::ServiceConfirm {
+                partner,
+                title,
+                price,
+                balance,
+            } => {
+                args.set("partner", *partner);
+                args.set("title", *title);
+                args.set("price", *price);
+                args.set("balance", *balance);
+            }
+            Self::ServiceRequested { partner, title }
+            | Self::ServiceDeclined { partner, title } => {
+                args.set("partner", *partner);
+                args.set("title", *title);
+            }
+            Self::ServiceAccepted {
+                partner,
+                title,
+                points,
+                balance,
+            } => {
+                args.set("partner", *partner);
+                args.set("title", *title);
+                args.set("points", *points);
+                args.set("balance", *balance);
+            }
+            Self::ServiceLine {
+                partner,
+                title,
+                price,
+            } => {
+                args.set("partner", *partner);
+                args.set("title", *title);
+                args.set("price", *price);
+            }
+            Self::HistoryLineReceipt {
+                when,
+                partner,
+                points,
+                amount,
+            } => {
+                args.set("when", *when);
+                args.set("partner", *partner);
+                args.set("points", signed(lang, *points));
+                args.set("amount", super::format::money(lang, *amount));
+            }
+            Self::HistoryLine {
+                when,
+                partner,
+                points,
+            } => {
+                args.set("when", *when);
+                args.set("partner", *partner);
+                args.set("points", signed(lang, *points));
+            }
+            Self::HistoryLineBonus { when, points }
+            | Self::HistoryLineReversal { when, points } => {
+                args.set("when", *when);
+                args.set("points", signed(lang, *points));
+            }
             Self::AccrualNotice {
                 partner,
                 amount,
@@ -243,7 +428,75 @@ impl ClientText<'static> {
             Self::ContactNotOwn,
             Self::PhoneUnreadable,
             Self::ContactSaved,
+            Self::Claimed { balance: n },
             Self::PhoneTaken,
+            Self::HistoryTitle,
+            Self::HistoryEmpty,
+            Self::HistoryLineReceipt {
+                when: "29.11.2026 14:05",
+                partner: "Кофейня",
+                points: n,
+                amount: Kopecks::new(199_999).expect("amount"),
+            },
+            Self::HistoryLine {
+                when: "29.11.2026 14:05",
+                partner: "Кофейня",
+                points: -n,
+            },
+            Self::HistoryLineBonus {
+                when: "29.11.2026 14:05",
+                points: n,
+            },
+            Self::HistoryLineReversal {
+                when: "29.11.2026 14:05",
+                points: -n,
+            },
+            Self::BtnOlder,
+            Self::BtnNewer,
+            Self::BtnServiceRequest {
+                title: "Капучино",
+                price: n,
+            },
+            Self::ServiceConfirm {
+                partner: "Кофейня",
+                title: "Капучино",
+                price: n,
+                balance: n,
+            },
+            Self::BtnRequest,
+            Self::ServiceRequested {
+                partner: "Кофейня",
+                title: "Капучино",
+            },
+            Self::ServiceUnavailable,
+            Self::ServiceRequestCancelled,
+            Self::ServiceAccepted {
+                partner: "Кофейня",
+                title: "Капучино",
+                points: n,
+                balance: n,
+            },
+            Self::ServiceDeclined {
+                partner: "Кофейня",
+                title: "Капучино",
+            },
+            Self::PromosTitle,
+            Self::PromosEmpty,
+            Self::PromoLine {
+                partner: "Кофейня",
+                title: "Капучино",
+                discount: "−20 %",
+                ends: "31.12.2026",
+            },
+            Self::ServicesTitle { balance: n },
+            Self::ServicesEmpty,
+            Self::ServicesAffordable,
+            Self::ServicesSaving,
+            Self::ServiceLine {
+                partner: "Кофейня",
+                title: "Капучино",
+                price: n,
+            },
             Self::Balance {
                 balance: n,
                 code: "K7M2QX",
@@ -303,4 +556,11 @@ impl ClientText<'static> {
         all.extend(COMMANDS.iter().map(|(_, key)| key.clone()));
         all
     }
+}
+
+/// Points with their direction: `+50`, `−30` (a true minus sign), digits grouped as the language groups them.
+fn signed(lang: Lang, points: i64) -> String {
+    let sign = if points < 0 { '−' } else { '+' };
+    let magnitude = i64::try_from(points.unsigned_abs()).unwrap_or(i64::MAX);
+    format!("{sign}{}", super::format::integer(lang, magnitude))
 }

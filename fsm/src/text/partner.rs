@@ -86,6 +86,25 @@ pub enum PartnerText<'a> {
         points: Points,
         receipt: Option<Kopecks>,
     },
+    // --- A client's service request (issue 14); `&str` fields escaped ---
+    ServiceRequestNotice {
+        client: &'a str,
+        title: &'a str,
+        points: i64,
+    },
+    BtnServiceAccept,
+    BtnServiceDecline,
+    ServiceRequestAccepted {
+        client: &'a str,
+        title: &'a str,
+        points: i64,
+    },
+    ServiceRequestDeclined {
+        client: &'a str,
+        title: &'a str,
+    },
+    /// Answered before, expired, or the client's wallet no longer covers it: nothing moved.
+    ServiceRequestClosed,
     /// The request is in the client bot; it expires after `minutes`.
     RedemptionRequested {
         minutes: i64,
@@ -215,6 +234,12 @@ impl TextKey for PartnerText<'_> {
             Self::RedemptionNoTelegram => "partner-redemption-no-telegram",
             Self::RedemptionDone { .. } => "partner-redemption-done",
             Self::RedemptionDeclined { .. } => "partner-redemption-declined",
+            Self::ServiceRequestNotice { .. } => "partner-service-request-notice",
+            Self::BtnServiceAccept => "partner-service-btn-accept",
+            Self::BtnServiceDecline => "partner-service-btn-decline",
+            Self::ServiceRequestAccepted { .. } => "partner-service-request-accepted",
+            Self::ServiceRequestDeclined { .. } => "partner-service-request-declined",
+            Self::ServiceRequestClosed => "partner-service-request-closed",
             Self::RedemptionExpired { .. } => "partner-redemption-expired",
             Self::RedemptionInsufficient { .. } => "partner-redemption-insufficient",
             Self::RedemptionFailed { .. } => "partner-redemption-failed",
@@ -347,6 +372,24 @@ fn money_args<'a>(key: &'a PartnerText<'a>, lang: Lang, args: &mut FluentArgs<'a
         | T::RedemptionFailed { client, points } => {
             args.set("client", *client);
             args.set("points", points.get());
+        }
+        T::ServiceRequestNotice {
+            client,
+            title,
+            points,
+        }
+        | T::ServiceRequestAccepted {
+            client,
+            title,
+            points,
+        } => {
+            args.set("client", *client);
+            args.set("title", *title);
+            args.set("points", *points);
+        }
+        T::ServiceRequestDeclined { client, title } => {
+            args.set("client", *client);
+            args.set("title", *title);
         }
         T::FindCard {
             client,
@@ -498,6 +541,23 @@ impl PartnerText<'static> {
                 points,
                 balance: n,
             },
+            Self::ServiceRequestNotice {
+                client: "K7M2QX",
+                title: "Капучино",
+                points: n,
+            },
+            Self::BtnServiceAccept,
+            Self::BtnServiceDecline,
+            Self::ServiceRequestAccepted {
+                client: "K7M2QX",
+                title: "Капучино",
+                points: n,
+            },
+            Self::ServiceRequestDeclined {
+                client: "K7M2QX",
+                title: "Капучино",
+            },
+            Self::ServiceRequestClosed,
             Self::RedemptionDeclined {
                 client: "K7M2QX",
                 points,

@@ -1,0 +1,212 @@
+//! Requesting a service for points (issue 14): the client taps an affordable approved service, confirms, the partner
+//! accepts (one redemption however often tapped) or declines, both sides are told; a service withdrawn meanwhile
+//! cannot be requested.
+
+use fsm::text::{ClientText, PartnerText};
+
+use crate::app::{TestApp, inline_button};
+use crate::helpers::ru;
+use crate::redeem::{COMPANY, PARTNER, assert_ledger_clean, balance_of, join, member_code};
+
+async fn partner_count(app: &TestApp) -> usize {
+    app.bot_messages("partner", PARTNER, 0).await.len()
+}
+
+/// Two approved services of the demo partner: «Кофе» for 80 points and «Торт» for 500. Returns the first's id.
+async fn services(app: &TestApp) -> i64 {
+    app.db
+        .query_one(
+            "WITH ins AS (
+                 INSERT INTO services (partner_id, title, description, price_points, status)
+                 SELECT id, t, '', price, 'approved' FROM partners,
+                     (VALUES ('Кофе', 80), ('Торт', 500)) AS v(t, price)
+                 WHERE telegram_id = $1 RETURNING id, title)
+             SELECT id FROM ins WHERE title = 'Кофе'",
+            &[&PARTNER],
+        )
+        .await
+        .expect("services")
+        .get(0)
+}
+
+/// `/services`, a tap on the only affordable service and Request: returns the partner's notice.
+async fn request_coffee(app: &TestApp, user: i64, n: usize) -> serde_json::Value {
+    app.send("client", user, "/services").await;
+    let list = app.bot_messages("client", user, n + 1).await[n].clone();
+    let buttons = list["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .expect("request buttons")
+        .clone();
+    assert_eq!(buttons.len(), 1, "only the affordable service: {list:#}");
+    app.press(
+        "client",
+        user,
+        list["message_id"].as_i64().expect("id"),
+        &inline_button(&list, 0),
+    )
+    .await;
+    let confirm = app
+        .expect_nth(
+            "client",
+            user,
+            n + 2,
+            &ru(&ClientText::ServiceConfirm {
+                partner: COMPANY,
+                title: "Кофе",
+                price: 80,
+                balance: 100,
+            }),
+        )
+        .await;
+    let before = partner_count(app).await;
+    app.press(
+        "client",
+        user,
+        confirm["message_id"].as_i64().expect("id"),
+        &inline_button(&confirm, 0),
+    )
+    .await;
+    app.expect_nth(
+        "client",
+        user,
+        n + 2,
+        &ru(&ClientText::ServiceRequested {
+            partner: COMPANY,
+            title: "Кофе",
+        }),
+    )
+    .await;
+    let code = member_code(app, user).await;
+    app.expect_nth(
+        "partner",
+        PARTNER,
+        before + 1,
+        &ru(&PartnerText::ServiceRequestNotice {
+            client: &code,
+            title: "Кофе",
+            points: 80,
+        }),
+    )
+    .await
+}
+
+#[actix_rt::test]
+async fn a_requested_service_is_redeemed_once_when_the_partner_accepts() {
+    let app = TestApp::spawn().await;
+    let user = 14_201;
+    join(&app, user, "+79995550301").await;
+    services(&app).await;
+    let notice = request_coffee(&app, user, 2).await;
+    let id = notice["message_id"].as_i64().expect("id");
+    let accept = inline_button(&notice, 0);
+    // A double tap: one redemption.
+    tokio::join!(
+        app.press("partner", PARTNER, id, &accept),
+        app.press("partner", PARTNER, id, &accept)
+    );
+    let code = member_code(&app, user).await;
+    crate::helpers::eventually(std::time::Duration::from_secs(15), "accepted", || async {
+        let msgs = app.bot_messages("partner", PARTNER, 0).await;
+        msgs.iter()
+            .any(|m| {
+                m["message_id"].as_i64() == Some(id)
+                    && m["text"].as_str()
+                        == Some(
+                            ru(&PartnerText::ServiceRequestAccepted {
+                                client: &code,
+                                title: "Кофе",
+                                points: 80,
+                            })
+                            .as_str(),
+                        )
+            })
+            .then_some(())
+    })
+    .await;
+    app.expect_nth(
+        "client",
+        user,
+        5,
+        &ru(&ClientText::ServiceAccepted {
+            partner: COMPANY,
+            title: "Кофе",
+            points: 80,
+            balance: 20,
+        }),
+    )
+    .await;
+    assert_eq!(balance_of(&app, user).await, 20);
+    let redemptions = app
+        .count("SELECT count(*) FROM operations WHERE kind = 'redemption' AND points = 80")
+        .await;
+    assert_eq!(redemptions, 1);
+    let request = app
+        .count(
+            "SELECT count(*) FROM redemption_requests WHERE service_id IS NOT NULL AND status = 'approved'
+             AND operation_id IS NOT NULL",
+        )
+        .await;
+    assert_eq!(request, 1);
+    assert_ledger_clean(&app).await;
+}
+
+#[actix_rt::test]
+async fn a_declined_request_moves_nothing_and_a_withdrawn_service_cannot_be_requested() {
+    let app = TestApp::spawn().await;
+    let user = 14_211;
+    join(&app, user, "+79995550311").await;
+    let coffee = services(&app).await;
+    let notice = request_coffee(&app, user, 2).await;
+    app.press(
+        "partner",
+        PARTNER,
+        notice["message_id"].as_i64().expect("id"),
+        &inline_button(&notice, 1),
+    )
+    .await;
+    app.expect_nth(
+        "client",
+        user,
+        5,
+        &ru(&ClientText::ServiceDeclined {
+            partner: COMPANY,
+            title: "Кофе",
+        }),
+    )
+    .await;
+    assert_eq!(balance_of(&app, user).await, 100);
+    // The confirm screen of a service withdrawn before Request is pressed.
+    app.send("client", user, "/services").await;
+    let list = app.bot_messages("client", user, 6).await[5].clone();
+    app.press(
+        "client",
+        user,
+        list["message_id"].as_i64().expect("id"),
+        &inline_button(&list, 0),
+    )
+    .await;
+    let confirm = app.bot_messages("client", user, 7).await[6].clone();
+    app.db
+        .execute(
+            "UPDATE services SET deleted_at = now() WHERE id = $1",
+            &[&coffee],
+        )
+        .await
+        .expect("withdrawn");
+    app.press(
+        "client",
+        user,
+        confirm["message_id"].as_i64().expect("id"),
+        &inline_button(&confirm, 0),
+    )
+    .await;
+    app.expect_nth("client", user, 7, &ru(&ClientText::ServiceUnavailable))
+        .await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM redemption_requests WHERE status = 'pending'")
+            .await,
+        0
+    );
+    assert_eq!(balance_of(&app, user).await, 100);
+    assert_ledger_clean(&app).await;
+}

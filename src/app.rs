@@ -148,6 +148,7 @@ impl Services {
                 redeem_cap_percent: money.redeem_cap_percent,
                 consent_ttl: std::time::Duration::from_secs(money.redemption_consent_ttl_s.max(1)),
                 find_lookups_per_hour: self.settings.partners.find_lookups_per_hour,
+                till_lookups_per_hour: self.settings.partners.till_lookups_per_hour,
                 time_zone: actors::dialogue::money::time_zone(&self.settings.network.time_zone)?,
                 limiter: Some((limiter_redis, sessions.redis_namespace.clone())),
             },

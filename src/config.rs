@@ -95,6 +95,9 @@ pub struct PartnerSettings {
     /// `/find` lookups per partner per clock hour; beyond, "too many lookups" and no lookup, so phone numbers
     /// cannot be tried one after another.
     pub find_lookups_per_hour: u32,
+    /// Clients looked up by phone or member code in `/accrue` and `/redeem`, per partner per clock hour: a busy till
+    /// stays far below it, and nobody can walk the phone numbers through the till instead of `/find`.
+    pub till_lookups_per_hour: u32,
     /// How often each replica looks for redemption requests past their expiry (ms).
     pub redemption_sweep_ms: u64,
 }
@@ -113,6 +116,7 @@ impl Default for PartnerSettings {
             .map(String::from)
             .to_vec(),
             find_lookups_per_hour: 20,
+            till_lookups_per_hour: 300,
             redemption_sweep_ms: 5_000,
         }
     }

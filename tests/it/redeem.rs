@@ -620,3 +620,28 @@ async fn a_partner_cannot_enrol_their_own_phone() {
         0
     );
 }
+
+/// Found by review: `/accrue` and `/redeem` looked up any phone or member code without limit, a way around `/find`'s.
+#[actix_rt::test]
+async fn client_lookups_at_the_till_are_limited_per_partner() {
+    let app = TestApp::spawn_with(|s| s.partners.till_lookups_per_hour = 2).await;
+    for (i, phone) in ["+7 999 555-00-01", "+7 999 555-00-02", "+7 999 555-00-03"]
+        .into_iter()
+        .enumerate()
+    {
+        app.send("partner", PARTNER, "/accrue").await;
+        app.nth_text("partner", PARTNER, 2 * i + 1).await;
+        app.send("partner", PARTNER, phone).await;
+        let answer = app.nth_text("partner", PARTNER, 2 * i + 2).await;
+        assert_eq!(
+            answer == ru(&PartnerText::FindTooMany),
+            i == 2,
+            "lookup {i}: {answer}"
+        );
+    }
+    app.send("partner", PARTNER, "/redeem").await;
+    app.nth_text("partner", PARTNER, 7).await;
+    app.send("partner", PARTNER, "+7 999 555-00-01").await;
+    app.expect_nth("partner", PARTNER, 8, &ru(&PartnerText::FindTooMany))
+        .await;
+}

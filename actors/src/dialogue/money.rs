@@ -33,6 +33,8 @@ pub struct MoneyEnv {
     pub consent_ttl: Duration,
     /// `partners.find_lookups_per_hour`: `/find` lookups per partner per clock hour.
     pub find_lookups_per_hour: u32,
+    /// `partners.till_lookups_per_hour`: client lookups in `/accrue` and `/redeem` per partner per clock hour.
+    pub till_lookups_per_hour: u32,
     /// `network.time_zone`: the calendar of `/stats` and of the dates `/find` shows.
     pub time_zone: TimeZone,
     /// Where the `/find` counters live: Redis and the key namespace. `None` refuses every lookup as over the limit
@@ -47,6 +49,7 @@ impl Default for MoneyEnv {
             redeem_cap_percent: 100,
             consent_ttl: Duration::from_secs(300),
             find_lookups_per_hour: 20,
+            till_lookups_per_hour: 300,
             time_zone: TimeZone::get("Europe/Moscow").unwrap_or(TimeZone::UTC),
             limiter: None,
         }
@@ -89,6 +92,9 @@ async fn lookup(
     sender: &Sender,
     query: &ClientQuery,
 ) -> Result<Lookup, DialogueError> {
+    if !within_till_limit(env, sender.user_id).await? {
+        return Ok(Lookup::TooMany);
+    }
     let db = env.pg.get().await?;
     Ok(match clients::find(&db, key_of(query)).await? {
         Some(row) if row.telegram_id == Some(sender.user_id) => Lookup::Own,
@@ -106,6 +112,7 @@ pub async fn accrue_lookup(
     Ok(match (lookup(env, sender, query).await?, query) {
         (Lookup::Found(client), _) => AccrueEvent::ClientLookup(Some(client)),
         (Lookup::Own, _) => AccrueEvent::OwnRecord,
+        (Lookup::TooMany, _) => AccrueEvent::TooManyLookups,
         // The partner's own phone is never enrolled: once claimed it would be their own client record.
         (Lookup::NotFound, ClientQuery::Phone(phone)) if own_phone(env, sender, phone).await? => {
             AccrueEvent::OwnRecord
@@ -231,16 +238,25 @@ async fn find(
     }))
 }
 
-/// One more `/find` lookup for `partner` in this clock hour: a Redis counter per partner and hour, incremented and
-/// given its expiry in one round trip. False once the count passes `find_lookups_per_hour`.
-async fn within_find_limit(env: &DialogueEnv, partner: PartnerId) -> Result<bool, DialogueError> {
+/// One more till lookup (`/accrue`, `/redeem`) by the partner with Telegram id `telegram_id` in this clock hour,
+/// counted like `/find`'s. Without a limiter (tests that build their own environment) the till is not limited.
+async fn within_till_limit(env: &DialogueEnv, telegram_id: i64) -> Result<bool, DialogueError> {
     let Some((conn, namespace)) = &env.money.limiter else {
-        return Ok(false);
+        return Ok(true);
     };
+    let count = count_this_hour(conn, &format!("{namespace}till:v1:{telegram_id}")).await?;
+    Ok(count <= u64::from(env.money.till_lookups_per_hour))
+}
+
+/// Increments the counter `prefix:<clock hour>` and gives it an hour's expiry, in one round trip; the new count.
+async fn count_this_hour(
+    conn: &redis::aio::ConnectionManager,
+    prefix: &str,
+) -> Result<u64, DialogueError> {
     let hour = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 3600);
-    let key = format!("{namespace}find:v1:{partner}:{hour}");
+    let key = format!("{prefix}:{hour}");
     let mut conn = conn.clone();
     let (count,): (u64,) = redis::pipe()
         .atomic()
@@ -249,7 +265,17 @@ async fn within_find_limit(env: &DialogueEnv, partner: PartnerId) -> Result<bool
         .ignore()
         .query_async(&mut conn)
         .await
-        .map_err(|e| DialogueError::Other(anyhow::anyhow!("find limiter: {e}")))?;
+        .map_err(|e| DialogueError::Other(anyhow::anyhow!("lookup limiter: {e}")))?;
+    Ok(count)
+}
+
+/// One more `/find` lookup for `partner` in this clock hour: a Redis counter per partner and hour, incremented and
+/// given its expiry in one round trip. False once the count passes `find_lookups_per_hour`.
+async fn within_find_limit(env: &DialogueEnv, partner: PartnerId) -> Result<bool, DialogueError> {
+    let Some((conn, namespace)) = &env.money.limiter else {
+        return Ok(false);
+    };
+    let count = count_this_hour(conn, &format!("{namespace}find:v1:{partner}")).await?;
     Ok(count <= u64::from(env.money.find_lookups_per_hour))
 }
 

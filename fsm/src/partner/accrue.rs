@@ -112,6 +112,8 @@ pub enum AccrueEvent {
     },
     /// The client record is the partner's own.
     OwnRecord,
+    /// Over `partners.till_lookups_per_hour`: no lookup was made.
+    TooManyLookups,
     /// The enrolled (or meanwhile registered) client; `None` when no final answer came.
     Enrolled(Option<FoundClient>),
 }
@@ -318,6 +320,9 @@ pub fn on_result(
         // --- Partner money: enrolment ---
         (AccrueStep::Client, AccrueEvent::OwnRecord) => {
             say(lang, at(step), PartnerText::OwnClientRecord)
+        }
+        (AccrueStep::Client, AccrueEvent::TooManyLookups) => {
+            say(lang, at(step), PartnerText::FindTooMany)
         }
         (AccrueStep::Client, AccrueEvent::UnknownPhone { phone, draft, by }) => {
             super::enrol::offer(phone, lang, (draft, by))

@@ -49,6 +49,8 @@ pub enum Lookup {
     NotFound,
     /// The partner's own client record.
     Own,
+    /// Over `partners.till_lookups_per_hour`: no lookup was made.
+    TooMany,
 }
 
 /// What creating the request did.
@@ -332,6 +334,7 @@ pub fn on_result(
             }
             Lookup::NotFound => say(lang, at(step), PartnerText::ClientNotFound),
             Lookup::Own => say(lang, at(step), PartnerText::OwnClientRecord),
+            Lookup::TooMany => say(lang, at(step), PartnerText::FindTooMany),
         },
         (
             RedeemStep::Confirm {

@@ -90,8 +90,10 @@ impl Default for NetworkSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PartnerSettings {
-    /// The business categories an applicant picks from (one button each), in this order.
+    /// The business categories an applicant picks from (one button each), in this order; stored as written here.
     pub categories: Vec<String>,
+    /// Their English labels, in the same order (empty: the names above in both languages).
+    pub categories_en: Vec<String>,
     /// `/find` lookups per partner per clock hour; beyond, "too many lookups" and no lookup, so phone numbers
     /// cannot be tried one after another.
     pub find_lookups_per_hour: u32,
@@ -112,6 +114,16 @@ impl Default for PartnerSettings {
                 "Спорт и фитнес",
                 "Услуги",
                 "Другое",
+            ]
+            .map(String::from)
+            .to_vec(),
+            categories_en: [
+                "Cafés and restaurants",
+                "Shops",
+                "Beauty and health",
+                "Sports and fitness",
+                "Services",
+                "Other",
             ]
             .map(String::from)
             .to_vec(),
@@ -446,17 +458,29 @@ impl Settings {
                 self.network.time_zone
             )
         })?;
-        let categories = &self.partners.categories;
+        let (categories, en) = (&self.partners.categories, &self.partners.categories_en);
+        let fits = |c: &String| (1..=100).contains(&c.trim().chars().count()) && c.trim() == c;
         anyhow::ensure!(
-            !categories.is_empty()
-                && categories
-                    .iter()
-                    .all(|c| (1..=100).contains(&c.trim().chars().count()) && c.trim() == c),
+            !categories.is_empty() && categories.iter().chain(en).all(fits),
             "partners.categories needs at least one category of 1 to 100 characters, without surrounding spaces"
         );
+        anyhow::ensure!(
+            en.is_empty() || en.len() == categories.len(),
+            "partners.categories_en must be empty or have one label per category ({} given for {})",
+            en.len(),
+            categories.len()
+        );
+        let categories = categories
+            .iter()
+            .enumerate()
+            .map(|(i, name)| fsm::partner::onboarding::Category {
+                name: name.clone(),
+                en: en.get(i).unwrap_or(name).clone(),
+            })
+            .collect();
         Ok(actors::dialogue::OfficeSettings {
             time_zone,
-            categories: std::sync::Arc::new(categories.clone()),
+            categories: std::sync::Arc::new(categories),
             client_bot_username: self.telegram.client_bot_username.clone(),
         })
     }

@@ -53,7 +53,7 @@ pub struct OfficeSettings {
     /// The network's time zone (`network.time_zone`): promotions run by its calendar.
     pub time_zone: jiff::tz::TimeZone,
     /// The business categories an applicant picks from (`partners.categories`).
-    pub categories: Arc<Vec<String>>,
+    pub categories: Arc<Vec<fsm::partner::onboarding::Category>>,
     /// The client bot's username without `@` (`telegram.client_bot_username`), for invitation links.
     pub client_bot_username: String,
 }

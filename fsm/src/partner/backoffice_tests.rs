@@ -362,3 +362,41 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn categories_show_in_the_applicants_language_and_are_stored_by_their_configured_name() {
+    let mut c = ctx(PartnerAccess::Unknown);
+    c.categories = Arc::new(vec![crate::partner::onboarding::Category {
+        name: "Кафе и рестораны".into(),
+        en: "Cafés and restaurants".into(),
+    }]);
+    c.lang = Lang::En;
+    let at_category = PartnerState::Apply(ApplyStep::Category {
+        form: ApplicationForm::default(),
+    });
+    // The keyboard of the city step's answer lists the English label.
+    let city = PartnerState::Apply(ApplyStep::City {
+        form: ApplicationForm::default(),
+    });
+    let t = step(&city, &c, user(text("Kazan")));
+    let labels: Vec<String> = t
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Reply(r) => Some(format!("{:?}", r.keyboard)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        labels
+            .iter()
+            .any(|k| k.contains("Cafés and restaurants") && !k.contains("Кафе")),
+        "{labels:?}"
+    );
+    let t = step(&at_category, &c, from(42, text("Cafés and restaurants"), 5));
+    assert!(
+        matches!(&t.next, PartnerState::Apply(ApplyStep::Confirm { form, .. }) if form.category == "Кафе и рестораны"),
+        "{:?}",
+        t.next
+    );
+}

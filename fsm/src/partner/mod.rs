@@ -72,7 +72,7 @@ pub struct PartnerCtx {
     /// Today in the network's time zone (`fsm::calendar::network_today`): a promotion may not end before it.
     pub today: jiff::civil::Date,
     /// The business categories an applicant picks from (configuration `partners.categories`).
-    pub categories: std::sync::Arc<Vec<String>>,
+    pub categories: std::sync::Arc<Vec<onboarding::Category>>,
     // --- Partner money ---
     /// From configuration (`money.redeem_cap_percent`, 1..=100): the share of a receipt points may pay.
     pub redeem_cap_percent: u32,

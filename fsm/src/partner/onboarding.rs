@@ -213,10 +213,43 @@ fn ask_phone(lang: Lang, step: ApplyStep) -> PartnerStep {
     ask(lang, step, OfficeText::ApplyAskPhone, keyboard)
 }
 
-fn category_keyboard(lang: Lang, categories: &[String]) -> Keyboard {
+/// A business category an applicant picks (configuration `partners.categories`, with `partners.categories_en`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    /// The configuration's name, stored with the application (the network's language).
+    pub name: String,
+    /// Its English label (the name itself when the configuration gives none).
+    pub en: String,
+}
+
+impl Category {
+    /// The button's label in `lang`.
+    pub fn label(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ru => &self.name,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+impl From<&str> for Category {
+    /// A category with one label for both languages.
+    fn from(name: &str) -> Category {
+        Category {
+            name: name.into(),
+            en: name.into(),
+        }
+    }
+}
+
+fn category_keyboard(lang: Lang, categories: &[Category]) -> Keyboard {
     let mut rows: Vec<Vec<ReplyButton>> = categories
         .chunks(2)
-        .map(|pair| pair.iter().map(|c| ReplyButton::Text(c.clone())).collect())
+        .map(|pair| {
+            pair.iter()
+                .map(|c| ReplyButton::Text(c.label(lang).to_owned()))
+                .collect()
+        })
         .collect();
     rows.push(vec![ReplyButton::Text(render(
         lang,
@@ -290,10 +323,15 @@ fn on_text(step: &ApplyStep, ctx: &PartnerCtx, text: &str, draft: DraftId, by: i
                 },
             ),
         },
-        ApplyStep::Category { form } => match ctx.categories.iter().find(|c| c.as_str() == text) {
+        // Either language's label: the applicant may have switched language since the keyboard was sent.
+        ApplyStep::Category { form } => match ctx
+            .categories
+            .iter()
+            .find(|c| c.name == text || c.en == text)
+        {
             Some(category) => {
                 let form = ApplicationForm {
-                    category: category.clone(),
+                    category: category.name.clone(),
                     ..form.clone()
                 };
                 summary(lang, form, draft, by)

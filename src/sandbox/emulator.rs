@@ -259,7 +259,7 @@ impl Emulator {
         self.lock().demo.clone()
     }
 
-    /// Resolves when the named bot next sends a message to `chat`.
+    /// Resolves when the named bot next sends a message to `chat` or edits one there.
     pub fn next_reply(&self, name: &str, chat: i64) -> tokio::sync::oneshot::Receiver<()> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let mut s = self.lock();

@@ -192,7 +192,12 @@ fn edit(emulator: &Emulator, token: &str, method: &str, p: &Params) -> HttpRespo
     }
     edited.edited = true;
     *entry = edited.clone();
-    ok(message_json(bot, chat, &edited))
+    let message = message_json(bot, chat, &edited);
+    // An edit is an answer the user sees too (a confirm screen turned into its outcome).
+    if let Some(waiter) = s.reply_waiters.remove(&(token.to_owned(), chat)) {
+        let _ = waiter.send(());
+    }
+    ok(message)
 }
 
 fn delete(emulator: &Emulator, token: &str, p: &Params) -> HttpResponse {

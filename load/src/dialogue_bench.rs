@@ -87,25 +87,45 @@ pub(crate) fn rss_mib() -> f64 {
         .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
-pub async fn run(args: Args) -> anyhow::Result<()> {
+/// The product's settings for a benchmark: a fresh database `database` on the server of `pg_url` (dropped first, with
+/// any connections a previous run left), Redis at `redis_url`, 32 pooled connections, 1 s long polls, and Telegram's
+/// limits opened wide: the stand-in for Telegram (sandbox or tgbench) is not Telegram, and its limits would only
+/// measure the limiter. The limiters stay in the path.
+pub(crate) async fn bench_settings(
+    pg_url: &str,
+    redis_url: &str,
+    database: &str,
+) -> anyhow::Result<Settings> {
     let admin = loyalty::db::connect(&loyalty::config::DatabaseSettings {
-        url: Secret::new(args.pg_url.clone()),
+        url: Secret::new(pg_url.into()),
         ..Default::default()
     })
     .await?;
+    // Two statements: DROP DATABASE cannot share an implicit transaction.
     admin
-        .batch_execute("DROP DATABASE IF EXISTS loyalty_bench_dialogue")
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
         .await?;
     admin
-        .batch_execute("CREATE DATABASE loyalty_bench_dialogue")
+        .batch_execute(&format!("CREATE DATABASE {database}"))
         .await?;
     let mut settings = Settings::load(None)?;
-    settings.database.url = Secret::new(loyalty::db::url_with_database(
-        &args.pg_url,
-        "loyalty_bench_dialogue",
-    ));
+    settings.database.url = Secret::new(loyalty::db::url_with_database(pg_url, database));
     settings.database.pool_size_max = 32;
-    settings.redis.url = Secret::new(args.redis_url.clone());
+    settings.redis.url = Secret::new(redis_url.into());
+    let t = &mut settings.telegram;
+    t.sends_per_chat_per_s = 10_000;
+    t.sends_burst_per_chat = 10_000;
+    t.sends_per_bot_per_s = 1_000_000;
+    t.updates_global_per_s = 1_000_000;
+    t.updates_per_user_per_s = 1_000;
+    t.updates_burst_per_user = 1_000;
+    t.poll_timeout_s = 1;
+    Ok(settings)
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let mut settings =
+        bench_settings(&args.pg_url, &args.redis_url, "loyalty_bench_dialogue").await?;
     settings.http.listen = "127.0.0.1:0".into();
     // With polling, the HTTP server only serves the sandbox, which stands in for Telegram's servers (elsewhere in
     // production): one worker keeps it from taking a core's worth of threads from the product. With webhooks it is
@@ -118,15 +138,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let namespace = format!("bench:{}:", std::process::id());
     settings.sessions.redis_namespace = namespace.clone();
     settings.sessions.idle_stop_s = 5;
-    // The sandbox is not Telegram: its limits would only measure the limiter. The limiters stay in the path.
     let t = &mut settings.telegram;
-    t.sends_per_chat_per_s = 10_000;
-    t.sends_burst_per_chat = 10_000;
-    t.sends_per_bot_per_s = 1_000_000;
-    t.updates_global_per_s = 1_000_000;
-    t.updates_per_user_per_s = 1_000;
-    t.updates_burst_per_user = 1_000;
-    t.poll_timeout_s = 1;
     t.webhook_secret = Secret::new(WEBHOOK_SECRET.into());
     let running = loyalty::server::start(settings, true).await?;
     let emulator = Delivery {

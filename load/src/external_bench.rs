@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use loyalty::config::{Secret, Settings};
+use loyalty::config::Secret;
 use serde_json::Value;
 
 #[derive(Debug, clap::Args)]
@@ -157,27 +157,13 @@ async fn start_product(
     transport: &str,
     users: usize,
 ) -> anyhow::Result<loyalty::server::Running> {
-    let admin = loyalty::db::connect(&loyalty::config::DatabaseSettings {
-        url: Secret::new(args.pg_url.clone()),
-        ..Default::default()
-    })
-    .await?;
-    // Two statements: DROP DATABASE cannot share an implicit transaction. FORCE: the previous transport's product
-    // still holds pooled connections.
-    admin
-        .batch_execute("DROP DATABASE IF EXISTS loyalty_bench_external WITH (FORCE)")
-        .await?;
-    admin
-        .batch_execute("CREATE DATABASE loyalty_bench_external")
-        .await?;
     let listen = free_loopback_port()?;
-    let mut settings = Settings::load(None)?;
-    settings.database.url = Secret::new(loyalty::db::url_with_database(
+    let mut settings = crate::dialogue_bench::bench_settings(
         &args.pg_url,
+        &args.redis_url,
         "loyalty_bench_external",
-    ));
-    settings.database.pool_size_max = 32;
-    settings.redis.url = Secret::new(args.redis_url.clone());
+    )
+    .await?;
     settings.http.listen = listen.clone();
     settings.log.level = "error".into();
     settings.sessions.redis_namespace = namespace(transport);
@@ -190,14 +176,6 @@ async fn start_product(
     t.mode = transport.into();
     t.public_url = format!("http://{listen}");
     t.webhook_secret = Secret::new(WEBHOOK_SECRET.into());
-    t.poll_timeout_s = 1;
-    // tgbench is not Telegram: its limits would only measure the limiter. The limiters stay in the path.
-    t.sends_per_chat_per_s = 10_000;
-    t.sends_burst_per_chat = 10_000;
-    t.sends_per_bot_per_s = 1_000_000;
-    t.updates_global_per_s = 1_000_000;
-    t.updates_per_user_per_s = 1_000;
-    t.updates_burst_per_user = 1_000;
     let mut serve = tokio::process::Command::new(&args.tgbench)
         .args(["serve", "--bind", &args.bot_api])
         .stdout(Stdio::null())

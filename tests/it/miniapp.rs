@@ -21,18 +21,22 @@ fn node_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/node")
 }
 
-/// Installs the independent signer once (`npm ci`, under a lock: nextest runs tests in parallel processes).
+/// Installs the independent signer once (`npm ci`, under a lock: nextest runs tests in parallel processes). The
+/// marker is written after `npm ci` finished: the package's directory appears early in an install, and a test that
+/// took it for done ran node on a half-written package.
 fn install_signer() {
     let dir = node_dir();
-    if dir
-        .join("node_modules/@telegram-apps/init-data-node")
-        .exists()
-    {
+    if dir.join("node_modules/.signer-installed").exists() {
         return;
     }
     let status = Command::new("flock")
         .arg(dir.join(".install.lock"))
-        .args(["sh", "-c", "[ -d node_modules/@telegram-apps/init-data-node ] || npm ci --no-audit --no-fund --loglevel=error"])
+        .args([
+            "sh",
+            "-c",
+            "[ -f node_modules/.signer-installed ] || \
+             { npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.signer-installed; }",
+        ])
         .current_dir(&dir)
         .status()
         .expect("flock and npm: install node and npm (apt-get install -y nodejs npm)");

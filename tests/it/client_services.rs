@@ -13,7 +13,7 @@ async fn partner_count(app: &TestApp) -> usize {
 }
 
 /// Two approved services of the demo partner: «Кофе» for 80 points and «Торт» for 500. Returns the first's id.
-async fn services(app: &TestApp) -> i64 {
+pub(crate) async fn services(app: &TestApp) -> i64 {
     app.db
         .query_one(
             "WITH ins AS (

@@ -187,11 +187,11 @@ async function drawProfile() {
 }
 
 // RU / EN: saved like the client bot's /language; the whole app is drawn again in the new language.
-function languageRow(current) {
+function languageRow(chosen) {
   const choice = (lang, label) => {
-    const b = el('button.lang' + (lang === current ? '.active' : ''), { type: 'button', text: label, 'data-lang': lang });
+    const b = el('button.lang' + (lang === chosen ? '.active' : ''), { type: 'button', text: label, 'data-lang': lang });
     b.onclick = async () => {
-      if (lang === current) return;
+      if (lang === chosen) return;
       try {
         await api('language', { language: lang });
         for (const k of Object.keys(loaded)) delete loaded[k];

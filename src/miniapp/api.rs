@@ -44,7 +44,10 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/services", web::get().to(services))
             .route("/history", web::get().to(history))
             .route("/profile", web::get().to(profile))
-            .route("/services/request", web::post().to(super::writes::request_service))
+            .route(
+                "/services/request",
+                web::post().to(super::writes::request_service),
+            )
             .route("/language", web::post().to(super::writes::language))
             .default_service(web::to(|| async {
                 HttpResponse::NotFound().json(json!({ "error": "no such endpoint" }))

@@ -39,10 +39,7 @@ struct LanguageBody {
     language: String,
 }
 
-fn body<T: serde::de::DeserializeOwned>(
-    bytes: &[u8],
-    what: &'static str,
-) -> Result<T, ApiError> {
+fn body<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &'static str) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|_| ApiError::BadRequest(what))
 }
 
@@ -66,8 +63,7 @@ pub(super) async fn request_service(
     let (me, _) = client_of(&user, &services).await?;
     let b: ServiceRequestBody = body(&bytes, "expected {service: number, key: string}")?;
     let key_ok = KEY_LEN.contains(&b.key.len())
-        && b
-            .key
+        && b.key
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
     if !key_ok {

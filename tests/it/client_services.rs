@@ -210,3 +210,39 @@ async fn a_declined_request_moves_nothing_and_a_withdrawn_service_cannot_be_requ
     assert_eq!(balance_of(&app, user).await, 100);
     assert_ledger_clean(&app).await;
 }
+
+#[actix_rt::test]
+async fn a_second_request_of_a_service_waiting_for_the_partner_is_refused() {
+    let app = TestApp::spawn().await;
+    let user = 14_221;
+    join(&app, user, "+79995550321").await;
+    services(&app).await;
+    request_coffee(&app, user, 2).await;
+    let told = partner_count(&app).await;
+    // The same service again while the first request waits: a new confirm screen, and Request is refused.
+    app.send("client", user, "/services").await;
+    let list = app.bot_messages("client", user, 5).await[4].clone();
+    app.press(
+        "client",
+        user,
+        list["message_id"].as_i64().expect("id"),
+        &inline_button(&list, 0),
+    )
+    .await;
+    let confirm = app.bot_messages("client", user, 6).await[5].clone();
+    app.press(
+        "client",
+        user,
+        confirm["message_id"].as_i64().expect("id"),
+        &inline_button(&confirm, 0),
+    )
+    .await;
+    app.expect_nth("client", user, 6, &ru(&ClientText::ServiceAlreadyRequested))
+        .await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM redemption_requests").await,
+        1
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(partner_count(&app).await, told, "the partner is asked once");
+}

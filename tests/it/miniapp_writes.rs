@@ -189,10 +189,7 @@ async fn one_clients_init_data_never_requests_for_another() {
     assert_ne!(a["request"], b["request"]);
     let owners: Vec<i64> = app
         .db
-        .query(
-            "SELECT client_id FROM redemption_requests ORDER BY id",
-            &[],
-        )
+        .query("SELECT client_id FROM redemption_requests ORDER BY id", &[])
         .await
         .expect("requests")
         .iter()

@@ -102,7 +102,10 @@ pub struct Made {
 }
 
 /// The request named `key`, if it exists.
-pub async fn by_key(db: &impl GenericClient, key: &str) -> Result<Option<Made>, tokio_postgres::Error> {
+pub async fn by_key(
+    db: &impl GenericClient,
+    key: &str,
+) -> Result<Option<Made>, tokio_postgres::Error> {
     let row = db
         .query_opt(
             "SELECT r.id, r.service_id, p.company_name, COALESCE(s.title, ''), r.points

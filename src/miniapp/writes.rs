@@ -18,11 +18,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use actors::app_writes;
+use actors::db::miniapp::MiniAppClient;
 use actors::dialogue::service_requests::Refusal;
 use actors::session::store::SessionStore;
 
 use super::MiniApp;
 use super::api::{ApiError, client_of, ok, web_app_user};
+use super::init_data::WebAppUser;
 use crate::Services;
 
 /// Shortest and longest request key the page may send.
@@ -39,8 +41,19 @@ struct LanguageBody {
     language: String,
 }
 
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &'static str) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|_| ApiError::BadRequest(what))
+/// A write's caller and what they sent: the signed Telegram user, their client record and the JSON body (`what` is
+/// the 400's explanation when it does not parse). Authentication comes first: a bad body of an unsigned call is 401.
+async fn signed<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    bytes: &[u8],
+    app: &MiniApp,
+    services: &Services,
+    what: &'static str,
+) -> Result<(WebAppUser, MiniAppClient, T), ApiError> {
+    let user = web_app_user(req, app)?;
+    let (me, _) = client_of(&user, services).await?;
+    let body = serde_json::from_slice(bytes).map_err(|_| ApiError::BadRequest(what))?;
+    Ok((user, me, body))
 }
 
 fn outbox(app: &MiniApp) -> Result<&SessionStore, ApiError> {
@@ -59,9 +72,14 @@ pub(super) async fn request_service(
     app: web::Data<MiniApp>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = web_app_user(&req, &app)?;
-    let (me, _) = client_of(&user, &services).await?;
-    let b: ServiceRequestBody = body(&bytes, "expected {service: number, key: string}")?;
+    let (user, me, b): (_, _, ServiceRequestBody) = signed(
+        &req,
+        &bytes,
+        &app,
+        &services,
+        "expected {service: number, key: string}",
+    )
+    .await?;
     let key_ok = KEY_LEN.contains(&b.key.len())
         && b.key
             .bytes()
@@ -104,9 +122,14 @@ pub(super) async fn language(
     app: web::Data<MiniApp>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = web_app_user(&req, &app)?;
-    let (me, _) = client_of(&user, &services).await?;
-    let b: LanguageBody = body(&bytes, "expected {language: \"ru\" | \"en\"}")?;
+    let (user, me, b): (_, _, LanguageBody) = signed(
+        &req,
+        &bytes,
+        &app,
+        &services,
+        "expected {language: \"ru\" | \"en\"}",
+    )
+    .await?;
     let lang = Lang::parse(&b.language).ok_or(ApiError::BadRequest("language is ru or en"))?;
     if !app_writes::set_language(&services.pg, outbox(&app)?, user.id, lang)
         .await

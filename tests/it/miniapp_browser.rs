@@ -11,7 +11,7 @@ use fantoccini::{Client, Locator};
 use futures_util::FutureExt;
 use serde_json::json;
 
-use fsm::text::{MiniAppText, PartnerText};
+use fsm::text::MiniAppText;
 
 use crate::app::TestApp;
 use crate::helpers::{en, ru};
@@ -253,17 +253,7 @@ async fn walk(app: &TestApp, c: &Client) {
     )
     .await;
     let code = crate::redeem::member_code(app, CLIENT).await;
-    app.expect_nth(
-        "partner",
-        PARTNER,
-        partner_before + 1,
-        &ru(&PartnerText::ServiceRequestNotice {
-            client: &code,
-            title: "Капучино",
-            points: 90,
-        }),
-    )
-    .await;
+    crate::client_services::partner_notice(app, partner_before + 1, &code, "Капучино", 90).await;
     c.enter_parent_frame().await.expect("page");
     screenshot(c, "miniapp-4b-service-requested").await;
 

@@ -3,11 +3,11 @@
 //! with a text in the client's language and changes nothing; one client's initData never acts for another; the
 //! language chosen in the app is the client bot's too.
 
-use fsm::text::{ClientText, MiniAppText, PartnerText};
+use fsm::text::{ClientText, MiniAppText};
 use serde_json::json;
 
 use crate::app::{TestApp, inline_button};
-use crate::client_services::services;
+use crate::client_services::{partner_notice, services};
 use crate::helpers::{en, eventually, ru};
 use crate::miniapp::{client, get, node_sign, now_s, post, user};
 use crate::redeem::{PARTNER, balance_of, join, member_code};
@@ -46,18 +46,7 @@ async fn a_service_requested_in_the_app_reaches_the_partner_once_and_is_redeemed
     assert_eq!(b1["text"], ru(&MiniAppText::RequestSent));
     assert_eq!(requests(&app).await, 1);
     let code = member_code(&app, me).await;
-    let notice = app
-        .expect_nth(
-            "partner",
-            PARTNER,
-            before + 1,
-            &ru(&PartnerText::ServiceRequestNotice {
-                client: &code,
-                title: "Кофе",
-                points: 80,
-            }),
-        )
-        .await;
+    let notice = partner_notice(&app, before + 1, &code, "Кофе", 80).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(partner_count(&app).await, before + 1, "one notice");
     // The partner's Accept redeems through the consent path, as for a request from the bot.
@@ -68,14 +57,15 @@ async fn a_service_requested_in_the_app_reaches_the_partner_once_and_is_redeemed
         &inline_button(&notice, 0),
     )
     .await;
+    // The request is marked approved just after the ledger moved the points.
     eventually(std::time::Duration::from_secs(15), "redeemed", || async {
-        (balance_of(&app, me).await == 20).then_some(())
+        let approved = app
+            .count("SELECT count(*) FROM redemption_requests WHERE status = 'approved' AND operation_id IS NOT NULL")
+            .await;
+        (approved == 1).then_some(())
     })
     .await;
-    let approved = app
-        .count("SELECT count(*) FROM redemption_requests WHERE status = 'approved' AND operation_id IS NOT NULL")
-        .await;
-    assert_eq!(approved, 1);
+    assert_eq!(balance_of(&app, me).await, 20);
 }
 
 #[actix_rt::test]

@@ -488,17 +488,11 @@ async fn the_sweeper_expires_an_unanswered_request_by_editing_its_message_and_te
         "the consent request has Approve / Decline: {asked:#}"
     );
     // The consent request itself turns into the outcome and loses its buttons; no second message.
-    let expired = app
-        .expect_nth(
-            "client",
-            2106,
-            3,
-            &ru(&ClientText::ConsentExpired {
-                partner: COMPANY,
-                points: points(25),
-            }),
-        )
-        .await;
+    let expired_text = ru(&ClientText::ConsentExpired {
+        partner: COMPANY,
+        points: points(25),
+    });
+    let expired = app.expect_nth("client", 2106, 3, &expired_text).await;
     assert_eq!(expired["message_id"], asked["message_id"]);
     assert!(
         expired["reply_markup"].is_null(),
@@ -527,16 +521,7 @@ async fn the_sweeper_expires_an_unanswered_request_by_editing_its_message_and_te
     let id = asked["message_id"].as_i64().expect("id");
     app.press("client", 2106, id, &inline_button(&asked, 0))
         .await;
-    app.expect_nth(
-        "client",
-        2106,
-        3,
-        &ru(&ClientText::ConsentExpired {
-            partner: COMPANY,
-            points: points(25),
-        }),
-    )
-    .await;
+    app.expect_nth("client", 2106, 3, &expired_text).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         partner_count(&app).await,

@@ -123,17 +123,21 @@ pub async fn by_key(
     }))
 }
 
-/// Whether `client` has a request of `service` waiting for the partner (pending, not yet expired).
+/// Whether `client` has a request of `service` waiting for the partner (pending, not yet expired) under another key
+/// than `key`: the request of this very key (a concurrent double tap that committed first) is no obstacle, the
+/// insert finds it.
 pub async fn pending(
     db: &impl GenericClient,
     client: ClientId,
     service: i64,
+    key: &str,
 ) -> Result<bool, tokio_postgres::Error> {
     let row = db
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM redemption_requests
-                 WHERE client_id = $1 AND service_id = $2 AND status = 'pending' AND expires_at > now())",
-            &[&client.0, &service],
+                 WHERE client_id = $1 AND service_id = $2 AND status = 'pending' AND expires_at > now()
+                     AND idempotency_key <> $3)",
+            &[&client.0, &service, &key],
         )
         .await?;
     Ok(row.get(0))

@@ -81,7 +81,7 @@ pub async fn request(
     if s.price > s.balance {
         return Ok(Err(Refusal::Unaffordable));
     }
-    if service_requests::pending(db, s.client, service).await? {
+    if service_requests::pending(db, s.client, service, key).await? {
         return Ok(Err(Refusal::Pending));
     }
     let (request, created) = service_requests::create(db, key, &s, ttl_s).await?;

@@ -5,9 +5,11 @@
 //! sessions receive transport-neutral updates and emit [`outgoing::Outgoing`] messages.
 
 pub mod app_writes;
+pub mod dashboard_login;
 pub mod db;
 pub mod dialogue;
 pub mod ledger;
+pub mod moderation;
 pub mod outgoing;
 pub mod session;
 // --- Partner money: expiry of redemption requests ---

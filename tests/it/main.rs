@@ -1,6 +1,7 @@
 //! The one integration test binary: every test gets its own database (cloned from a migrated template), its own
 //! Redis key prefix and real servers. Start them with `scripts/services.sh start` (`make test` does).
 
+mod admin_bot;
 mod app;
 mod browser;
 mod client_claim;

@@ -54,6 +54,8 @@ pub struct Engine {
     pub stop: tokio_util::sync::CancellationToken,
     /// The polling loops (none in webhook mode); each ends after its batch in hand once `stop` is cancelled.
     pub pollers: Vec<actix_rt::task::JoinHandle<()>>,
+    /// The session store, whose outbox streams also carry what the Mini App sends (a partner's notice, a menu).
+    pub store: actors::session::store::SessionStore,
 }
 
 impl Services {
@@ -175,7 +177,7 @@ impl Services {
             ));
         }
         let deps = SessionDeps {
-            store,
+            store: store.clone(),
             env,
             outbox: outbox.clone().recipient(),
             idle_stop: std::time::Duration::from_secs(sessions.idle_stop_s.max(1)),
@@ -243,6 +245,7 @@ impl Services {
             outbox_metrics,
             stop,
             pollers,
+            store,
         })
     }
 }

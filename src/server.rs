@@ -95,6 +95,7 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
     });
     let services = Services::start(settings.clone()).await?;
     let miniapp = actix_web::web::Data::new(crate::miniapp::MiniApp::new(&settings, sandbox)?);
+    let miniapp_http = miniapp.clone();
     let data = actix_web::web::Data::new(services.clone());
     let emulator_data = emulator.clone().map(actix_web::web::Data::new);
     let hook = webhook_state.clone();
@@ -110,7 +111,7 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
                 .configure(crate::sandbox::configure);
         }
         app.configure(http::configure)
-            .configure(|cfg| crate::miniapp::configure(cfg, miniapp.clone()))
+            .configure(|cfg| crate::miniapp::configure(cfg, miniapp_http.clone()))
             .configure(webhook::configure)
     })
     // The command line handles SIGTERM and Ctrl-C (`Running::shutdown`); actix's own handling would stop the HTTP
@@ -172,6 +173,8 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
             .outbox
             .set(Arc::clone(&runtime.outbox_metrics));
         let _ = webhook_state.registry.set(runtime.registry.clone());
+        // The Mini App's writes send through the same outbox streams as the bots.
+        let _ = miniapp.outbox.set(runtime.store.clone());
         Some(runtime)
     } else {
         tracing::warn!("no bot tokens configured: serving health endpoints only");

@@ -20,6 +20,7 @@ mod migrations;
 mod miniapp;
 mod miniapp_browser;
 mod miniapp_data;
+mod miniapp_writes;
 mod ops;
 mod outbox_lanes;
 mod partner_backoffice;

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 pub mod history;
+mod peer;
 mod replicas;
 mod report;
 mod telegram;
@@ -80,6 +81,10 @@ pub struct Args {
     /// No progress bar (CI logs).
     #[arg(long)]
     quiet: bool,
+    /// The teloxide peer's binary (`load/peers/teloxide`, built apart): after the product's run, the same partners
+    /// drive the same accrual dialogue against it for `--seconds`, and both figures are printed side by side.
+    #[arg(long)]
+    peer_bin: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -168,6 +173,9 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
     for r in &mut fleet {
         replicas::stop(r, Duration::from_secs(5)).await;
     }
+    if let (Some(peer), Ok(_)) = (&args.peer_bin, &outcome) {
+        peer::compare(&args, peer, &db_url).await?;
+    }
     http.stop(false).await;
     let removed = {
         let redis = loyalty::db::redis_pool(&loyalty::config::RedisSettings {
@@ -210,20 +218,14 @@ async fn drive(
             chat: tokio::sync::Mutex::new(ClientModel::default()),
         })
         .collect();
-    let start = Instant::now();
-    let world = Arc::new(World {
-        emulator: emulator.clone(),
+    let world = Arc::new(World::new(
+        emulator.clone(),
         partners,
         clients,
-        history: history::History::new(start),
-        samples: std::sync::Mutex::new(Vec::new()),
-        start,
-        mix: args.mix,
-        zipf: rand_distr::Zipf::new(args.partners as f64, args.zipf.max(0.0))
-            .map_err(|e| anyhow::anyhow!("zipf: {e}"))?,
-        steps: Default::default(),
-        errors: Default::default(),
-    });
+        args.mix,
+        args.zipf,
+    )?);
+    let start = world.start;
 
     // Telegram's side: pushes to the replicas (webhook mode).
     let stop = Arc::new(AtomicBool::new(false));

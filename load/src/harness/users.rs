@@ -115,6 +115,9 @@ pub struct World {
     pub zipf: rand_distr::Zipf<f64>,
     pub steps: AtomicU64,
     pub errors: AtomicU64,
+    /// Whether a client bot tells clients of their operations (not so for the teloxide peer, which is a partner
+    /// bot only): then clients wait for the rating question after each operation.
+    pub client_bot: bool,
 }
 
 fn ru(key: &impl fsm::text::TextKey) -> String {
@@ -171,6 +174,32 @@ fn first_bold_number(text: &str) -> Option<i64> {
 }
 
 impl World {
+    /// A world of `partners` and `clients` acting with `mix`, partners' activity Zipf-skewed by `zipf` (0: uniform).
+    pub fn new(
+        emulator: Emulator,
+        partners: Vec<Partner>,
+        clients: Vec<Client>,
+        mix: Mix,
+        zipf: f64,
+    ) -> anyhow::Result<World> {
+        let start = Instant::now();
+        let zipf = rand_distr::Zipf::new(partners.len() as f64, zipf.max(0.0))
+            .map_err(|e| anyhow::anyhow!("zipf: {e}"))?;
+        Ok(World {
+            emulator,
+            partners,
+            clients,
+            history: History::new(start),
+            samples: std::sync::Mutex::new(Vec::new()),
+            start,
+            mix,
+            zipf,
+            steps: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            client_bot: true,
+        })
+    }
+
     fn elapsed_ms(&self) -> u64 {
         self.start.elapsed().as_millis() as u64
     }
@@ -417,7 +446,9 @@ impl World {
             model.balance += shown;
             // The till is free again; the client reads the notice and the rating question at their own pace.
             drop(till);
-            self.rate(client, client_before, rng).await;
+            if self.client_bot {
+                self.rate(client, client_before, rng).await;
+            }
         } else {
             self.history.complete(op, Completion::Fail, None);
         }

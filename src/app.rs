@@ -48,6 +48,9 @@ impl Services {
 /// shutdown need. "Bot" means only a Telegram bot; this is what serves all three.
 pub struct Engine {
     pub ingress: std::sync::Arc<crate::telegram::ingress::Ingress>,
+    /// The sessions' store (its Redis connection, namespace and outbox streams): the web dashboard redeems login
+    /// links beside it and queues moderation notices through it.
+    pub store: actors::session::store::SessionStore,
     pub registry: Addr<actors::session::SessionRegistry>,
     pub outbox_metrics: Arc<crate::telegram::outbox::OutboxMetrics>,
     /// Cancelled on shutdown: the pollers stop taking updates.
@@ -164,7 +167,7 @@ impl Services {
             ));
         }
         let deps = SessionDeps {
-            store,
+            store: store.clone(),
             env,
             outbox: outbox.clone().recipient(),
             idle_stop: std::time::Duration::from_secs(sessions.idle_stop_s.max(1)),
@@ -228,6 +231,7 @@ impl Services {
         }
         Ok(Engine {
             ingress,
+            store,
             registry,
             outbox_metrics,
             stop,

@@ -95,6 +95,12 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
     });
     let services = Services::start(settings.clone()).await?;
     let miniapp = actix_web::web::Data::new(crate::miniapp::MiniApp::new(&settings, sandbox)?);
+    let dashboard = actix_web::web::Data::new(crate::dashboard::Dashboard::new(
+        &settings,
+        services.pg.clone(),
+        services.redis.clone(),
+    )?);
+    let dashboard_routes = dashboard.clone();
     let data = actix_web::web::Data::new(services.clone());
     let emulator_data = emulator.clone().map(actix_web::web::Data::new);
     let hook = webhook_state.clone();
@@ -111,6 +117,7 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         }
         app.configure(http::configure)
             .configure(|cfg| crate::miniapp::configure(cfg, miniapp.clone()))
+            .configure(|cfg| crate::dashboard::configure(cfg, dashboard_routes.clone()))
             .configure(webhook::configure)
     })
     // The command line handles SIGTERM and Ctrl-C (`Running::shutdown`); actix's own handling would stop the HTTP
@@ -172,6 +179,8 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
             .outbox
             .set(Arc::clone(&runtime.outbox_metrics));
         let _ = webhook_state.registry.set(runtime.registry.clone());
+        let url = settings.dashboard.base_url(&settings.telegram.public_url);
+        dashboard.wire(runtime.store.clone(), &url);
         Some(runtime)
     } else {
         tracing::warn!("no bot tokens configured: serving health endpoints only");

@@ -155,6 +155,17 @@ impl Services {
                 time_zone: actors::dialogue::money::time_zone(&self.settings.network.time_zone)?,
                 limiter: Some((limiter_redis, sessions.redis_namespace.clone())),
             },
+            // --- Admin bot ---
+            admin: std::sync::Arc::new(actors::dialogue::AdminSettings {
+                rate_min: fsm::CashbackRate::new(money.cashback_min_bp, 1, 10_000)
+                    .context("money.cashback_min_bp")?,
+                rate_max: fsm::CashbackRate::new(money.cashback_max_bp, 1, 10_000)
+                    .context("money.cashback_max_bp")?,
+                // `telegram`, not `self.settings`: the sandbox sets the public address after the services started.
+                dashboard_url: self.settings.dashboard.base_url(&telegram.public_url),
+                login_link_ttl_s: self.settings.dashboard.login_link_ttl_s,
+            }),
+            outbox: Some(store.clone()),
         };
         // --- Partner money: expired redemption requests are announced by whichever replica sweeps them first ---
         if transport {

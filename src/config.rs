@@ -67,6 +67,7 @@ pub struct Settings {
     /// Partners: onboarding categories, the limits of their money dialogues.
     pub partners: PartnerSettings,
     pub miniapp: MiniAppSettings,
+    pub dashboard: DashboardSettings,
 }
 
 /// The network as a whole.
@@ -313,6 +314,61 @@ impl Default for MiniAppSettings {
     }
 }
 
+/// The admins' web dashboard (`/dashboard/`, SPEC §8) and the admin bot's one-time login links to it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DashboardSettings {
+    /// The dashboard's address without a trailing `/`, as admins' browsers reach it. Empty: `telegram.public_url` +
+    /// `/dashboard`; the sandbox uses its own address.
+    pub url: String,
+    /// Seconds a `/dashboard` login link stays valid; it works once (SPEC §6).
+    pub login_link_ttl_s: u64,
+    /// Seconds without a request after which a dashboard session ends.
+    pub session_idle_s: u64,
+    /// Seconds after sign-in after which a dashboard session ends, however active.
+    pub session_absolute_s: u64,
+}
+
+impl Default for DashboardSettings {
+    fn default() -> Self {
+        DashboardSettings {
+            url: String::new(),
+            login_link_ttl_s: 300,
+            session_idle_s: 1_800,
+            session_absolute_s: 43_200,
+        }
+    }
+}
+
+impl DashboardSettings {
+    /// The dashboard's address: `url`, or `public_url` + `/dashboard` (empty when neither is set).
+    pub fn base_url(&self, public_url: &str) -> String {
+        if !self.url.is_empty() {
+            self.url.trim_end_matches('/').to_string()
+        } else if !public_url.is_empty() {
+            format!("{}/dashboard", public_url.trim_end_matches('/'))
+        } else {
+            String::new()
+        }
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            (30..=3_600).contains(&self.login_link_ttl_s),
+            "dashboard.login_link_ttl_s must be 30..=3600"
+        );
+        anyhow::ensure!(
+            self.session_idle_s >= 60 && self.session_idle_s <= self.session_absolute_s,
+            "dashboard.session_idle_s must be at least 60 and at most dashboard.session_absolute_s"
+        );
+        anyhow::ensure!(
+            self.session_absolute_s <= 7 * 86_400,
+            "dashboard.session_absolute_s must be at most 7 days"
+        );
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
@@ -336,6 +392,7 @@ impl Default for Settings {
             network: NetworkSettings::default(),
             partners: PartnerSettings::default(),
             miniapp: MiniAppSettings::default(),
+            dashboard: DashboardSettings::default(),
         }
     }
 }
@@ -446,6 +503,7 @@ impl Settings {
         self.telegram.validate_retries()?;
         self.office_settings()?;
         self.miniapp.validate()?;
+        self.dashboard.validate()?;
         self.telegram.validate()
     }
 

@@ -4,9 +4,11 @@
 //! Architecture invariant: this crate knows Postgres, Redis and the FSM, but nothing of HTTP or Telegram transports:
 //! sessions receive transport-neutral updates and emit [`outgoing::Outgoing`] messages.
 
+pub mod dashboard_login;
 pub mod db;
 pub mod dialogue;
 pub mod ledger;
+pub mod moderation;
 pub mod outgoing;
 pub mod session;
 // --- Partner money: expiry of redemption requests ---

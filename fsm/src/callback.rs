@@ -13,6 +13,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::admin::Subject;
 use crate::chat::Lang;
 
 /// Telegram's limit on `callback_data`, in bytes (Bot API: "1-64 bytes").
@@ -98,6 +99,12 @@ pub enum Callback {
     },
     /// Accept / Decline of a client's service request in the partner bot.
     ServiceDecision { request: i64, accept: bool },
+    // --- Admin bot ---
+    /// Approve (`true`) or reject an application or a service (admin bot). Only a claim: the sender is checked
+    /// against the allow-list and the subject is looked up again.
+    Moderate { subject: Subject, approve: bool },
+    /// Apply (`true`) or cancel the admin's confirm screen named `draft` (a rate change, a reversal).
+    AdminConfirm { draft: DraftId, confirm: bool },
 }
 
 /// Where a `/history` button leads: the page just before or just after an operation of the page it was under
@@ -256,6 +263,17 @@ impl Callback {
             Callback::ServiceDecision { request, accept } => {
                 format!("svd:{}:{request}", if *accept { "ok" } else { "no" })
             }
+            // --- Admin bot ---
+            Callback::Moderate { subject, approve } => {
+                let (kind, id) = match subject {
+                    Subject::Application(id) => ("a", id),
+                    Subject::Service(id) => ("s", id),
+                };
+                format!("mod:{kind}:{}:{id}", if *approve { "ok" } else { "no" })
+            }
+            Callback::AdminConfirm { draft, confirm } => {
+                format!("adm:{}:{draft}", if *confirm { "ok" } else { "no" })
+            }
         };
         format!("{CALLBACK_VERSION}:{body}")
     }
@@ -330,6 +348,18 @@ impl Callback {
             ["svd", verb, id] => verb_of(verb)
                 .zip(parse_id(id))
                 .map(|(accept, request)| Callback::ServiceDecision { request, accept }),
+            // --- Admin bot ---
+            ["mod", kind, verb, id] => verb_of(verb).zip(parse_id(id)).and_then(|(approve, id)| {
+                let subject = match *kind {
+                    "a" => Subject::Application(id),
+                    "s" => Subject::Service(id),
+                    _ => return None,
+                };
+                Some(Callback::Moderate { subject, approve })
+            }),
+            ["adm", verb, draft] => verb_of(verb)
+                .zip(DraftId::parse(draft))
+                .map(|(confirm, draft)| Callback::AdminConfirm { draft, confirm }),
             _ => None,
         };
         decoded.map_or(Decoded::Invalid, Decoded::Current)
@@ -357,6 +387,18 @@ mod tests {
 
     fn every_variant() -> Vec<Callback> {
         vec![
+            Callback::Moderate {
+                subject: Subject::Application(999_999_999_999_999_999),
+                approve: true,
+            },
+            Callback::Moderate {
+                subject: Subject::Service(1),
+                approve: false,
+            },
+            Callback::AdminConfirm {
+                draft: draft(),
+                confirm: true,
+            },
             Callback::Language(Lang::Ru),
             Callback::Language(Lang::En),
             Callback::Accrual {

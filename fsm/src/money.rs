@@ -133,6 +133,14 @@ impl CashbackRate {
     pub fn basis_points(self) -> u32 {
         self.0
     }
+
+    /// A rate typed in percent ("7.5", "7,5 %", "12"), at most two decimals, within `min_bp..=max_bp`; `None` for
+    /// anything else. Hundredths of a percent are basis points, so the receipt parser (SPEC §2 number forms) reads it.
+    pub fn parse_percent(input: &str, min_bp: u32, max_bp: u32) -> Option<CashbackRate> {
+        let number = input.trim().trim_end_matches('%');
+        let hundredths = parse_amount(number, Kopecks(10_000)).ok()?;
+        CashbackRate::new(u32::try_from(hundredths.0).ok()?, min_bp, max_bp)
+    }
 }
 
 impl fmt::Display for CashbackRate {
@@ -299,6 +307,13 @@ mod tests {
     #[test]
     fn rates_print_as_percentages() {
         assert_eq!(CashbackRate::DEFAULT.to_string(), "5 %");
+        let pct = |s| CashbackRate::parse_percent(s, 100, 3_000).map(CashbackRate::basis_points);
+        assert_eq!(pct("7.5"), Some(750));
+        assert_eq!(pct("7,25 %"), Some(725));
+        assert_eq!(pct("30"), Some(3_000));
+        for bad in ["0.99", "30.01", "-5", "5e1", "7.555", "", "%", "abc"] {
+            assert_eq!(pct(bad), None, "{bad}");
+        }
         assert_eq!(
             CashbackRate::new(750, 100, 3000).unwrap().to_string(),
             "7.5 %"

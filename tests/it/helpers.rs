@@ -231,5 +231,7 @@ pub fn dialogue_env(services: &loyalty::Services, admins: &[i64]) -> actors::dia
         admin_ids: std::sync::Arc::new(admins.iter().copied().collect()),
         office: std::sync::Arc::new(Default::default()),
         money: Default::default(),
+        admin: std::sync::Arc::new(Default::default()),
+        outbox: None,
     }
 }

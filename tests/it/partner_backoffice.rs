@@ -188,7 +188,23 @@ async fn an_application_is_pending_and_every_admin_is_told_once_even_after_a_res
     chat.press(&summary, &submit).await;
     assert_eq!(chat.next_text().await, ru(&PartnerText::ApplicationPending));
 
-    let notice = fsm::partner::onboarding::admin_notice(Lang::Ru, &form(user));
+    // The notice is the application's moderation card, with Approve / Reject.
+    let partner: i64 = app
+        .db
+        .query_one("SELECT id FROM partners WHERE telegram_id = $1", &[&user])
+        .await
+        .expect("partner")
+        .get(0);
+    let card = actors::moderation::application(&app.db, partner)
+        .await
+        .expect("card")
+        .expect("stored");
+    assert_eq!(
+        (card.company.as_str(), card.status.as_str()),
+        (form(user).company.as_str(), "pending")
+    );
+    let notice =
+        fsm::admin::moderation::card_reply(Lang::Ru, &fsm::admin::Card::Application(card)).html;
     for admin in ADMINS {
         told(&app, admin, 1).await;
         assert_eq!(admin_notices(&app, admin).await, vec![notice.clone()]);

@@ -1,6 +1,7 @@
 //! Queries shared by the bots, the Mini App and the dashboard, one module per table group. Ledger tables are written
 //! only by the ledger actor; these modules read them and write everything else.
 
+pub mod admin;
 pub mod applications;
 pub mod claim;
 pub mod client_history;

@@ -15,6 +15,7 @@ use fsm::{BotKind, Kopecks, Points};
 use crate::db::partner_cache::PartnerCache;
 use crate::ledger::LedgerActor;
 use crate::outgoing::Outgoing;
+use crate::session::store::SessionStore;
 
 pub mod admin;
 pub mod client;
@@ -45,6 +46,39 @@ pub struct DialogueEnv {
     // --- Partner money ---
     /// Redemption, `/find` and `/stats` settings.
     pub money: money::MoneyEnv,
+    // --- Admin bot ---
+    /// The admin bot's settings: the rate bounds and the dashboard's address.
+    pub admin: Arc<AdminSettings>,
+    /// The outbox streams, for messages that leave with a decision rather than with a transition (the partner's
+    /// notice of a moderation decision, `crate::moderation`), and Redis for the dashboard's login tokens. `None`
+    /// only in tests that drive dialogues without an engine; the admin bot's moderation then fails as a bug.
+    pub outbox: Option<SessionStore>,
+}
+
+/// What the admin bot needs from configuration.
+#[derive(Debug, Clone)]
+pub struct AdminSettings {
+    /// The network's bounds of a partner's cashback rate (`money.cashback_min_bp`, `money.cashback_max_bp`).
+    pub rate_min: fsm::CashbackRate,
+    pub rate_max: fsm::CashbackRate,
+    /// The dashboard's address without a trailing `/` (`dashboard.url`, or `telegram.public_url` + `/dashboard`);
+    /// empty when neither is set.
+    pub dashboard_url: String,
+    /// How long a `/dashboard` login link works, seconds (`dashboard.login_link_ttl_s`).
+    pub login_link_ttl_s: u64,
+}
+
+impl Default for AdminSettings {
+    /// SPEC §2's bounds (1 %..30 %), no dashboard address, links valid for 5 minutes.
+    fn default() -> Self {
+        AdminSettings {
+            rate_min: fsm::CashbackRate::new(100, 1, 10_000).unwrap_or(fsm::CashbackRate::DEFAULT),
+            rate_max: fsm::CashbackRate::new(3_000, 1, 10_000)
+                .unwrap_or(fsm::CashbackRate::DEFAULT),
+            dashboard_url: String::new(),
+            login_link_ttl_s: 300,
+        }
+    }
 }
 
 /// What the partner's back office needs from configuration.

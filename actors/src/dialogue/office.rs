@@ -11,6 +11,7 @@ use fsm::partner::{
 use super::{DialogueEnv, DialogueError};
 use crate::db::applications::{self, Submission};
 use crate::db::{promotions, services};
+use crate::moderation;
 
 /// Runs one back-office command; its result is the next event of the dialogue.
 pub async fn run(
@@ -67,7 +68,23 @@ async fn apply(
     )
     .await?;
     Ok(match submitted {
-        Submission::Stored => ApplyEvent::Submitted { admins: langs },
+        Submission::Stored => {
+            let db = env.pg.get().await?;
+            let partner: i64 = db
+                .query_one(
+                    "SELECT id FROM partners WHERE telegram_id = $1",
+                    &[&sender.user_id],
+                )
+                .await?
+                .get(0);
+            let card = moderation::application(&**db, partner)
+                .await?
+                .ok_or_else(|| DialogueError::Bug(format!("application {partner} vanished")))?;
+            ApplyEvent::Submitted {
+                admins: langs,
+                card,
+            }
+        }
         Submission::NotAllowed => ApplyEvent::NotAllowed,
     })
 }
@@ -115,7 +132,13 @@ async fn service(
         let id =
             services::create(&**db, *partner, draft.as_str(), title, description, *price).await?;
         applications::record_notifications(&**db, &ids, &format!("service:{id}")).await?;
-        return Ok(ServiceEvent::Created { admins: langs });
+        let card = moderation::service(&**db, id)
+            .await?
+            .ok_or_else(|| DialogueError::Bug(format!("service {id} vanished")))?;
+        return Ok(ServiceEvent::Created {
+            admins: langs,
+            card,
+        });
     }
     let db = env.pg.get().await?;
     let db = &**db;

@@ -110,6 +110,17 @@ impl SessionStore {
         }
     }
 
+    /// The shared Redis connection (cheap to clone), for the few keys kept beside the sessions (dashboard login
+    /// tokens, `crate::dashboard_login`).
+    pub fn redis(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    /// The prefix of every key.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
     pub fn state_key(&self, bot: BotKind, chat: i64) -> String {
         format!("{}fsm:v1:{}:{chat}", self.namespace, bot.as_str())
     }

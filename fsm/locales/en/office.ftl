@@ -21,13 +21,6 @@ office-apply-summary =
 office-apply-cancelled = Application cancelled. Send /start to begin again.
 office-apply-submitted = ✅ Application sent.
 office-apply-not-allowed = There is an application already: please wait for the administrator's decision.
-office-admin-new-application =
-    🆕 <b>New partner application</b>
-    Company: { $company }
-    Contact person: { $contact }
-    Phone: { $phone }
-    City: { $city }
-    Category: { $category }
 office-rejected-because =
     ❌ Your application was rejected.
     Reason: { $reason }
@@ -95,10 +88,7 @@ office-service-card =
     }
     Status: { $status }
 office-service-created = ✅ The service was sent for review. We will tell you the decision.
-office-admin-new-service =
-    🆕 <b>New service to review</b>
-    Partner: { $company }
-    Service: { $title }
+office-application-approved-notice = 🎉 Your application for “{ $company }” is approved: welcome to the loyalty network! The menu below is yours now.
 office-service-approved-notice = ✅ Your service “{ $title }” was approved and clients can see it.
 office-service-rejected-notice = ❌ Your service “{ $title }” was rejected.
 office-service-rejected-notice-because =

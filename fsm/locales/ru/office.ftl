@@ -21,13 +21,6 @@ office-apply-summary =
 office-apply-cancelled = Заявка отменена. Чтобы начать заново, отправьте /start.
 office-apply-submitted = ✅ Заявка отправлена.
 office-apply-not-allowed = Заявка уже есть: дождитесь решения администратора.
-office-admin-new-application =
-    🆕 <b>Новая заявка партнёра</b>
-    Компания: { $company }
-    Контактное лицо: { $contact }
-    Телефон: { $phone }
-    Город: { $city }
-    Категория: { $category }
 office-rejected-because =
     ❌ Ваша заявка отклонена.
     Причина: { $reason }
@@ -98,10 +91,7 @@ office-service-card =
     }
     Статус: { $status }
 office-service-created = ✅ Услуга отправлена на модерацию. Мы сообщим о решении.
-office-admin-new-service =
-    🆕 <b>Новая услуга на модерацию</b>
-    Партнёр: { $company }
-    Услуга: { $title }
+office-application-approved-notice = 🎉 Ваша заявка «{ $company }» одобрена: добро пожаловать в сеть лояльности! Меню ниже теперь ваше.
 office-service-approved-notice = ✅ Услуга «{ $title }» одобрена и видна клиентам.
 office-service-rejected-notice = ❌ Услуга «{ $title }» отклонена.
 office-service-rejected-notice-because =

@@ -145,7 +145,20 @@ fn an_unknown_person_applies_and_the_submission_notifies_every_admin() {
     let done = step(
         &t.next,
         &c,
-        PartnerEvent::Office(OfficeEvent::Apply(ApplyEvent::Submitted { admins })),
+        PartnerEvent::Office(OfficeEvent::Apply(ApplyEvent::Submitted {
+            admins,
+            card: crate::admin::ApplicationCard {
+                partner: 9,
+                company: "Пекарня".into(),
+                contact: "Анна".into(),
+                phone: None,
+                city: "Тула".into(),
+                category: "Кафе".into(),
+                status: "pending".into(),
+                reason: None,
+                submitted_at_unix_s: 0,
+            },
+        })),
     );
     assert_eq!(done.next, PartnerState::Menu);
     let told: Vec<(i64, bool)> = done

@@ -19,7 +19,7 @@ use crate::identity::Phone;
 use crate::text::{CommonText, OfficeText, PartnerText, escape, render};
 
 mod submit;
-pub use submit::{admin_notice, on_result, rejected_reply};
+pub use submit::{decision_notice, on_result, rejected_reply};
 use submit::{on_confirm, summary};
 
 /// Longest contact or company name (the `partners` table's bound).
@@ -76,7 +76,11 @@ pub enum ApplyCommand {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApplyEvent {
     /// Stored (now or by an earlier run of this update): notify these admins, each in their language.
-    Submitted { admins: Vec<(i64, Lang)> },
+    Submitted {
+        admins: Vec<(i64, Lang)>,
+        /// The application as stored, for the admins' moderation card with Approve / Reject.
+        card: crate::admin::ApplicationCard,
+    },
     /// The sender is already a partner or has an application under review: nothing was written.
     NotAllowed,
 }

@@ -87,6 +87,8 @@ pub enum ServiceEvent {
     /// Stored (now or by an earlier run of this update): notify these admins, each in their language.
     Created {
         admins: Vec<(i64, Lang)>,
+        /// The service as stored, for the admins' moderation card with Approve / Reject.
+        card: crate::admin::ServiceCard,
     },
     Deleted(bool),
 }

@@ -32,6 +32,17 @@ pub struct PeriodStats {
     pub detractors: i64,
 }
 
+/// NPS (SPEC §4): (promoters − detractors) / ratings × 100, rounded half away from zero; `None` without ratings.
+/// Promoters rate 9–10, detractors 0–6; the divisor is the number of ratings, never of operations (prototype
+/// defect D9).
+pub fn nps_score(promoters: i64, detractors: i64, ratings: i64) -> Option<i64> {
+    if ratings <= 0 {
+        return None;
+    }
+    let scaled = (promoters - detractors) * 200 / ratings;
+    Some((scaled + scaled.signum()) / 2)
+}
+
 impl PeriodStats {
     /// The average rating in tenths, rounded half up (8.45 → 85); `None` without ratings.
     pub fn average_tenths(&self) -> Option<i64> {
@@ -41,11 +52,7 @@ impl PeriodStats {
     /// NPS = (promoters − detractors) / ratings × 100, rounded to the nearest whole number (halves away from zero);
     /// `None` without ratings. Divided by the ratings, never by the operations (prototype defect D7).
     pub fn nps(&self) -> Option<i64> {
-        if self.ratings == 0 {
-            return None;
-        }
-        let scaled = (self.promoters - self.detractors) * 200 / self.ratings;
-        Some((scaled + scaled.signum()) / 2)
+        nps_score(self.promoters, self.detractors, self.ratings)
     }
 
     #[cfg(test)]

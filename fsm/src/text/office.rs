@@ -77,13 +77,6 @@ pub enum OfficeText<'a> {
         city: &'a str,
         category: &'a str,
     },
-    AdminNewApplication {
-        contact: &'a str,
-        company: &'a str,
-        phone: &'a str,
-        city: &'a str,
-        category: &'a str,
-    },
     RejectedBecause {
         reason: &'a str,
     },
@@ -115,12 +108,11 @@ pub enum OfficeText<'a> {
         price: Points,
         status: &'a str,
     },
-    AdminNewService {
-        company: &'a str,
-        title: &'a str,
-    },
     ServiceApprovedNotice {
         title: &'a str,
+    },
+    ApplicationApprovedNotice {
+        company: &'a str,
     },
     ServiceRejectedNotice {
         title: &'a str,
@@ -205,7 +197,6 @@ impl TextKey for OfficeText<'_> {
             Self::BtnEditContact => "office-btn-edit-contact",
             Self::BtnEditCity => "office-btn-edit-city",
             Self::ApplySummary { .. } => "office-apply-summary",
-            Self::AdminNewApplication { .. } => "office-admin-new-application",
             Self::RejectedBecause { .. } => "office-rejected-because",
             Self::TextLength { .. } => "office-text-length",
             Self::PromoCard { .. } => "office-promo-card",
@@ -213,8 +204,8 @@ impl TextKey for OfficeText<'_> {
             Self::StatusRejectedBecause { .. } => "office-status-rejected-because",
             Self::ServiceCard { .. } => "office-service-card",
             Self::ServiceLine { .. } => "office-service-line",
-            Self::AdminNewService { .. } => "office-admin-new-service",
             Self::ServiceApprovedNotice { .. } => "office-service-approved-notice",
+            Self::ApplicationApprovedNotice { .. } => "office-application-approved-notice",
             Self::ServiceRejectedNotice { .. } => "office-service-rejected-notice",
             Self::ServiceRejectedNoticeBecause { .. } => "office-service-rejected-notice-because",
             Self::Invite { .. } => "office-invite",
@@ -226,19 +217,6 @@ impl TextKey for OfficeText<'_> {
         let mut args = FluentArgs::new();
         match self {
             Self::ApplySummary {
-                contact,
-                company,
-                phone,
-                city,
-                category,
-            } => {
-                args.set("contact", *contact);
-                args.set("company", *company);
-                args.set("phone", *phone);
-                args.set("city", *city);
-                args.set("category", *category);
-            }
-            Self::AdminNewApplication {
                 contact,
                 company,
                 phone,
@@ -297,12 +275,11 @@ impl TextKey for OfficeText<'_> {
                 args.set("price", price.get());
                 args.set("status", *status);
             }
-            Self::AdminNewService { company, title } => {
-                args.set("company", *company);
-                args.set("title", *title);
-            }
             Self::ServiceApprovedNotice { title } => {
                 args.set("title", *title);
+            }
+            Self::ApplicationApprovedNotice { company } => {
+                args.set("company", *company);
             }
             Self::ServiceRejectedNotice { title } => {
                 args.set("title", *title);
@@ -409,13 +386,6 @@ impl OfficeText<'static> {
                 city: "x",
                 category: "x",
             },
-            Self::AdminNewApplication {
-                contact: "x",
-                company: "x",
-                phone: "x",
-                city: "x",
-                category: "x",
-            },
             Self::RejectedBecause { reason: "x" },
             Self::TextLength {
                 min: size,
@@ -441,11 +411,8 @@ impl OfficeText<'static> {
                 price: points,
                 status: "x",
             },
-            Self::AdminNewService {
-                company: "x",
-                title: "x",
-            },
             Self::ServiceApprovedNotice { title: "x" },
+            Self::ApplicationApprovedNotice { company: "x" },
             Self::ServiceRejectedNotice { title: "x" },
             Self::ServiceRejectedNoticeBecause {
                 title: "x",

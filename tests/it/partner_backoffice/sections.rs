@@ -229,10 +229,19 @@ async fn a_service_is_pending_moderation_listed_with_its_status_and_each_admin_t
     assert_eq!(chat.say("0").await, ru(&OfficeText::PriceInvalid));
     assert_eq!(chat.say("150").await, ru(&OfficeText::ServiceCreated));
     chat.next().await; // the menu
-    let notice = ru(&OfficeText::AdminNewService {
-        company: COMPANY,
-        title: "Капучино",
-    });
+    let id: i64 = app
+        .db
+        .query_one("SELECT id FROM services WHERE title = 'Капучино'", &[])
+        .await
+        .expect("service")
+        .get(0);
+    let card = actors::moderation::service(&app.db, id)
+        .await
+        .expect("card")
+        .expect("stored");
+    assert_eq!((card.company.as_str(), card.price_points), (COMPANY, 150));
+    let notice =
+        fsm::admin::moderation::card_reply(fsm::Lang::Ru, &fsm::admin::Card::Service(card)).html;
     for admin in ADMINS {
         told(&app, admin, 1).await;
         assert_eq!(admin_notices(&app, admin).await, vec![notice.clone()]);

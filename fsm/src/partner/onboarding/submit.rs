@@ -78,14 +78,15 @@ pub(super) fn on_confirm(
 
 /// The result of a submission.
 pub fn on_result(state: &PartnerState, lang: Lang, event: ApplyEvent) -> PartnerStep {
-    let PartnerState::Apply(ApplyStep::Confirm { form, .. }) = state else {
+    let PartnerState::Apply(ApplyStep::Confirm { .. }) = state else {
         return Transition {
             next: state.clone(),
             effects: vec![],
         };
     };
     match event {
-        ApplyEvent::Submitted { admins } => {
+        ApplyEvent::Submitted { admins, card } => {
+            let card = crate::admin::Card::Application(card);
             let mut effects = vec![
                 Effect::Edit(Reply::new(render(lang, &OfficeText::ApplySubmitted))),
                 Effect::Reply(Reply::with(
@@ -99,7 +100,7 @@ pub fn on_result(state: &PartnerState, lang: Lang, event: ApplyEvent) -> Partner
                     .map(|(chat_id, admin_lang)| Effect::Notify {
                         bot: BotKind::Admin,
                         chat_id,
-                        reply: Reply::new(admin_notice(admin_lang, form)),
+                        reply: crate::admin::moderation::card_reply(admin_lang, &card),
                     }),
             );
             Transition {
@@ -117,18 +118,24 @@ pub fn on_result(state: &PartnerState, lang: Lang, event: ApplyEvent) -> Partner
     }
 }
 
-/// The admins' notice of a new application, in `lang`.
-pub fn admin_notice(lang: Lang, form: &ApplicationForm) -> String {
-    render(
-        lang,
-        &OfficeText::AdminNewApplication {
-            contact: &escape(&form.contact),
-            company: &escape(&form.company),
-            phone: form.phone.as_ref().map(Phone::as_str).unwrap_or_default(),
-            city: &escape(&form.city),
-            category: &escape(&form.category),
-        },
-    )
+/// The applicant's notice of an admin's decision on the application of `company` (raw text; escaped here): approved,
+/// with the partner menu; or rejected with the admin's `reason` (raw) if one was given and a button to apply again.
+/// For the admin bot and the dashboard, which send it through the partner bot (SPEC §6).
+pub fn decision_notice(lang: Lang, company: &str, approved: bool, reason: Option<&str>) -> Reply {
+    if approved {
+        let company = escape(company);
+        let text = format!(
+            "{}\n\n{}",
+            render(
+                lang,
+                &OfficeText::ApplicationApprovedNotice { company: &company }
+            ),
+            render(lang, &PartnerText::Menu { company: &company })
+        );
+        Reply::with(text, crate::partner::menu_keyboard(lang))
+    } else {
+        rejected_reply(lang, reason.map(escape).as_deref())
+    }
 }
 
 /// A rejected applicant's status: the reason, if the admin gave one (`reason` already escaped), and a button to

@@ -115,8 +115,9 @@ pub(in crate::partner) fn on_result(
         ServiceEvent::Opened {
             service: Some(s), ..
         } => reply(state.clone(), card(lang, &s)),
-        ServiceEvent::Created { admins } => {
-            let PartnerState::Services(ServiceStep::New { form, .. }) = state else {
+        ServiceEvent::Created { admins, card } => {
+            let card = crate::admin::Card::Service(card);
+            let PartnerState::Services(ServiceStep::New { .. }) = state else {
                 return Transition {
                     next: state.clone(),
                     effects: vec![],
@@ -126,20 +127,13 @@ pub(in crate::partner) fn on_result(
                 Effect::Reply(Reply::new(render(lang, &OfficeText::ServiceCreated))),
                 Effect::Reply(menu_reply(lang, info)),
             ];
-            let title = escape(form.title.as_deref().unwrap_or_default());
             effects.extend(
                 admins
                     .into_iter()
                     .map(|(chat_id, admin_lang)| Effect::Notify {
                         bot: BotKind::Admin,
                         chat_id,
-                        reply: Reply::new(render(
-                            admin_lang,
-                            &OfficeText::AdminNewService {
-                                company: &info.company,
-                                title: &title,
-                            },
-                        )),
+                        reply: crate::admin::moderation::card_reply(admin_lang, &card),
                     }),
             );
             Transition {

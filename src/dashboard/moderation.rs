@@ -29,7 +29,7 @@ async fn queue(
     admin: Admin,
 ) -> Result<HttpResponse, DashError> {
     let db = dash.db().await?;
-    let queue = moderation::queue(&db, QUEUE_MAX)
+    let queue = moderation::queue(&**db, QUEUE_MAX)
         .await
         .map_err(DashError::pg)?;
     let tz = dash.time_zone.clone();

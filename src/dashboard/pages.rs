@@ -27,13 +27,14 @@ async fn overview(
 ) -> Result<HttpResponse, DashError> {
     let db = dash.db().await?;
     let now = jiff::Timestamp::now();
-    let stats = actors::db::network_stats::network_stats(&**db, now, &dash.time_zone)
+    let stats = actors::db::admin::network_stats(&**db, now, &dash.time_zone)
         .await
         .map_err(DashError::pg)?;
-    let queue = actors::moderation::queue(&db, super::moderation::QUEUE_MAX)
+    let queue = actors::moderation::queue(&**db, super::moderation::QUEUE_MAX)
         .await
         .map_err(DashError::pg)?;
-    let extra = context! { stats => Value::from(Serde(&stats)),
+    let extra = context! { stats => Value::from(Serde(&stats)), nps => stats.nps(),
+        operations => stats.accruals + stats.redemptions,
         pending_applications => queue.applications.len(), pending_services => queue.services.len() };
     Ok(page(&admin, &req, "overview.html", "overview", extra))
 }

@@ -6,6 +6,10 @@ mod browser;
 mod client_claim;
 mod client_history;
 mod client_services;
+// --- The admins' web dashboard ---
+mod dashboard;
+mod dashboard_browser;
+mod dashboard_data;
 mod driver;
 mod durable;
 mod engine;

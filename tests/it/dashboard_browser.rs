@@ -1,0 +1,110 @@
+//! The dashboard in a real browser (Debian's headless Chromium through chromedriver): sign in through a one-time
+//! link, moderate an application, open the charts (drawn by Chart.js from their tables) and the other pages, on a
+//! laptop (1280×900) and a phone (390×844), where nothing may be wider than the screen. Screenshots:
+//! `target/test-artifacts/browser/dashboard-*.png`.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::Client;
+use futures_util::FutureExt;
+use serde_json::json;
+
+use crate::app::TestApp;
+use crate::dashboard::{ADMIN, apply, issue, partner_status as status};
+use crate::miniapp::{accrue, client, redeem};
+use crate::webdriver::{Driver, SHOW_WAIT, click, js, screenshot};
+
+/// Waits until `script` returns true.
+async fn until(c: &Client, what: &str, script: &str) {
+    let start = Instant::now();
+    while js(c, script).await != json!(true) {
+        assert!(start.elapsed() < SHOW_WAIT, "the dashboard does not show {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn fits(c: &Client, page: &str) {
+    let fits = js(c, "return document.documentElement.scrollWidth <= innerWidth").await;
+    assert_eq!(fits, json!(true), "{page} is no wider than the screen");
+}
+
+fn dash(lang: fsm::Lang, id: &str) -> String {
+    fsm::text::dashboard_text(lang, id, &fsm::text::FluentArgs::new())
+}
+
+/// Signs in through a fresh link, approves the application of `partner`, walks the pages; `tag` names the shots.
+async fn walk(app: &TestApp, c: &Client, partner: i64, tag: &str) {
+    let token = issue(app, ADMIN, 300).await;
+    c.goto(&format!("{}/dashboard/login?token={token}", app.base))
+        .await
+        .expect("login page");
+    click(c, "#sign-in").await;
+    until(c, "the overview", "return !!document.getElementById('overview')").await;
+    fits(c, "overview").await;
+    screenshot(c, &format!("dashboard-{tag}-1-overview")).await;
+
+    click(c, "a[href=\"/dashboard/moderation\"]").await;
+    let card = format!(".item[data-partner=\"{partner}\"]");
+    until(c, "the application", &format!("return !!document.querySelector('{card}')")).await;
+    fits(c, "moderation").await;
+    screenshot(c, &format!("dashboard-{tag}-2-moderation")).await;
+    click(c, &format!("{card} button.approve")).await;
+    until(c, "the outcome", "return !!document.getElementById('flash')").await;
+    assert_eq!(status(app, partner).await, "approved");
+    screenshot(c, &format!("dashboard-{tag}-3-approved")).await;
+
+    click(c, "a[href=\"/dashboard/charts\"]").await;
+    until(
+        c,
+        "the charts drawn",
+        "return document.querySelectorAll('section.chart[data-drawn=\"true\"]').length === 5",
+    )
+    .await;
+    fits(c, "charts").await;
+    screenshot(c, &format!("dashboard-{tag}-4-charts")).await;
+
+    for (nav, shot) in [("clients", "5-clients"), ("audit", "6-audit")] {
+        click(c, &format!("a[href=\"/dashboard/{nav}\"]")).await;
+        until(c, nav, &format!("return !!document.getElementById('{}')", if nav == "audit" { "settlement" } else { "clients" })).await;
+        fits(c, nav).await;
+        screenshot(c, &format!("dashboard-{tag}-{shot}")).await;
+    }
+    // The language switch keeps the page and speaks the other language.
+    let shown = js(c, "return document.documentElement.lang").await;
+    let other = if shown == json!("en") { fsm::Lang::Ru } else { fsm::Lang::En };
+    click(c, "#lang-switch").await;
+    let heading = dash(other, "dash-nav-audit");
+    until(c, "the other language", &format!("return document.querySelector('h1').textContent === {}", json!(heading))).await;
+    screenshot(c, &format!("dashboard-{tag}-7-audit-{}", other.as_str())).await;
+    // Signing out ends the session: the pages send to the sign-in page again.
+    click(c, "#logout").await;
+    until(c, "signed out", "return !!document.getElementById('message-title')").await;
+    c.goto(&format!("{}/dashboard/charts", app.base)).await.expect("charts");
+    until(c, "the sign-in page", "return location.pathname === '/dashboard/signin'").await;
+}
+
+#[actix_rt::test]
+async fn an_admin_signs_in_by_link_moderates_and_reads_the_charts_in_a_real_browser() {
+    let app = TestApp::spawn().await;
+    let anna = client(&app, 5401).await;
+    accrue(&app, anna, 1_999_99, "acc-1").await;
+    accrue(&app, anna, 450_00, "acc-2").await;
+    redeem(&app, anna, 30, "red-1").await;
+    let laptop_partner = apply(&app, 5402, "Пекарня «Колос»").await;
+    let phone_partner = apply(&app, 5403, "Цветы у дома").await;
+    let driver = Driver::start().await;
+    for (width, height, partner) in [(1280, 900, laptop_partner), (390, 844, phone_partner)] {
+        let browser = driver.browser(width, height).await;
+        let tag = format!("{width}");
+        let run = std::panic::AssertUnwindSafe(walk(&app, &browser, partner, &tag))
+            .catch_unwind()
+            .await;
+        if run.is_err() {
+            screenshot(&browser, &format!("dashboard-{tag}-failed")).await;
+        }
+        let _ = browser.close().await;
+        if let Err(panic) = run {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}

@@ -6,6 +6,7 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 
 use actors::db::reports;
+use fsm::text::{FluentArgs, dashboard_has, dashboard_text};
 
 use super::{Admin, DashError, Dashboard, page};
 
@@ -95,7 +96,17 @@ async fn audit(
     let clean = checks.iter().all(|c| c.violations == 0);
     let checks: Vec<Value> = checks
         .iter()
-        .map(|c| context! { name => c.name, description => c.description, violations => c.violations })
+        .map(|c| {
+            // The invariant's sentence in the admin's language; the audit's own English one for a new invariant
+            // not yet in the catalogue.
+            let id = format!("dash-invariant-{}", c.name.replace('_', "-"));
+            let description = if dashboard_has(admin.lang, &id) {
+                dashboard_text(admin.lang, &id, &FluentArgs::new())
+            } else {
+                c.description.to_owned()
+            };
+            context! { name => c.name, description => description, violations => c.violations }
+        })
         .collect();
     let extra = context! { checks => checks, clean => clean,
         settlement => Value::from(Serde(&settlement)) };

@@ -153,6 +153,8 @@ async fn charts_tables_csv_and_settlement_show_the_figures_of_a_seeded_fixture()
     assert_eq!(row_values(&charts, "t-operations", &marker), [4]);
     assert_eq!(row_values(&charts, "t-clients", &marker), [2]);
     assert_eq!(table(&charts, "t-turnover").matches("<tr data-date").count(), 30);
+    let first_row = table(&charts, "t-turnover").split("<tr data-date=\"").nth(1).expect("a day");
+    assert!(first_row.starts_with(&today), "newest day first: {first_row}");
     assert!(table(&charts, "t-turnover").contains(&fsm::text::format::money_kopecks(Lang::Ru, turnover)));
     assert_eq!(row_values(&charts, "t-nps", "<th scope=\"row\">10<"), [1]);
     assert_eq!(row_values(&charts, "t-nps", "<th scope=\"row\">6<"), [1]);
@@ -204,6 +206,8 @@ async fn charts_tables_csv_and_settlement_show_the_figures_of_a_seeded_fixture()
 
     let (_, audit, _) = admin.get("/dashboard/audit").await;
     assert!(audit.contains(&dash_ru("dash-ledger-clean")), "{audit}");
+    assert!(audit.contains(&dash_ru("dash-invariant-wallets-not-negative")), "in the admin's language");
+    assert_eq!(table(&audit, "invariants").matches("data-v=\"0\"").count(), 11, "every invariant holds");
     assert_eq!(row_values(&audit, "settlement", "id=\"settlement-total\""), [issued, 30, issued - 30]);
     assert_eq!(
         row_values(&audit, "settlement", &format!("data-partner=\"{}\"", demo.0)),

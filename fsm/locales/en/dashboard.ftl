@@ -119,9 +119,21 @@ dash-invariants = Ledger invariants (check-ledger)
 dash-ledger-clean = The ledger is consistent: no invariant is broken.
 dash-ledger-broken = Some invariants are broken: see the violations below.
 dash-invariant = Invariant
-dash-description = What it checks
 dash-violations = Violations
 dash-settlement = Settlement by partner
 dash-settlement-hint = Points the partner issued as cashback and points clients spent at it, reversals deducted; net = issued − redeemed.
 dash-net = Net
 dash-total = Total
+
+# One line per check-ledger invariant, by its name (actors/src/ledger/audit.rs).
+dash-invariant-accounts-sum-to-zero = The balances of all accounts add up to zero (1 = they do not).
+dash-invariant-balance-equals-journal = Accounts whose balance differs from the sum of their journal entries.
+dash-invariant-wallets-not-negative = Client wallets below zero.
+dash-invariant-entries-positive = Journal entries that move zero or negative points.
+dash-invariant-operations-journaled = Operations whose journal entries do not add up to their points.
+dash-invariant-keys-unique = Idempotency keys used by more than one operation.
+dash-invariant-applied-keys-have-operation = Keys recorded as applied whose operation is missing or is another key's.
+dash-invariant-operations-have-applied-key = Operations whose key does not record them as applied.
+dash-invariant-references-resolve = Journal entries or operations naming an account or partner that does not exist.
+dash-invariant-welcome-bonus-once = Clients with more than one welcome bonus.
+dash-invariant-reversals-valid = Reversals of a reversal, or operations reversed more than once.

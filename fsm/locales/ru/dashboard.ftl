@@ -123,9 +123,21 @@ dash-invariants = Инварианты реестра (check-ledger)
 dash-ledger-clean = Реестр согласован: ни один инвариант не нарушен.
 dash-ledger-broken = Некоторые инварианты нарушены: смотрите нарушения ниже.
 dash-invariant = Инвариант
-dash-description = Что проверяет
 dash-violations = Нарушений
 dash-settlement = Взаиморасчёты по партнёрам
 dash-settlement-hint = Баллы, начисленные партнёром как кэшбэк, и баллы, потраченные у него клиентами, за вычетом отмен; сальдо = начислено − списано.
 dash-net = Сальдо
 dash-total = Итого
+
+# One line per check-ledger invariant, by its name (actors/src/ledger/audit.rs).
+dash-invariant-accounts-sum-to-zero = Балансы всех счетов в сумме дают ноль (1 — не дают).
+dash-invariant-balance-equals-journal = Счета, баланс которых расходится с суммой их проводок.
+dash-invariant-wallets-not-negative = Кошельки клиентов с отрицательным балансом.
+dash-invariant-entries-positive = Проводки на ноль или отрицательное число баллов.
+dash-invariant-operations-journaled = Операции, проводки которых не дают в сумме их баллы.
+dash-invariant-keys-unique = Ключи идемпотентности, использованные больше чем одной операцией.
+dash-invariant-applied-keys-have-operation = Ключи, записанные как применённые, без своей операции или с чужой.
+dash-invariant-operations-have-applied-key = Операции, ключ которых не записывает их как применённые.
+dash-invariant-references-resolve = Проводки или операции, ссылающиеся на несуществующий счёт или партнёра.
+dash-invariant-welcome-bonus-once = Клиенты с более чем одним приветственным бонусом.
+dash-invariant-reversals-valid = Отмены отмен или операции, отменённые больше одного раза.

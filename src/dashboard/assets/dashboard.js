@@ -1,6 +1,7 @@
 // Draws each chart of the charts page from the table under it (the table is the source: the page reads the same
 // figures without JavaScript). A section.chart has data-type (bar, line, hbar), data-scale (divide the cells'
-// data-v by it: kopecks → roubles) and data-color ("nps" colours scores 0-6 / 7-8 / 9-10 as the NPS groups).
+// data-v by it: kopecks → roubles), data-color ("nps" colours scores 0-6 / 7-8 / 9-10 as the NPS groups) and
+// data-order ("newest-first": the table's rows run back in time).
 (function () {
   'use strict';
   function draw(section) {
@@ -16,6 +17,11 @@
       labels.push(tr.querySelector('th').textContent);
       values.push(Number(cell.dataset.v) / scale);
     });
+    // Tables list the newest day first (what one reads first); a chart runs left to right in time.
+    if (section.dataset.order === 'newest-first') {
+      labels.reverse();
+      values.reverse();
+    }
     var color = section.dataset.color;
     var colors = color === 'nps'
       ? values.map(function (_, i) { return i <= 6 ? '#dc2626' : i <= 8 ? '#eab308' : '#16a34a'; })
@@ -35,7 +41,11 @@
         maintainAspectRatio: false,
         animation: false,
         plugins: { legend: { display: false } },
-        scales: { x: { ticks: { maxRotation: 0, autoSkip: true } }, y: { beginAtZero: true } }
+        // Counts have whole ticks; money (scale 100) may have fractions of a rouble.
+        scales: {
+          x: { beginAtZero: true, ticks: { maxRotation: 0, autoSkip: true, precision: scale === 1 ? 0 : undefined } },
+          y: { beginAtZero: true, ticks: { precision: scale === 1 ? 0 : undefined } }
+        }
       }
     });
     section.dataset.drawn = 'true';

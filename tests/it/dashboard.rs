@@ -273,3 +273,26 @@ async fn a_login_link_works_once_and_neither_an_expired_nor_a_non_admins_link_op
     assert_eq!(outsider.sign_in_with(&stranger).await, StatusCode::FORBIDDEN);
     assert!(outsider.cookie.is_none(), "no session for a non-admin");
 }
+
+#[actix_rt::test]
+async fn a_session_ends_when_idle_and_after_its_absolute_lifetime_however_active() {
+    let app = TestApp::spawn_with(|s| {
+        s.dashboard.session_idle_s = 2;
+        s.dashboard.session_absolute_s = 3;
+    })
+    .await;
+    let mut busy = Browser::new(&app);
+    busy.sign_in().await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(busy.get("/dashboard/").await.0, StatusCode::OK, "renewed");
+    tokio::time::sleep(Duration::from_millis(1_700)).await;
+    assert_eq!(
+        busy.get("/dashboard/").await.0,
+        StatusCode::SEE_OTHER,
+        "active, but older than its absolute lifetime"
+    );
+    let mut idle = Browser::new(&app);
+    idle.sign_in().await;
+    tokio::time::sleep(Duration::from_millis(2_300)).await;
+    assert_eq!(idle.get("/dashboard/").await.0, StatusCode::SEE_OTHER, "idle too long");
+}

@@ -89,7 +89,9 @@ async fn an_admin_signs_in_by_link_moderates_and_reads_the_charts_in_a_real_brow
     let anna = client(&app, 5401).await;
     accrue(&app, anna, 1_999_99, "acc-1").await;
     accrue(&app, anna, 450_00, "acc-2").await;
+    let rated = accrue(&app, anna, 700_00, "acc-3").await;
     redeem(&app, anna, 30, "red-1").await;
+    actors::db::nps::rate(&app.db, rated, 5401, 9).await.expect("rating");
     let laptop_partner = apply(&app, 5402, "Пекарня «Колос»").await;
     let phone_partner = apply(&app, 5403, "Цветы у дома").await;
     let driver = Driver::start().await;

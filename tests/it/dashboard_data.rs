@@ -97,6 +97,35 @@ async fn approve_and_reject_from_the_dashboard_change_the_status_and_tell_the_pa
         location.as_deref(),
         Some("/dashboard/moderation?flash=unchanged")
     );
+    // A partner's service, likewise.
+    let demo = partner(&app).await;
+    let service: i64 = app
+        .db
+        .query_one(
+            "INSERT INTO services (partner_id, title, description, price_points)
+             VALUES ($1, 'Капучино', 'Любой размер', 90) RETURNING id",
+            &[&demo.0],
+        )
+        .await
+        .expect("service")
+        .get(0);
+    let (_, queue, _) = admin.get("/dashboard/moderation").await;
+    assert!(queue.contains(&format!("data-service=\"{service}\"")), "{queue}");
+    let (_, _, location) = admin
+        .post(
+            &format!("/dashboard/moderation/service/{service}"),
+            &[("csrf", &csrf), ("verdict", "approve")],
+        )
+        .await;
+    assert_eq!(
+        location.as_deref(),
+        Some("/dashboard/moderation?flash=approved")
+    );
+    let approved = fsm::partner::services::decision_notice(Lang::Ru, "Капучино", true, None);
+    assert_eq!(
+        partner_notices(&app, loyalty::server::DEMO_PARTNER_ID, 1).await,
+        [approved.html]
+    );
     let audit: i64 = app
         .db
         .query_one(
@@ -106,7 +135,7 @@ async fn approve_and_reject_from_the_dashboard_change_the_status_and_tell_the_pa
         .await
         .expect("audit")
         .get(0);
-    assert_eq!(audit, 2, "one audit row per decision");
+    assert_eq!(audit, 3, "one audit row per decision");
 }
 
 fn dash_ru(id: &str) -> String {

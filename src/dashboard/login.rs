@@ -11,7 +11,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{Admin, DashError, Dashboard, LANG_COOKIE, auth, html, lang_of, message, other, templates};
+use super::{
+    Admin, DashError, Dashboard, LANG_COOKIE, auth, html, lang_of, message, other, templates,
+};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_page))
@@ -30,7 +32,7 @@ struct TokenForm {
 async fn login_page(req: HttpRequest, query: web::Query<TokenForm>) -> HttpResponse {
     let lang = lang_of(&req);
     let ctx = context! { lang => lang.as_str(), other_lang => other(lang).as_str(),
-        path => req.uri().to_string(), token => query.token.clone() };
+    path => req.uri().to_string(), token => query.token.clone() };
     html(StatusCode::OK, templates::render("login.html", ctx))
 }
 
@@ -56,7 +58,10 @@ async fn login(
         ));
     };
     if !dash.admins.contains(&admin) {
-        tracing::warn!(admin, "dashboard: a login link of someone no longer an admin");
+        tracing::warn!(
+            admin,
+            "dashboard: a login link of someone no longer an admin"
+        );
         return Ok(message(
             StatusCode::FORBIDDEN,
             lang,

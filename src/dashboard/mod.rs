@@ -41,7 +41,6 @@ pub(crate) const FLASH_IDS: [&str; 5] = [
     "dash-flash-reason-too-long",
 ];
 
-
 /// What the dashboard's handlers share.
 pub struct Dashboard {
     pg: deadpool_postgres::Pool,
@@ -173,9 +172,7 @@ impl ResponseError for DashError {
 
     fn error_response(&self) -> HttpResponse {
         let (lang, title, text) = match self {
-            DashError::SignIn {
-                is_post: false, ..
-            } => {
+            DashError::SignIn { is_post: false, .. } => {
                 return HttpResponse::SeeOther()
                     .insert_header(("location", "/dashboard/signin"))
                     .insert_header(("cache-control", "no-store"))
@@ -193,7 +190,7 @@ impl ResponseError for DashError {
 /// A page with a title and a sentence, no session needed (sign-in, refusals, errors).
 pub(crate) fn message(status: StatusCode, lang: Lang, title: &str, text: &str) -> HttpResponse {
     let ctx = context! { lang => lang.as_str(), other_lang => other(lang).as_str(),
-        path => "/dashboard/", title_id => title, text_id => text };
+    path => "/dashboard/", title_id => title, text_id => text };
     html(status, templates::render("message.html", ctx))
 }
 
@@ -251,8 +248,8 @@ pub(crate) fn page(
         .map(|(_, v)| format!("dash-flash-{v}"))
         .filter(|id| FLASH_IDS.contains(&id.as_str()));
     let ctx = context! { lang => admin.lang.as_str(), other_lang => other(admin.lang).as_str(),
-        csrf => admin.csrf.clone(), admin => admin.id, nav => nav, path => req.uri().to_string(), flash => flash,
-        ..extra };
+    csrf => admin.csrf.clone(), admin => admin.id, nav => nav, path => req.uri().to_string(), flash => flash,
+    ..extra };
     html(StatusCode::OK, templates::render(name, ctx))
 }
 
@@ -280,7 +277,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, dashboard: web::Data<Dashboard>) 
 /// The dashboard's static files, embedded.
 async fn asset(name: web::Path<String>) -> HttpResponse {
     let (kind, body): (&str, &'static str) = match name.as_str() {
-        "dashboard.css" => ("text/css; charset=utf-8", include_str!("assets/dashboard.css")),
+        "dashboard.css" => (
+            "text/css; charset=utf-8",
+            include_str!("assets/dashboard.css"),
+        ),
         "dashboard.js" => (
             "text/javascript; charset=utf-8",
             include_str!("assets/dashboard.js"),

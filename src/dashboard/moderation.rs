@@ -35,7 +35,11 @@ async fn queue(
     let tz = dash.time_zone.clone();
     let when = |unix_s: i64| {
         jiff::Timestamp::from_second(unix_s)
-            .map(|t| t.to_zoned_datetime(tz.clone()).strftime("%d.%m.%Y %H:%M").to_string())
+            .map(|t| {
+                t.to_zoned_datetime(tz.clone())
+                    .strftime("%d.%m.%Y %H:%M")
+                    .to_string()
+            })
             .unwrap_or_default()
     };
     let applications: Vec<Value> = queue

@@ -35,8 +35,8 @@ async fn overview(
         .await
         .map_err(DashError::pg)?;
     let extra = context! { stats => Value::from(Serde(&stats)), nps => stats.nps(),
-        operations => stats.accruals + stats.redemptions,
-        pending_applications => queue.applications.len(), pending_services => queue.services.len() };
+    operations => stats.accruals + stats.redemptions,
+    pending_applications => queue.applications.len(), pending_services => queue.services.len() };
     Ok(page(&admin, &req, "overview.html", "overview", extra))
 }
 
@@ -79,7 +79,7 @@ async fn charts(
         .map(|(score, count)| context! { score => score, count => count })
         .collect();
     let extra = context! { days => days, chart_days => CHART_DAYS, nps => Value::from(Serde(&nps)),
-        scores => scores, top => Value::from(Serde(&top)) };
+    scores => scores, top => Value::from(Serde(&top)) };
     Ok(page(&admin, &req, "charts.html", "charts", extra))
 }
 
@@ -109,6 +109,6 @@ async fn audit(
         })
         .collect();
     let extra = context! { checks => checks, clean => clean,
-        settlement => Value::from(Serde(&settlement)) };
+    settlement => Value::from(Serde(&settlement)) };
     Ok(page(&admin, &req, "audit.html", "audit", extra))
 }

@@ -139,15 +139,21 @@ mod tests {
 
     #[test]
     fn money_and_numbers_are_written_per_language_and_text_is_escaped() {
-        let ctx = minijinja::context! { lang => "ru", k => 199_999, n => 12_345, bp => 750, s => "<b>&" };
-        let source = "{{ k|money }}|{{ n|num }}|{{ bp|rate }}|{{ s }}|{{ t(\"dash-points\", n=n) }}";
+        let ctx =
+            minijinja::context! { lang => "ru", k => 199_999, n => 12_345, bp => 750, s => "<b>&" };
+        let source =
+            "{{ k|money }}|{{ n|num }}|{{ bp|rate }}|{{ s }}|{{ t(\"dash-points\", n=n) }}";
         let mut env = Environment::new();
         env.add_function("t", t);
         env.add_filter("money", money);
         env.add_filter("num", num);
         env.add_filter("rate", rate);
         env.add_template("x.html", source).expect("template");
-        let out = env.get_template("x.html").expect("t").render(ctx).expect("render");
+        let out = env
+            .get_template("x.html")
+            .expect("t")
+            .render(ctx)
+            .expect("render");
         assert_eq!(
             out,
             "1\u{a0}999,99\u{a0}₽|12\u{a0}345|7,5\u{a0}%|&lt;b&gt;&amp;|12\u{a0}345 баллов"

@@ -107,7 +107,10 @@ impl<'a> Browser<'a> {
                 assert!(set.contains(attr), "{attr} in {set}");
             }
             assert!(!set.contains("Secure"), "plain http on loopback: {set}");
-            let value = set["loyalty_dash=".len()..].split(';').next().expect("value");
+            let value = set["loyalty_dash=".len()..]
+                .split(';')
+                .next()
+                .expect("value");
             self.cookie = Some(value.to_owned());
             let (status, page, _) = self.get("/dashboard/").await;
             assert_eq!(status, StatusCode::OK, "{page}");
@@ -197,7 +200,11 @@ async fn without_a_session_every_page_sends_to_sign_in_and_every_post_is_refused
     let (status, body, _) = anonymous.get("/dashboard/signin").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body.contains("/dashboard"), "{body}");
-    assert_eq!(partner_status(&app, partner).await, "pending", "nothing changed");
+    assert_eq!(
+        partner_status(&app, partner).await,
+        "pending",
+        "nothing changed"
+    );
 }
 
 #[actix_rt::test]
@@ -270,7 +277,10 @@ async fn a_login_link_works_once_and_neither_an_expired_nor_a_non_admins_link_op
 
     let stranger = issue(&app, 4242, 300).await;
     let mut outsider = Browser::new(&app);
-    assert_eq!(outsider.sign_in_with(&stranger).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        outsider.sign_in_with(&stranger).await,
+        StatusCode::FORBIDDEN
+    );
     assert!(outsider.cookie.is_none(), "no session for a non-admin");
 }
 
@@ -294,5 +304,9 @@ async fn a_session_ends_when_idle_and_after_its_absolute_lifetime_however_active
     let mut idle = Browser::new(&app);
     idle.sign_in().await;
     tokio::time::sleep(Duration::from_millis(2_300)).await;
-    assert_eq!(idle.get("/dashboard/").await.0, StatusCode::SEE_OTHER, "idle too long");
+    assert_eq!(
+        idle.get("/dashboard/").await.0,
+        StatusCode::SEE_OTHER,
+        "idle too long"
+    );
 }

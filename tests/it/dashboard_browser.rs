@@ -18,13 +18,20 @@ use crate::webdriver::{Driver, SHOW_WAIT, click, js, screenshot};
 async fn until(c: &Client, what: &str, script: &str) {
     let start = Instant::now();
     while js(c, script).await != json!(true) {
-        assert!(start.elapsed() < SHOW_WAIT, "the dashboard does not show {what}");
+        assert!(
+            start.elapsed() < SHOW_WAIT,
+            "the dashboard does not show {what}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 async fn fits(c: &Client, page: &str) {
-    let fits = js(c, "return document.documentElement.scrollWidth <= innerWidth").await;
+    let fits = js(
+        c,
+        "return document.documentElement.scrollWidth <= innerWidth",
+    )
+    .await;
     assert_eq!(fits, json!(true), "{page} is no wider than the screen");
 }
 
@@ -39,17 +46,32 @@ async fn walk(app: &TestApp, c: &Client, partner: i64, tag: &str) {
         .await
         .expect("login page");
     click(c, "#sign-in").await;
-    until(c, "the overview", "return !!document.getElementById('overview')").await;
+    until(
+        c,
+        "the overview",
+        "return !!document.getElementById('overview')",
+    )
+    .await;
     fits(c, "overview").await;
     screenshot(c, &format!("dashboard-{tag}-1-overview")).await;
 
     click(c, "a[href=\"/dashboard/moderation\"]").await;
     let card = format!(".item[data-partner=\"{partner}\"]");
-    until(c, "the application", &format!("return !!document.querySelector('{card}')")).await;
+    until(
+        c,
+        "the application",
+        &format!("return !!document.querySelector('{card}')"),
+    )
+    .await;
     fits(c, "moderation").await;
     screenshot(c, &format!("dashboard-{tag}-2-moderation")).await;
     click(c, &format!("{card} button.approve")).await;
-    until(c, "the outcome", "return !!document.getElementById('flash')").await;
+    until(
+        c,
+        "the outcome",
+        "return !!document.getElementById('flash')",
+    )
+    .await;
     assert_eq!(status(app, partner).await, "approved");
     screenshot(c, &format!("dashboard-{tag}-3-approved")).await;
 
@@ -65,22 +87,58 @@ async fn walk(app: &TestApp, c: &Client, partner: i64, tag: &str) {
 
     for (nav, shot) in [("clients", "5-clients"), ("audit", "6-audit")] {
         click(c, &format!("a[href=\"/dashboard/{nav}\"]")).await;
-        until(c, nav, &format!("return !!document.getElementById('{}')", if nav == "audit" { "settlement" } else { "clients" })).await;
+        until(
+            c,
+            nav,
+            &format!(
+                "return !!document.getElementById('{}')",
+                if nav == "audit" {
+                    "settlement"
+                } else {
+                    "clients"
+                }
+            ),
+        )
+        .await;
         fits(c, nav).await;
         screenshot(c, &format!("dashboard-{tag}-{shot}")).await;
     }
     // The language switch keeps the page and speaks the other language.
     let shown = js(c, "return document.documentElement.lang").await;
-    let other = if shown == json!("en") { fsm::Lang::Ru } else { fsm::Lang::En };
+    let other = if shown == json!("en") {
+        fsm::Lang::Ru
+    } else {
+        fsm::Lang::En
+    };
     click(c, "#lang-switch").await;
     let heading = dash(other, "dash-nav-audit");
-    until(c, "the other language", &format!("return document.querySelector('h1').textContent === {}", json!(heading))).await;
+    until(
+        c,
+        "the other language",
+        &format!(
+            "return document.querySelector('h1').textContent === {}",
+            json!(heading)
+        ),
+    )
+    .await;
     screenshot(c, &format!("dashboard-{tag}-7-audit-{}", other.as_str())).await;
     // Signing out ends the session: the pages send to the sign-in page again.
     click(c, "#logout").await;
-    until(c, "signed out", "return !!document.getElementById('message-title')").await;
-    c.goto(&format!("{}/dashboard/charts", app.base)).await.expect("charts");
-    until(c, "the sign-in page", "return location.pathname === '/dashboard/signin'").await;
+    until(
+        c,
+        "signed out",
+        "return !!document.getElementById('message-title')",
+    )
+    .await;
+    c.goto(&format!("{}/dashboard/charts", app.base))
+        .await
+        .expect("charts");
+    until(
+        c,
+        "the sign-in page",
+        "return location.pathname === '/dashboard/signin'",
+    )
+    .await;
 }
 
 #[actix_rt::test]
@@ -91,7 +149,9 @@ async fn an_admin_signs_in_by_link_moderates_and_reads_the_charts_in_a_real_brow
     accrue(&app, anna, 450_00, "acc-2").await;
     let rated = accrue(&app, anna, 700_00, "acc-3").await;
     redeem(&app, anna, 30, "red-1").await;
-    actors::db::nps::rate(&app.db, rated, 5401, 9).await.expect("rating");
+    actors::db::nps::rate(&app.db, rated, 5401, 9)
+        .await
+        .expect("rating");
     let laptop_partner = apply(&app, 5402, "Пекарня «Колос»").await;
     let phone_partner = apply(&app, 5403, "Цветы у дома").await;
     let driver = Driver::start().await;

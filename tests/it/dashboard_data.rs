@@ -47,7 +47,8 @@ async fn approve_and_reject_from_the_dashboard_change_the_status_and_tell_the_pa
     let mut admin = Browser::new(&app);
     admin.sign_in().await;
     let (_, queue, _) = admin.get("/dashboard/moderation").await;
-    for (id, company) in [(colos, "Пекарня «Колос»"), (flora, "Цветы у дома")] {
+    for (id, company) in [(colos, "Пекарня «Колос»"), (flora, "Цветы у дома")]
+    {
         assert!(queue.contains(&format!("data-partner=\"{id}\"")), "{queue}");
         assert!(queue.contains(company), "{company}");
     }
@@ -64,17 +65,25 @@ async fn approve_and_reject_from_the_dashboard_change_the_status_and_tell_the_pa
         Some("/dashboard/moderation?flash=approved")
     );
     assert_eq!(status(&app, colos).await, "approved");
-    let approved = fsm::partner::onboarding::decision_notice(Lang::Ru, "Пекарня «Колос»", true, None);
+    let approved =
+        fsm::partner::onboarding::decision_notice(Lang::Ru, "Пекарня «Колос»", true, None);
     assert_eq!(partner_notices(&app, 5201, 1).await, [approved.html]);
 
     let (_, page, _) = admin.get("/dashboard/moderation?flash=approved").await;
     assert!(page.contains(&dash_ru("dash-flash-approved")), "{page}");
-    assert!(!page.contains(&format!("data-partner=\"{colos}\"")), "decided: off the queue");
+    assert!(
+        !page.contains(&format!("data-partner=\"{colos}\"")),
+        "decided: off the queue"
+    );
 
     let (code, _, location) = admin
         .post(
             &format!("/dashboard/moderation/application/{flora}"),
-            &[("csrf", &csrf), ("verdict", "reject"), ("reason", "Нет адреса")],
+            &[
+                ("csrf", &csrf),
+                ("verdict", "reject"),
+                ("reason", "Нет адреса"),
+            ],
         )
         .await;
     assert_eq!(code, StatusCode::SEE_OTHER);
@@ -83,8 +92,12 @@ async fn approve_and_reject_from_the_dashboard_change_the_status_and_tell_the_pa
         Some("/dashboard/moderation?flash=rejected")
     );
     assert_eq!(status(&app, flora).await, "rejected");
-    let rejected =
-        fsm::partner::onboarding::decision_notice(Lang::Ru, "Цветы у дома", false, Some("Нет адреса"));
+    let rejected = fsm::partner::onboarding::decision_notice(
+        Lang::Ru,
+        "Цветы у дома",
+        false,
+        Some("Нет адреса"),
+    );
     assert_eq!(partner_notices(&app, 5202, 1).await, [rejected.html]);
     // Pressing again changes nothing and tells nobody twice.
     let (_, _, location) = admin
@@ -110,7 +123,10 @@ async fn approve_and_reject_from_the_dashboard_change_the_status_and_tell_the_pa
         .expect("service")
         .get(0);
     let (_, queue, _) = admin.get("/dashboard/moderation").await;
-    assert!(queue.contains(&format!("data-service=\"{service}\"")), "{queue}");
+    assert!(
+        queue.contains(&format!("data-service=\"{service}\"")),
+        "{queue}"
+    );
     let (_, _, location) = admin
         .post(
             &format!("/dashboard/moderation/service/{service}"),
@@ -148,7 +164,11 @@ async fn charts_tables_csv_and_settlement_show_the_figures_of_a_seeded_fixture()
     let demo = partner(&app).await;
     let anna = client(&app, 5301).await;
     let boris = client(&app, 5302).await;
-    let accruals = [(anna, 1_999_99, "acc-1"), (anna, 450_00, "acc-2"), (boris, 1_000_00, "acc-3")];
+    let accruals = [
+        (anna, 1_999_99, "acc-1"),
+        (anna, 450_00, "acc-2"),
+        (boris, 1_000_00, "acc-3"),
+    ];
     let mut operations = Vec::new();
     for (who, kopecks, key) in accruals {
         operations.push(accrue(&app, who, kopecks, key).await);
@@ -181,17 +201,33 @@ async fn charts_tables_csv_and_settlement_show_the_figures_of_a_seeded_fixture()
     assert_eq!(row_values(&charts, "t-turnover", &marker), [turnover]);
     assert_eq!(row_values(&charts, "t-operations", &marker), [4]);
     assert_eq!(row_values(&charts, "t-clients", &marker), [2]);
-    assert_eq!(table(&charts, "t-turnover").matches("<tr data-date").count(), 30);
-    let first_row = table(&charts, "t-turnover").split("<tr data-date=\"").nth(1).expect("a day");
-    assert!(first_row.starts_with(&today), "newest day first: {first_row}");
-    assert!(table(&charts, "t-turnover").contains(&fsm::text::format::money_kopecks(Lang::Ru, turnover)));
+    assert_eq!(
+        table(&charts, "t-turnover")
+            .matches("<tr data-date")
+            .count(),
+        30
+    );
+    let first_row = table(&charts, "t-turnover")
+        .split("<tr data-date=\"")
+        .nth(1)
+        .expect("a day");
+    assert!(
+        first_row.starts_with(&today),
+        "newest day first: {first_row}"
+    );
+    assert!(
+        table(&charts, "t-turnover")
+            .contains(&fsm::text::format::money_kopecks(Lang::Ru, turnover))
+    );
     assert_eq!(row_values(&charts, "t-nps", "<th scope=\"row\">10<"), [1]);
     assert_eq!(row_values(&charts, "t-nps", "<th scope=\"row\">6<"), [1]);
     assert_eq!(row_values(&charts, "t-nps", "<th scope=\"row\">7<"), [0]);
     let company = loyalty::server::DEMO_PARTNER_NAME;
     assert_eq!(row_values(&charts, "t-top", company), [turnover]);
 
-    let (_, partners, _) = admin.get("/dashboard/partners?q=%D0%97%D0%B5%D1%80%D0%BD").await;
+    let (_, partners, _) = admin
+        .get("/dashboard/partners?q=%D0%97%D0%B5%D1%80%D0%BD")
+        .await;
     let row = table(&partners, "partners");
     assert!(row.contains(company), "found by a part of the name: {row}");
     assert!(row.contains(&fsm::text::format::money_kopecks(Lang::Ru, turnover)));
@@ -204,7 +240,9 @@ async fn charts_tables_csv_and_settlement_show_the_figures_of_a_seeded_fixture()
         .await
         .expect("code")
         .get(0);
-    let (_, clients, _) = admin.get(&format!("/dashboard/clients?q={}", code.to_lowercase())).await;
+    let (_, clients, _) = admin
+        .get(&format!("/dashboard/clients?q={}", code.to_lowercase()))
+        .await;
     let rows = table(&clients, "clients");
     assert_eq!(rows.matches("<tr data-id").count(), 1, "{rows}");
     assert!(rows.contains(phone));
@@ -216,11 +254,24 @@ async fn charts_tables_csv_and_settlement_show_the_figures_of_a_seeded_fixture()
     let col = |name: &str| header.iter().position(|h| h == name).expect(name);
     let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("record")).collect();
     assert_eq!(records.len(), 2);
-    let boris_row = records.iter().find(|r| &r[col("id")] == boris.0.to_string()).expect("boris");
-    assert_eq!(&boris_row[col("phone")], format!("'{phone}"), "a phone stays text");
+    let boris_row = records
+        .iter()
+        .find(|r| r[col("id")] == boris.0.to_string())
+        .expect("boris");
+    assert_eq!(
+        &boris_row[col("phone")],
+        format!("'{phone}"),
+        "a phone stays text"
+    );
     assert_eq!(&boris_row[col("balance_points")], (100 + 50).to_string());
-    let anna_row = records.iter().find(|r| &r[col("id")] == anna.0.to_string()).expect("anna");
-    assert_eq!(&anna_row[col("balance_points")], (100 + 99 + 22 - 30).to_string());
+    let anna_row = records
+        .iter()
+        .find(|r| r[col("id")] == anna.0.to_string())
+        .expect("anna");
+    assert_eq!(
+        &anna_row[col("balance_points")],
+        (100 + 99 + 22 - 30).to_string()
+    );
     assert_eq!(&anna_row[col("referred_by")], company);
 
     let (_, csv_body, _) = admin.get("/dashboard/partners.csv").await;
@@ -228,18 +279,35 @@ async fn charts_tables_csv_and_settlement_show_the_figures_of_a_seeded_fixture()
     let header = reader.headers().expect("header").clone();
     let col = |name: &str| header.iter().position(|h| h == name).expect(name);
     let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("record")).collect();
-    let demo_row = records.iter().find(|r| &r[col("id")] == demo.0.to_string()).expect("demo");
+    let demo_row = records
+        .iter()
+        .find(|r| r[col("id")] == demo.0.to_string())
+        .expect("demo");
     assert_eq!(&demo_row[col("turnover_kopecks")], turnover.to_string());
     assert_eq!(&demo_row[col("operations")], "4");
     assert_eq!(&demo_row[col("clients")], "2");
 
     let (_, audit, _) = admin.get("/dashboard/audit").await;
     assert!(audit.contains(&dash_ru("dash-ledger-clean")), "{audit}");
-    assert!(audit.contains(&dash_ru("dash-invariant-wallets-not-negative")), "in the admin's language");
-    assert_eq!(table(&audit, "invariants").matches("data-v=\"0\"").count(), 11, "every invariant holds");
-    assert_eq!(row_values(&audit, "settlement", "id=\"settlement-total\""), [issued, 30, issued - 30]);
+    assert!(
+        audit.contains(&dash_ru("dash-invariant-wallets-not-negative")),
+        "in the admin's language"
+    );
     assert_eq!(
-        row_values(&audit, "settlement", &format!("data-partner=\"{}\"", demo.0)),
+        table(&audit, "invariants").matches("data-v=\"0\"").count(),
+        11,
+        "every invariant holds"
+    );
+    assert_eq!(
+        row_values(&audit, "settlement", "id=\"settlement-total\""),
+        [issued, 30, issued - 30]
+    );
+    assert_eq!(
+        row_values(
+            &audit,
+            "settlement",
+            &format!("data-partner=\"{}\"", demo.0)
+        ),
         [issued, 30, issued - 30]
     );
 }

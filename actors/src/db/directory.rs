@@ -187,8 +187,14 @@ mod tests {
 
     #[test]
     fn a_search_is_a_literal_substring_and_its_digits_search_phones() {
-        assert_eq!(patterns(" 50%_off\\ "), (r"%50\%\_off\\%".into(), Some("%50%".into())));
+        assert_eq!(
+            patterns(" 50%_off\\ "),
+            (r"%50\%\_off\\%".into(), Some("%50%".into()))
+        );
         assert_eq!(patterns("Зерно"), ("%Зерно%".into(), None));
-        assert_eq!(patterns("+7 999"), ("%+7 999%".into(), Some("%7999%".into())));
+        assert_eq!(
+            patterns("+7 999"),
+            ("%+7 999%".into(), Some("%7999%".into()))
+        );
     }
 }

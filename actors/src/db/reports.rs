@@ -142,7 +142,10 @@ pub async fn nps_distribution(
     let mut d = NpsDistribution::default();
     for row in rows {
         let (score, count): (i64, i64) = (row.get(0), row.get(1));
-        if let Some(slot) = usize::try_from(score).ok().and_then(|s| d.counts.get_mut(s)) {
+        if let Some(slot) = usize::try_from(score)
+            .ok()
+            .and_then(|s| d.counts.get_mut(s))
+        {
             *slot = count;
         }
     }
@@ -197,7 +200,9 @@ pub async fn top_partners(
 }
 
 /// Every partner's settlement position from the ledger's accounts, by company name, with the totals.
-pub async fn settlement(db: &impl GenericClient) -> Result<SettlementReport, tokio_postgres::Error> {
+pub async fn settlement(
+    db: &impl GenericClient,
+) -> Result<SettlementReport, tokio_postgres::Error> {
     let rows = db
         .query(
             "SELECT p.id, p.company_name, p.status,

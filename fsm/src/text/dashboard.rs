@@ -54,9 +54,15 @@ mod tests {
         assert_eq!(ru, en);
         assert!(ru.iter().all(|id| id.starts_with(PREFIX)), "{ru:?}");
         for id in &ru {
-            assert!(dashboard_has(Lang::Ru, id) && dashboard_has(Lang::En, id), "{id}");
+            assert!(
+                dashboard_has(Lang::Ru, id) && dashboard_has(Lang::En, id),
+                "{id}"
+            );
         }
         assert!(!dashboard_has(Lang::Ru, "partner-menu"));
-        assert_eq!(dashboard_text(Lang::En, "dash-nope", &FluentArgs::new()), "dash-nope");
+        assert_eq!(
+            dashboard_text(Lang::En, "dash-nope", &FluentArgs::new()),
+            "dash-nope"
+        );
     }
 }

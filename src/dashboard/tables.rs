@@ -22,10 +22,8 @@ pub(crate) const PAGE_ROWS: i64 = 20;
 const CSV_ROWS_MAX: i64 = 100_000;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/partners", web::get().to(partners))
-        .route("/partners.csv", web::get().to(partners_csv))
-        .route("/clients", web::get().to(clients))
-        .route("/clients.csv", web::get().to(clients_csv));
+    cfg.route("/{table:(partners|clients)}", web::get().to(table))
+        .route("/{table:(partners|clients)}.csv", web::get().to(export));
 }
 
 #[derive(Deserialize)]
@@ -56,42 +54,38 @@ fn day(dash: &Dashboard, at: SystemTime) -> String {
     actors::db::stats::network_day(at, &dash.time_zone).unwrap_or_default()
 }
 
-async fn partners(
-    req: HttpRequest,
-    dash: web::Data<Dashboard>,
-    admin: Admin,
-    query: web::Query<TableQuery>,
-) -> Result<HttpResponse, DashError> {
-    let db = dash.db().await?;
-    let found = directory::partners(&**db, &query.q, query.offset(), PAGE_ROWS)
-        .await
-        .map_err(DashError::pg)?;
-    let rows: Vec<Value> = found
-        .rows
-        .iter()
-        .map(|p| context! { since => day(&dash, p.created_at), ..Value::from(Serde(p)) })
-        .collect();
-    let extra = context! { rows => rows, pager => pager(&query, found.total) };
-    Ok(page(&admin, &req, "partners.html", "partners", extra))
+/// A table's rows for its template, each with `since`: its day in the network calendar.
+fn with_day<T: serde::Serialize>(
+    dash: &Dashboard,
+    rows: &[T],
+    created: impl Fn(&T) -> SystemTime,
+) -> Vec<Value> {
+    rows.iter()
+        .map(|r| context! { since => day(dash, created(r)), ..Value::from(Serde(r)) })
+        .collect()
 }
 
-async fn clients(
+/// `/partners` or `/clients`: a page of the table the path names (template `<name>.html`).
+async fn table(
     req: HttpRequest,
     dash: web::Data<Dashboard>,
     admin: Admin,
+    name: web::Path<String>,
     query: web::Query<TableQuery>,
 ) -> Result<HttpResponse, DashError> {
     let db = dash.db().await?;
-    let found = directory::clients(&**db, &query.q, query.offset(), PAGE_ROWS)
-        .await
-        .map_err(DashError::pg)?;
-    let rows: Vec<Value> = found
-        .rows
-        .iter()
-        .map(|c| context! { since => day(&dash, c.created_at), ..Value::from(Serde(c)) })
-        .collect();
-    let extra = context! { rows => rows, pager => pager(&query, found.total) };
-    Ok(page(&admin, &req, "clients.html", "clients", extra))
+    let (q, offset) = (query.q.as_str(), query.offset());
+    let (rows, total) = if name.as_str() == "partners" {
+        let found = directory::partners(&**db, q, offset, PAGE_ROWS).await;
+        let found = found.map_err(DashError::pg)?;
+        (with_day(&dash, &found.rows, |r| r.created_at), found.total)
+    } else {
+        let found = directory::clients(&**db, q, offset, PAGE_ROWS).await;
+        let found = found.map_err(DashError::pg)?;
+        (with_day(&dash, &found.rows, |r| r.created_at), found.total)
+    };
+    let extra = context! { rows => rows, pager => pager(&query, total) };
+    Ok(page(&admin, &req, &format!("{name}.html"), &name, extra))
 }
 
 /// A cell as written to the CSV: with a leading `'` when a spreadsheet would take it for a formula.
@@ -127,90 +121,91 @@ fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_default()
 }
 
-async fn partners_csv(
-    dash: web::Data<Dashboard>,
-    _admin: Admin,
-    query: web::Query<TableQuery>,
-) -> Result<HttpResponse, DashError> {
-    let db = dash.db().await?;
-    let found = directory::partners(&**db, &query.q, 0, CSV_ROWS_MAX)
-        .await
-        .map_err(DashError::pg)?;
-    let rows = found
-        .rows
-        .iter()
-        .map(|p| {
-            vec![
-                p.id.to_string(),
-                p.company.clone(),
-                p.contact.clone(),
-                opt(&p.phone),
-                opt(&p.city),
-                opt(&p.category),
-                p.status.clone(),
-                p.cashback_bp.to_string(),
-                p.clients.to_string(),
-                p.operations.to_string(),
-                p.turnover_kopecks.to_string(),
-                day(&dash, p.created_at),
-            ]
-        })
-        .collect();
-    let header = [
-        "id",
-        "company",
-        "contact",
-        "phone",
-        "city",
-        "category",
-        "status",
-        "cashback_bp",
-        "clients",
-        "operations",
-        "turnover_kopecks",
-        "since",
-    ];
-    Ok(csv_response("partners.csv", &header, rows))
+/// The partners CSV's columns.
+const PARTNER_COLUMNS: [&str; 12] = [
+    "id",
+    "company",
+    "contact",
+    "phone",
+    "city",
+    "category",
+    "status",
+    "cashback_bp",
+    "clients",
+    "operations",
+    "turnover_kopecks",
+    "since",
+];
+
+/// The clients CSV's columns.
+const CLIENT_COLUMNS: [&str; 9] = [
+    "id",
+    "member_code",
+    "first_name",
+    "phone",
+    "phone_verified",
+    "in_telegram",
+    "referred_by",
+    "balance_points",
+    "since",
+];
+
+fn partner_record(dash: &Dashboard, p: &directory::PartnerRow) -> Vec<String> {
+    vec![
+        p.id.to_string(),
+        p.company.clone(),
+        p.contact.clone(),
+        opt(&p.phone),
+        opt(&p.city),
+        opt(&p.category),
+        p.status.clone(),
+        p.cashback_bp.to_string(),
+        p.clients.to_string(),
+        p.operations.to_string(),
+        p.turnover_kopecks.to_string(),
+        day(dash, p.created_at),
+    ]
 }
 
-async fn clients_csv(
+fn client_record(dash: &Dashboard, c: &directory::ClientRow) -> Vec<String> {
+    vec![
+        c.id.to_string(),
+        c.member_code.clone(),
+        opt(&c.first_name),
+        opt(&c.phone),
+        c.phone_verified.to_string(),
+        c.in_telegram.to_string(),
+        opt(&c.referred_by),
+        c.balance.to_string(),
+        day(dash, c.created_at),
+    ]
+}
+
+/// `/partners.csv` or `/clients.csv`: every row the search matches (at most [`CSV_ROWS_MAX`]).
+async fn export(
     dash: web::Data<Dashboard>,
     _admin: Admin,
+    name: web::Path<String>,
     query: web::Query<TableQuery>,
 ) -> Result<HttpResponse, DashError> {
     let db = dash.db().await?;
-    let found = directory::clients(&**db, &query.q, 0, CSV_ROWS_MAX)
-        .await
-        .map_err(DashError::pg)?;
-    let rows = found
-        .rows
-        .iter()
-        .map(|c| {
-            vec![
-                c.id.to_string(),
-                c.member_code.clone(),
-                opt(&c.first_name),
-                opt(&c.phone),
-                c.phone_verified.to_string(),
-                c.in_telegram.to_string(),
-                opt(&c.referred_by),
-                c.balance.to_string(),
-                day(&dash, c.created_at),
-            ]
-        })
-        .collect();
-    let header = [
-        "id",
-        "member_code",
-        "first_name",
-        "phone",
-        "phone_verified",
-        "in_telegram",
-        "referred_by",
-        "balance_points",
-        "since",
-    ];
-    Ok(csv_response("clients.csv", &header, rows))
+    let q = query.q.as_str();
+    Ok(match name.as_str() {
+        "partners" => {
+            let found = directory::partners(&**db, q, 0, CSV_ROWS_MAX)
+                .await
+                .map_err(DashError::pg)?;
+            let rows = found.rows.iter().map(|p| partner_record(&dash, p));
+            csv_response("partners.csv", &PARTNER_COLUMNS, rows.collect())
+        }
+        _ => {
+            let found = directory::clients(&**db, q, 0, CSV_ROWS_MAX)
+                .await
+                .map_err(DashError::pg)?;
+            let rows = found.rows.iter().map(|c| client_record(&dash, c));
+            csv_response("clients.csv", &CLIENT_COLUMNS, rows.collect())
+        }
+    })
 }
 
 #[cfg(test)]

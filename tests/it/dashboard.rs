@@ -54,9 +54,10 @@ impl<'a> Browser<'a> {
         }
     }
 
-    pub async fn get(&self, path: &str) -> (StatusCode, String, Option<String>) {
+    /// Sends with the session cookie; the answer's status, body and `Location`.
+    async fn send(&self, request: reqwest::RequestBuilder) -> (StatusCode, String, Option<String>) {
         let r = self
-            .with_cookie(self.http.get(format!("{}{path}", self.app.base)))
+            .with_cookie(request)
             .send()
             .await
             .expect("dashboard reachable");
@@ -67,23 +68,23 @@ impl<'a> Browser<'a> {
         (r.status(), r.text().await.expect("body"), location)
     }
 
+    pub async fn get(&self, path: &str) -> (StatusCode, String, Option<String>) {
+        self.send(self.http.get(format!("{}{path}", self.app.base)))
+            .await
+    }
+
     /// POSTs a form; the answer's status, body and `Location`.
     pub async fn post(
         &self,
         path: &str,
         form: &[(&str, &str)],
     ) -> (StatusCode, String, Option<String>) {
-        let r = self
-            .with_cookie(self.http.post(format!("{}{path}", self.app.base)))
-            .form(form)
-            .send()
-            .await
-            .expect("dashboard reachable");
-        let location = r
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().expect("ascii").to_owned());
-        (r.status(), r.text().await.expect("body"), location)
+        self.send(
+            self.http
+                .post(format!("{}{path}", self.app.base))
+                .form(form),
+        )
+        .await
     }
 
     /// Redeems `token` as the "Sign in" button does; keeps the session cookie it sets.

@@ -3,8 +3,6 @@
 //! laptop (1280×900) and a phone (390×844), where nothing may be wider than the screen. Screenshots:
 //! `target/test-artifacts/browser/dashboard-*.png`.
 
-use std::time::{Duration, Instant};
-
 use fantoccini::Client;
 use futures_util::FutureExt;
 use serde_json::json;
@@ -12,19 +10,7 @@ use serde_json::json;
 use crate::app::TestApp;
 use crate::dashboard::{ADMIN, apply, issue, partner_status as status};
 use crate::miniapp::{accrue, client, redeem};
-use crate::webdriver::{Driver, SHOW_WAIT, click, js, screenshot};
-
-/// Waits until `script` returns true.
-async fn until(c: &Client, what: &str, script: &str) {
-    let start = Instant::now();
-    while js(c, script).await != json!(true) {
-        assert!(
-            start.elapsed() < SHOW_WAIT,
-            "the dashboard does not show {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+use crate::webdriver::{Driver, click, js, screenshot, until};
 
 async fn fits(c: &Client, page: &str) {
     let fits = js(

@@ -149,6 +149,15 @@ pub async fn js(c: &Client, script: &str) -> Value {
     c.execute(script, vec![]).await.expect("script runs")
 }
 
+/// Waits until `script` (run in the current frame) returns true; `what` names it in the failure.
+pub async fn until(c: &Client, what: &str, script: &str) {
+    let start = Instant::now();
+    while js(c, script).await != json!(true) {
+        assert!(start.elapsed() < SHOW_WAIT, "the page does not show {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Waits until a bubble in the open chat shows `text`.
 pub async fn page_shows(c: &Client, text: &str) {
     let start = Instant::now();

@@ -76,6 +76,34 @@ fn patterns(search: &str) -> (String, Option<String>) {
     (like, phone)
 }
 
+/// A table's search: how many rows of `table` (its name and alias) `matcher` keeps, and the page `select` (which
+/// filters by `matcher` and ends in `OFFSET $3 LIMIT $4`) returns, each made a `T` by `row`. `place` is the search,
+/// the offset and the limit. `$1` is the name pattern, `$2` the phone digits' pattern.
+async fn search_page<T>(
+    db: &impl GenericClient,
+    (search, offset, limit): (&str, i64, i64),
+    table: &str,
+    matcher: &str,
+    select: &str,
+    row: impl Fn(&tokio_postgres::Row) -> T,
+) -> Result<Page<T>, tokio_postgres::Error> {
+    let (like, phone) = patterns(search);
+    let total: i64 = db
+        .query_one(
+            &format!("SELECT count(*) FROM {table} WHERE {matcher}"),
+            &[&like, &phone],
+        )
+        .await?
+        .get(0);
+    let rows = db
+        .query(select, &[&like, &phone, &offset.max(0), &limit.max(0)])
+        .await?;
+    Ok(Page {
+        total,
+        rows: rows.iter().map(row).collect(),
+    })
+}
+
 /// Partners matching `search`, by company name, `limit` from `offset`.
 pub async fn partners(
     db: &impl GenericClient,
@@ -83,52 +111,34 @@ pub async fn partners(
     offset: i64,
     limit: i64,
 ) -> Result<Page<PartnerRow>, tokio_postgres::Error> {
-    let (like, phone) = patterns(search);
     const MATCH: &str = "(p.company_name ILIKE $1 OR p.contact_name ILIKE $1 OR p.phone LIKE $2)";
-    let total: i64 = db
-        .query_one(
-            &format!("SELECT count(*) FROM partners p WHERE {MATCH}"),
-            &[&like, &phone],
-        )
-        .await?
-        .get(0);
-    let rows = db
-        .query(
-            &format!(
-                "SELECT p.id, p.company_name, p.contact_name, p.phone, p.city, p.category, p.status, p.cashback_bp,
-                        (SELECT count(*) FROM clients c WHERE c.referred_by = p.id AND c.merged_into IS NULL),
-                        COALESCE(o.turnover, 0), COALESCE(o.operations, 0), p.created_at
-                 FROM partners p
-                 LEFT JOIN LATERAL (
-                     SELECT sum(receipt_kopecks) FILTER (WHERE kind = 'accrual')::bigint AS turnover,
-                            count(*) AS operations
-                     FROM operations WHERE partner_id = p.id AND kind IN ('accrual', 'redemption')) o ON true
-                 WHERE {MATCH}
-                 ORDER BY p.company_name, p.id OFFSET $3 LIMIT $4"
-            ),
-            &[&like, &phone, &offset.max(0), &limit.max(0)],
-        )
-        .await?;
-    Ok(Page {
-        total,
-        rows: rows
-            .iter()
-            .map(|r| PartnerRow {
-                id: r.get(0),
-                company: r.get(1),
-                contact: r.get(2),
-                phone: r.get(3),
-                city: r.get(4),
-                category: r.get(5),
-                status: r.get(6),
-                cashback_bp: r.get(7),
-                clients: r.get(8),
-                turnover_kopecks: r.get(9),
-                operations: r.get(10),
-                created_at: r.get(11),
-            })
-            .collect(),
+    let select = format!(
+        "SELECT p.id, p.company_name, p.contact_name, p.phone, p.city, p.category, p.status, p.cashback_bp,
+                (SELECT count(*) FROM clients c WHERE c.referred_by = p.id AND c.merged_into IS NULL),
+                COALESCE(o.turnover, 0), COALESCE(o.operations, 0), p.created_at
+         FROM partners p
+         LEFT JOIN LATERAL (
+             SELECT sum(receipt_kopecks) FILTER (WHERE kind = 'accrual')::bigint AS turnover,
+                    count(*) AS operations
+             FROM operations WHERE partner_id = p.id AND kind IN ('accrual', 'redemption')) o ON true
+         WHERE {MATCH}
+         ORDER BY p.company_name, p.id OFFSET $3 LIMIT $4");
+    let place = (search, offset, limit);
+    search_page(db, place, "partners p", MATCH, &select, |r| PartnerRow {
+        id: r.get(0),
+        company: r.get(1),
+        contact: r.get(2),
+        phone: r.get(3),
+        city: r.get(4),
+        category: r.get(5),
+        status: r.get(6),
+        cashback_bp: r.get(7),
+        clients: r.get(8),
+        turnover_kopecks: r.get(9),
+        operations: r.get(10),
+        created_at: r.get(11),
     })
+    .await
 }
 
 /// Clients matching `search` (name, phone, member code), newest first, `limit` from `offset`.
@@ -138,47 +148,29 @@ pub async fn clients(
     offset: i64,
     limit: i64,
 ) -> Result<Page<ClientRow>, tokio_postgres::Error> {
-    let (like, phone) = patterns(search);
     const MATCH: &str = "c.merged_into IS NULL
         AND (c.first_name ILIKE $1 OR c.member_code ILIKE $1 OR c.phone LIKE $2)";
-    let total: i64 = db
-        .query_one(
-            &format!("SELECT count(*) FROM clients c WHERE {MATCH}"),
-            &[&like, &phone],
-        )
-        .await?
-        .get(0);
-    let rows = db
-        .query(
-            &format!(
-                "SELECT c.id, c.member_code, c.first_name, c.phone, c.phone_verified, c.telegram_id IS NOT NULL,
-                        p.company_name, COALESCE(a.balance, 0), c.created_at
-                 FROM clients c
-                 LEFT JOIN partners p ON p.id = c.referred_by
-                 LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id
-                 WHERE {MATCH}
-                 ORDER BY c.created_at DESC, c.id DESC OFFSET $3 LIMIT $4"
-            ),
-            &[&like, &phone, &offset.max(0), &limit.max(0)],
-        )
-        .await?;
-    Ok(Page {
-        total,
-        rows: rows
-            .iter()
-            .map(|r| ClientRow {
-                id: r.get(0),
-                member_code: r.get(1),
-                first_name: r.get(2),
-                phone: r.get(3),
-                phone_verified: r.get(4),
-                in_telegram: r.get(5),
-                referred_by: r.get(6),
-                balance: r.get(7),
-                created_at: r.get(8),
-            })
-            .collect(),
+    let select = format!(
+        "SELECT c.id, c.member_code, c.first_name, c.phone, c.phone_verified, c.telegram_id IS NOT NULL,
+                p.company_name, COALESCE(a.balance, 0), c.created_at
+         FROM clients c
+         LEFT JOIN partners p ON p.id = c.referred_by
+         LEFT JOIN accounts a ON a.kind = 'client_wallet' AND a.client_id = c.id
+         WHERE {MATCH}
+         ORDER BY c.created_at DESC, c.id DESC OFFSET $3 LIMIT $4");
+    let place = (search, offset, limit);
+    search_page(db, place, "clients c", MATCH, &select, |r| ClientRow {
+        id: r.get(0),
+        member_code: r.get(1),
+        first_name: r.get(2),
+        phone: r.get(3),
+        phone_verified: r.get(4),
+        in_telegram: r.get(5),
+        referred_by: r.get(6),
+        balance: r.get(7),
+        created_at: r.get(8),
     })
+    .await
 }
 
 #[cfg(test)]

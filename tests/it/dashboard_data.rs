@@ -311,3 +311,42 @@ async fn charts_tables_csv_and_settlement_show_the_figures_of_a_seeded_fixture()
         [issued, 30, issued - 30]
     );
 }
+
+#[actix_rt::test]
+async fn the_clients_table_pages_by_twenty_and_keeps_the_search_in_its_links() {
+    let app = TestApp::spawn().await;
+    for i in 0..23 {
+        let name = if i % 2 == 0 { "Вера" } else { "Олег" };
+        actors::db::clients::upsert_client_by_telegram(&app.db, 5500 + i, Some(name), None)
+            .await
+            .expect("client");
+    }
+    let mut admin = Browser::new(&app);
+    admin.sign_in().await;
+    let rows = |page: &str| table(page, "clients").matches("<tr data-id").count();
+    let (_, first, _) = admin.get("/dashboard/clients").await;
+    assert_eq!(rows(&first), 20);
+    assert!(first.contains("href=\"?q=&amp;page=2\""), "a next page");
+    let (_, second, _) = admin.get("/dashboard/clients?page=2").await;
+    assert_eq!(rows(&second), 3);
+    assert!(!second.contains("page=3"), "the last page");
+    // 12 of them are «Вера»: one page, and the pager keeps the search.
+    let (_, vera, _) = admin
+        .get("/dashboard/clients?q=%D0%92%D0%B5%D1%80%D0%B0")
+        .await;
+    assert_eq!(rows(&vera), 12);
+    let (_, beyond, _) = admin
+        .get("/dashboard/clients?q=%D0%92%D0%B5%D1%80%D0%B0&page=9")
+        .await;
+    assert_eq!(rows(&beyond), 0, "past the end: nothing, no error");
+    let (_, csv_body, _) = admin
+        .get("/dashboard/clients.csv?q=%D0%9E%D0%BB%D0%B5%D0%B3")
+        .await;
+    let records = csv::Reader::from_reader(csv_body.as_bytes())
+        .records()
+        .count();
+    assert_eq!(
+        records, 11,
+        "the export has every row the search matches, not a page"
+    );
+}

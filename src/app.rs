@@ -48,15 +48,14 @@ impl Services {
 /// shutdown need. "Bot" means only a Telegram bot; this is what serves all three.
 pub struct Engine {
     pub ingress: std::sync::Arc<crate::telegram::ingress::Ingress>,
-    /// The sessions' store (its Redis connection, namespace and outbox streams): the web dashboard redeems login
-    /// links beside it and queues moderation notices through it.
-    pub store: actors::session::store::SessionStore,
     pub registry: Addr<actors::session::SessionRegistry>,
     pub outbox_metrics: Arc<crate::telegram::outbox::OutboxMetrics>,
     /// Cancelled on shutdown: the pollers stop taking updates.
     pub stop: tokio_util::sync::CancellationToken,
     /// The polling loops (none in webhook mode); each ends after its batch in hand once `stop` is cancelled.
     pub pollers: Vec<actix_rt::task::JoinHandle<()>>,
+    /// The session store, whose outbox streams also carry what the Mini App sends (a partner's notice, a menu).
+    pub store: actors::session::store::SessionStore,
 }
 
 impl Services {
@@ -242,11 +241,11 @@ impl Services {
         }
         Ok(Engine {
             ingress,
-            store,
             registry,
             outbox_metrics,
             stop,
             pollers,
+            store,
         })
     }
 }

@@ -40,6 +40,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_client_claim",
         include_str!("../sql/migrations/0005_client_claim.sql"),
     ),
+    (
+        "0006_consent_message",
+        include_str!("../sql/migrations/0006_consent_message.sql"),
+    ),
 ];
 
 /// Every function file, as (name, text); the name is the file's under `sql/functions/` without `.sql`. Applied in

@@ -95,6 +95,7 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
     });
     let services = Services::start(settings.clone()).await?;
     let miniapp = actix_web::web::Data::new(crate::miniapp::MiniApp::new(&settings, sandbox)?);
+    let miniapp_http = miniapp.clone();
     let dashboard = actix_web::web::Data::new(crate::dashboard::Dashboard::new(
         &settings,
         services.pg.clone(),
@@ -116,7 +117,7 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
                 .configure(crate::sandbox::configure);
         }
         app.configure(http::configure)
-            .configure(|cfg| crate::miniapp::configure(cfg, miniapp.clone()))
+            .configure(|cfg| crate::miniapp::configure(cfg, miniapp_http.clone()))
             .configure(|cfg| crate::dashboard::configure(cfg, dashboard_routes.clone()))
             .configure(webhook::configure)
     })
@@ -179,6 +180,8 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
             .outbox
             .set(Arc::clone(&runtime.outbox_metrics));
         let _ = webhook_state.registry.set(runtime.registry.clone());
+        // The Mini App's writes send through the same outbox streams as the bots.
+        let _ = miniapp.outbox.set(runtime.store.clone());
         let url = settings.dashboard.base_url(&settings.telegram.public_url);
         dashboard.wire(runtime.store.clone(), &url);
         Some(runtime)

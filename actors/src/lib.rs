@@ -4,6 +4,7 @@
 //! Architecture invariant: this crate knows Postgres, Redis and the FSM, but nothing of HTTP or Telegram transports:
 //! sessions receive transport-neutral updates and emit [`outgoing::Outgoing`] messages.
 
+pub mod app_writes;
 pub mod dashboard_login;
 pub mod db;
 pub mod dialogue;

@@ -1,7 +1,7 @@
 //! Messages on their way out: what the dialogues produce and the transport sends. The transport imports this
 //! module, never the dialogue runner.
 
-use fsm::chat::Reply;
+use fsm::chat::{Reply, Tracked};
 use fsm::{BotKind, Lang};
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,14 @@ pub enum OutgoingMessage {
 }
 
 impl Outgoing {
+    /// What to record about this message once sent: its reply's `track`, for a new message only.
+    pub fn track(&self) -> Option<Tracked> {
+        match &self.message {
+            OutgoingMessage::Send(reply) => reply.track,
+            _ => None,
+        }
+    }
+
     /// A new message in `chat_id` of `bot`.
     pub fn send(bot: BotKind, chat_id: i64, reply: Reply) -> Outgoing {
         Outgoing {
@@ -37,4 +45,21 @@ impl Outgoing {
             message: OutgoingMessage::Send(reply),
         }
     }
+}
+
+/// Called by the transport after a tracked message (`Outgoing::track`) was sent as Telegram's message `message_id`:
+/// a consent request's id is kept on its redemption request (`redemptions.consent_message_id`), so its expiry edits
+/// it. Errors are the caller's to log: the message is sent; without its id the expiry sends a new message instead.
+pub async fn record_sent(
+    pg: &deadpool_postgres::Pool,
+    track: Tracked,
+    message_id: i32,
+) -> anyhow::Result<()> {
+    let db = pg.get().await?;
+    match track {
+        Tracked::ConsentRequest(request) => {
+            crate::db::redemptions::set_consent_message(&**db, request, message_id).await?;
+        }
+    }
+    Ok(())
 }

@@ -150,6 +150,17 @@ pub struct Reply {
     /// Absent in replies stored before photos existed, hence the serde default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photo: Option<Photo>,
+    /// What the sent message is, for the transport to report its Telegram message id once sent (so a later
+    /// outcome can edit it). None for most replies; serde default for replies stored before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track: Option<Tracked>,
+}
+
+/// A message whose id is remembered after it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Tracked {
+    /// The client's consent request (Approve / Decline) of `redemption_requests.id`: its expiry edits it.
+    ConsentRequest(i64),
 }
 
 /// A picture a reply carries, described rather than drawn: the transport makes the image when it sends, so the
@@ -166,6 +177,7 @@ impl Reply {
             html,
             keyboard: Keyboard::Keep,
             photo: None,
+            track: None,
         }
     }
 
@@ -174,6 +186,15 @@ impl Reply {
             html,
             keyboard,
             photo: None,
+            track: None,
+        }
+    }
+
+    /// This reply, its sent message id to be remembered as `track`.
+    pub fn tracked(self, track: Tracked) -> Reply {
+        Reply {
+            track: Some(track),
+            ..self
         }
     }
 
@@ -183,6 +204,7 @@ impl Reply {
             html: caption,
             keyboard: Keyboard::Keep,
             photo: Some(photo),
+            track: None,
         }
     }
 }

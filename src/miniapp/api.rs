@@ -14,6 +14,8 @@
 //!   points, points_text, partner, receipt_text, day, day_text, time}], next_before, totals: {points_in,
 //!   points_out, count, in_text, out_text, count_text}}`, newest first, `next_before` null on the last page
 //! - `GET profile` → `{first_name, phone_masked, member_code, member_since, referred_by, language, language_name}`
+//!
+//! The writes (`POST services/request`, `POST language`) are in [`super::writes`].
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, http::StatusCode, web};
 use fsm::Lang;
@@ -42,6 +44,11 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/services", web::get().to(services))
             .route("/history", web::get().to(history))
             .route("/profile", web::get().to(profile))
+            .route(
+                "/services/request",
+                web::post().to(super::writes::request_service),
+            )
+            .route("/language", web::post().to(super::writes::language))
             .default_service(web::to(|| async {
                 HttpResponse::NotFound().json(json!({ "error": "no such endpoint" }))
             })),
@@ -57,6 +64,13 @@ pub enum ApiError {
     NotRegistered(Lang),
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// A write refused by a rule (`code` names which), `text` saying why in the client's language; nothing changed.
+    #[error("{code}")]
+    Refused {
+        code: &'static str,
+        text: MiniAppText,
+        lang: Lang,
+    },
     #[error("temporarily unavailable")]
     Unavailable,
 }
@@ -67,6 +81,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(..) => StatusCode::UNAUTHORIZED,
             Self::NotRegistered(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Refused { .. } => StatusCode::CONFLICT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -75,6 +90,7 @@ impl ResponseError for ApiError {
         let text = match self {
             Self::Unauthorized(_, lang) => Some(render(*lang, &MiniAppText::AuthFailed)),
             Self::NotRegistered(lang) => Some(render(*lang, &MiniAppText::NotRegistered)),
+            Self::Refused { text, lang, .. } => Some(render(*lang, text)),
             _ => None,
         };
         let mut body = json!({ "error": self.to_string() });
@@ -105,7 +121,7 @@ fn claimed_lang(raw: &str) -> Lang {
 }
 
 /// The Telegram user of a request, from validated `initData`.
-fn web_app_user(req: &HttpRequest, app: &MiniApp) -> Result<WebAppUser, ApiError> {
+pub(super) fn web_app_user(req: &HttpRequest, app: &MiniApp) -> Result<WebAppUser, ApiError> {
     let raw = req
         .headers()
         .get("authorization")
@@ -118,12 +134,20 @@ fn web_app_user(req: &HttpRequest, app: &MiniApp) -> Result<WebAppUser, ApiError
 }
 
 /// The registered client behind a request, with a pooled connection for the reads that follow.
-async fn client(
+pub(super) async fn client(
     req: &HttpRequest,
     app: &MiniApp,
     services: &Services,
 ) -> Result<(MiniAppClient, deadpool_postgres::Client), ApiError> {
     let user = web_app_user(req, app)?;
+    client_of(&user, services).await
+}
+
+/// The registered client whose Telegram account signed `user`.
+pub(super) async fn client_of(
+    user: &WebAppUser,
+    services: &Services,
+) -> Result<(MiniAppClient, deadpool_postgres::Client), ApiError> {
     let db = services.pg.get().await.map_err(|e| {
         tracing::warn!(error = %e, "mini app: no database connection");
         ApiError::Unavailable
@@ -136,7 +160,7 @@ async fn client(
     }
 }
 
-fn ok(body: Value) -> HttpResponse {
+pub(super) fn ok(body: Value) -> HttpResponse {
     // Personal data: never kept by a cache between the client and us.
     HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))

@@ -13,11 +13,22 @@ let current = 'home';
 class ApiError extends Error {
   constructor(status, body) { super(body.error || String(status)); this.status = status; this.body = body; }
 }
-async function api(path) {
-  const r = await fetch('/app/api/' + path, { headers: { Authorization: 'tma ' + initData } });
+async function api(path, post) {
+  const init = { headers: { Authorization: 'tma ' + initData } };
+  if (post) {
+    init.method = 'POST';
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(post);
+  }
+  const r = await fetch('/app/api/' + path, init);
   const body = await r.json().catch(() => ({}));
   if (!r.ok) throw new ApiError(r.status, body);
   return body;
+}
+// A request key: minted once per service shown, so a double tap or a retry makes one request (the server binds it
+// to the client). getRandomValues, unlike randomUUID, works outside secure contexts too.
+function newKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 // A small element builder: el('div.cell', {text: ...}, child, ...).
@@ -77,7 +88,10 @@ async function drawPromos() {
 
 function serviceCell(s, balance) {
   const saving = s.missing_points > 0;
-  const button = el('button.btn', { type: 'button', disabled: true, title: T.request_soon, text: T.request + ' · ' + T.request_soon });
+  const status = el('div.sub.request-status', { hidden: true });
+  const key = newKey();
+  const button = saving ? null : el('button.btn.request', { type: 'button', text: T.request });
+  if (button) button.onclick = () => requestService(s.id, key, button, status);
   const progress = saving ? el('div.progress', {}, el('i', { style: `width:${Math.min(100, Math.floor(100 * balance / s.price_points))}%` })) : null;
   return el('div.cell.service', { 'data-id': s.id },
     el('div.body', {},
@@ -85,8 +99,25 @@ function serviceCell(s, balance) {
       el('div.title', { text: s.title }),
       s.description ? el('div.desc', { text: s.description }) : null,
       saving ? el('div.sub.missing', { text: s.missing_text }) : null,
-      progress),
-    el('div.side', {}, el('div', { text: s.price_text }), saving ? null : button));
+      progress,
+      status),
+    el('div.side', {}, el('div', { text: s.price_text }), button));
+}
+
+// Requests a service: the outcome (sent, or why not, in the client's language) shows under it. A refusal by a rule
+// leaves the button off; a failure on the way (network, 503) lets the same key be tried again.
+async function requestService(id, key, button, status) {
+  button.disabled = true;
+  const say = (text, cls) => { status.textContent = text; status.className = 'sub request-status ' + cls; status.hidden = false; };
+  try {
+    const r = await api('services/request', { service: id, key });
+    say(r.text, 'ok');
+    button.hidden = true;
+  } catch (e) {
+    if (e.status === 401) return failed(e);
+    say((e.body && e.body.text) || T.error, 'refused');
+    if (e.status !== 409) button.disabled = false;
+  }
 }
 
 async function drawServices() {
@@ -152,7 +183,36 @@ async function drawProfile() {
     row(T.profile_member_code, p.member_code, 'code'),
     row(T.profile_member_since, p.member_since, 'since'),
     row(T.profile_referred_by, p.referred_by || T.profile_no_referral, 'referral'),
-    row(T.profile_language, p.language_name, 'language'));
+    languageRow(p.language));
+}
+
+// RU / EN: saved like the client bot's /language; the whole app is drawn again in the new language.
+function languageRow(chosen) {
+  const choice = (lang, label) => {
+    const b = el('button.lang' + (lang === chosen ? '.active' : ''), { type: 'button', text: label, 'data-lang': lang });
+    b.onclick = async () => {
+      if (lang === chosen) return;
+      try {
+        await api('language', { language: lang });
+        for (const k of Object.keys(loaded)) delete loaded[k];
+        await loadTexts();
+        await show(current);
+      } catch (e) { failed(e); }
+    };
+    return b;
+  };
+  return el('div.cell.row.row-language', {},
+    el('div.body', {}, el('div.label', { text: T.profile_language }),
+      el('div.langs', {}, choice('ru', T.language_ru), choice('en', T.language_en))));
+}
+
+// The labels in the client's language, and every fixed label of the page set from them.
+async function loadTexts() {
+  const t = await api('texts');
+  T = t.texts;
+  document.documentElement.lang = t.lang;
+  document.title = T.title;
+  for (const e of document.querySelectorAll('[data-t]')) e.textContent = T[e.dataset.t] || '';
 }
 
 const DRAW = { home: drawHome, promos: drawPromos, services: drawServices, history: () => drawHistory(false), profile: drawProfile };
@@ -181,11 +241,7 @@ $('all-promos').onclick = () => show('promos');
 (async function start() {
   if (tg) { tg.ready(); tg.expand(); tg.BackButton.onClick(() => show('home')); }
   try {
-    const t = await api('texts');
-    T = t.texts;
-    document.documentElement.lang = t.lang;
-    document.title = T.title;
-    for (const e of document.querySelectorAll('[data-t]')) e.textContent = T[e.dataset.t] || '';
+    await loadTexts();
   } catch (e) { return failed(e); }
   $('tabs').hidden = false;
   show('home');

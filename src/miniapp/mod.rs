@@ -14,6 +14,7 @@
 pub mod api;
 pub mod init_data;
 mod views;
+mod writes;
 
 use actix_web::{HttpResponse, web};
 
@@ -34,6 +35,10 @@ pub struct MiniApp {
     pub(crate) time_zone: jiff::tz::TimeZone,
     /// Operations per page of history.
     pub(crate) history_page_max: u32,
+    /// How long a service request waits for the partner (`money.redemption_consent_ttl_s`), seconds.
+    pub(crate) consent_ttl_s: u64,
+    /// The outbox streams, once the bots run (`server::start`); without them a write answers 503.
+    pub(crate) outbox: std::sync::OnceLock<actors::session::store::SessionStore>,
     /// The page as served: with Telegram's script, or the sandbox's stand-in.
     page: String,
 }
@@ -52,6 +57,8 @@ impl MiniApp {
             init_data_max_age_s: m.init_data_max_age_s,
             time_zone,
             history_page_max: m.history_page_max,
+            consent_ttl_s: settings.money.redemption_consent_ttl_s.max(1),
+            outbox: std::sync::OnceLock::new(),
             page: include_str!("index.html").replace("{{TELEGRAM_JS}}", script),
         })
     }

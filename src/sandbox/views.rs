@@ -26,6 +26,19 @@ impl Emulator {
             .unwrap_or_default()
     }
 
+    /// The chat's last `n` entries (oldest first; the sandbox keeps 500 a chat): what a synthetic user reads after
+    /// each step without copying a long chat (`loyalty-load run`).
+    pub fn tail(&self, name: &str, user_id: i64, n: usize) -> Vec<ChatEntry> {
+        let s = self.lock();
+        let Some(chat) = s.bot_by_name(name).and_then(|b| b.chats.get(&user_id)) else {
+            return Vec::new();
+        };
+        chat.iter()
+            .skip(chat.len().saturating_sub(n))
+            .cloned()
+            .collect()
+    }
+
     /// The user has now seen every message of the chat (the page shows it): they stop counting as unread.
     pub fn mark_read(&self, name: &str, user_id: i64) {
         let mut s = self.lock();

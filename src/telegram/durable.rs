@@ -13,7 +13,9 @@
 //! one acknowledger task per stream) after Telegram accepted it or refused it for good; a crash in between sends it
 //! again (at least once, the window being one HTTP answer). Entries handed to a lane stay "in flight" until their
 //! acknowledgement has landed, and the periodic takeover of idle entries skips them, so a slow lane is never sent
-//! twice. A 403 "bot was blocked" from the client bot marks the client (`clients.blocked_bot_at`).
+//! twice. A 403 "bot was blocked" from the client bot marks the client (`clients.blocked_bot_at`). A message whose
+//! reply is tracked (`Reply::track`: a consent request) has its Telegram message id recorded once sent
+//! (`actors::outgoing::record_sent`), before it is acknowledged.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -475,8 +477,16 @@ async fn lane(r: Arc<Reader>, chat: i64, mut queue: mpsc::UnboundedReceiver<(Str
             }
             return;
         }
-        if let Sent::Failed(e) = send_with_retries(&r.bot, &msg, &r.limits, &r.metrics).await {
-            refused(&r, &msg, &e).await;
+        match send_with_retries(&r.bot, &msg, &r.limits, &r.metrics).await {
+            Sent::Failed(e) => refused(&r, &msg, &e).await,
+            Sent::Delivered(Some(message_id)) => {
+                if let Some(track) = msg.track()
+                    && let Err(e) = ::actors::outgoing::record_sent(&r.pg, track, message_id).await
+                {
+                    tracing::warn!(error = %e, "outbox: the sent message's id was not recorded");
+                }
+            }
+            Sent::Delivered(None) => {}
         }
         let _ = r.acks.send(id);
     }

@@ -144,7 +144,7 @@ impl Handler<Outgoing> for Outbox {
 
 /// `sendMessage` as the outbox sends it. teloxide's own payload parses the whole `Message` it answers with (chat,
 /// sender, entities, markup) only for the outbox to throw it away: about 6 % of the product thread's CPU in the
-/// dialogue benchmark. This one skips the answer unparsed.
+/// dialogue benchmark. This one reads the message id alone (kept for tracked messages, `Outgoing::track`).
 #[derive(serde::Serialize)]
 struct SendMessage {
     chat_id: i64,
@@ -154,8 +154,14 @@ struct SendMessage {
     reply_markup: Option<ReplyMarkup>,
 }
 
+/// What the outbox reads of a sent message.
+#[derive(serde::Deserialize)]
+struct SentMessage {
+    message_id: i32,
+}
+
 impl Payload for SendMessage {
-    type Output = serde::de::IgnoredAny;
+    type Output = SentMessage;
     const NAME: &'static str = "SendMessage";
 }
 
@@ -176,8 +182,8 @@ impl Payload for EditMessageText {
     const NAME: &'static str = "EditMessageText";
 }
 
-/// `sendMessage` of `reply` to `chat_id`; `sendPhoto` when the reply carries a picture.
-async fn send(bot: &teloxide_core::Bot, chat_id: i64, reply: &Reply) -> Result<(), RequestError> {
+/// `sendMessage` of `reply` to `chat_id`; `sendPhoto` when the reply carries a picture. Returns the sent message's id.
+async fn send(bot: &teloxide_core::Bot, chat_id: i64, reply: &Reply) -> Result<i32, RequestError> {
     if let Some(photo) = &reply.photo {
         return send_photo(bot, chat_id, reply, photo).await;
     }
@@ -191,7 +197,7 @@ async fn send(bot: &teloxide_core::Bot, chat_id: i64, reply: &Reply) -> Result<(
         },
     )
     .await
-    .map(drop)
+    .map(|sent| sent.message_id)
 }
 
 /// `sendPhoto` of the picture `photo` (drawn now: the stored reply only describes it) with `reply.html` as its
@@ -202,7 +208,7 @@ async fn send_photo(
     chat_id: i64,
     reply: &Reply,
     photo: &fsm::chat::Photo,
-) -> Result<(), RequestError> {
+) -> Result<i32, RequestError> {
     use teloxide_core::payloads::SendPhotoSetters;
     use teloxide_core::requests::Requester;
     use teloxide_core::types::{ChatId, InputFile};
@@ -225,14 +231,15 @@ async fn send_photo(
     if let Some(markup) = convert::markup(&reply.keyboard) {
         request = request.reply_markup(markup);
     }
-    request.await.map(drop)
+    request.await.map(|m| m.id.0)
 }
 
 /// Sends or edits one message. An edit Telegram refuses (the message is gone, too old, or not the bot's — a forged
-/// `message_id`) is sent as a new message instead, so the outcome always reaches the user.
-async fn deliver(bot: &teloxide_core::Bot, msg: &Outgoing) -> Result<(), RequestError> {
+/// `message_id`) is sent as a new message instead, so the outcome always reaches the user. Returns the id of the
+/// message sent (None for an edit and a command menu).
+async fn deliver(bot: &teloxide_core::Bot, msg: &Outgoing) -> Result<Option<i32>, RequestError> {
     match &msg.message {
-        OutgoingMessage::Send(reply) => send(bot, msg.chat_id, reply).await,
+        OutgoingMessage::Send(reply) => send(bot, msg.chat_id, reply).await.map(Some),
         OutgoingMessage::Commands(lang) => {
             use teloxide_core::payloads::SetMyCommandsSetters;
             use teloxide_core::requests::Requester;
@@ -245,7 +252,7 @@ async fn deliver(bot: &teloxide_core::Bot, msg: &Outgoing) -> Result<(), Request
                     chat_id: Recipient::Id(teloxide_core::types::ChatId(msg.chat_id)),
                 })
                 .await
-                .map(drop)
+                .map(|_| None)
         }
         OutgoingMessage::Edit { message_id, reply } => {
             let request = JsonRequest::new(
@@ -260,12 +267,12 @@ async fn deliver(bot: &teloxide_core::Bot, msg: &Outgoing) -> Result<(), Request
             );
             match request.await {
                 // A second tap edits to the same outcome: done already.
-                Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+                Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(None),
                 Err(RequestError::Api(e)) => {
                     tracing::debug!(error = %e, "edit refused; sending the outcome as a new message");
-                    send(bot, msg.chat_id, reply).await
+                    send(bot, msg.chat_id, reply).await.map(|_| None)
                 }
-                other => other.map(drop),
+                other => other.map(|_| None),
             }
         }
     }
@@ -284,7 +291,8 @@ pub struct Limits {
 
 /// How a message ended.
 pub(super) enum Sent {
-    Delivered,
+    /// Accepted; the id of the message sent, when one was (not for an edit or a command menu).
+    Delivered(Option<i32>),
     /// Telegram refused it for good (or the retries ran out): not to be tried again.
     Failed(RequestError),
 }
@@ -302,9 +310,9 @@ pub(super) async fn send_with_retries(
     let mut attempt = 0;
     loop {
         match deliver(bot, msg).await {
-            Ok(_) => {
+            Ok(sent) => {
                 metrics.sent.fetch_add(1, Ordering::Relaxed);
-                return Sent::Delivered;
+                return Sent::Delivered(sent);
             }
             Err(RequestError::RetryAfter(wait)) if attempt < SEND_ATTEMPTS_MAX => {
                 metrics.retry_after_waits.fetch_add(1, Ordering::Relaxed);

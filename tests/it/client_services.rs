@@ -13,7 +13,7 @@ async fn partner_count(app: &TestApp) -> usize {
 }
 
 /// Two approved services of the demo partner: «Кофе» for 80 points and «Торт» for 500. Returns the first's id.
-async fn services(app: &TestApp) -> i64 {
+pub(crate) async fn services(app: &TestApp) -> i64 {
     app.db
         .query_one(
             "WITH ins AS (
@@ -29,8 +29,20 @@ async fn services(app: &TestApp) -> i64 {
         .get(0)
 }
 
-/// `/services`, a tap on the only affordable service and Request: returns the partner's notice.
-async fn request_coffee(app: &TestApp, user: i64, n: usize) -> serde_json::Value {
+/// Presses the first inline button of `message` in `user`'s chat with the client bot.
+async fn press_first(app: &TestApp, user: i64, message: &serde_json::Value) {
+    app.press(
+        "client",
+        user,
+        message["message_id"].as_i64().expect("id"),
+        &inline_button(message, 0),
+    )
+    .await;
+}
+
+/// `/services` (the client bot's message `n + 1`) and a tap on the only affordable service: its confirm screen,
+/// message `n + 2`.
+async fn confirm_screen(app: &TestApp, user: i64, n: usize) -> serde_json::Value {
     app.send("client", user, "/services").await;
     let list = app.bot_messages("client", user, n + 1).await[n].clone();
     let buttons = list["reply_markup"]["inline_keyboard"]
@@ -38,13 +50,30 @@ async fn request_coffee(app: &TestApp, user: i64, n: usize) -> serde_json::Value
         .expect("request buttons")
         .clone();
     assert_eq!(buttons.len(), 1, "only the affordable service: {list:#}");
-    app.press(
-        "client",
-        user,
-        list["message_id"].as_i64().expect("id"),
-        &inline_button(&list, 0),
-    )
-    .await;
+    press_first(app, user, &list).await;
+    app.bot_messages("client", user, n + 2).await[n + 1].clone()
+}
+
+/// Waits for the partner's message `n` to be the notice of a request of `title` for `points` by the client with
+/// member code `code`, and returns it.
+pub(crate) async fn partner_notice(
+    app: &TestApp,
+    n: usize,
+    code: &str,
+    title: &str,
+    points: i64,
+) -> serde_json::Value {
+    let text = PartnerText::ServiceRequestNotice {
+        client: code,
+        title,
+        points,
+    };
+    app.expect_nth("partner", PARTNER, n, &ru(&text)).await
+}
+
+/// `/services`, a tap on the only affordable service and Request: returns the partner's notice.
+async fn request_coffee(app: &TestApp, user: i64, n: usize) -> serde_json::Value {
+    confirm_screen(app, user, n).await;
     let confirm = app
         .expect_nth(
             "client",
@@ -59,13 +88,7 @@ async fn request_coffee(app: &TestApp, user: i64, n: usize) -> serde_json::Value
         )
         .await;
     let before = partner_count(app).await;
-    app.press(
-        "client",
-        user,
-        confirm["message_id"].as_i64().expect("id"),
-        &inline_button(&confirm, 0),
-    )
-    .await;
+    press_first(app, user, &confirm).await;
     app.expect_nth(
         "client",
         user,
@@ -77,17 +100,7 @@ async fn request_coffee(app: &TestApp, user: i64, n: usize) -> serde_json::Value
     )
     .await;
     let code = member_code(app, user).await;
-    app.expect_nth(
-        "partner",
-        PARTNER,
-        before + 1,
-        &ru(&PartnerText::ServiceRequestNotice {
-            client: &code,
-            title: "Кофе",
-            points: 80,
-        }),
-    )
-    .await
+    partner_notice(app, before + 1, &code, "Кофе", 80).await
 }
 
 #[actix_rt::test]
@@ -176,16 +189,7 @@ async fn a_declined_request_moves_nothing_and_a_withdrawn_service_cannot_be_requ
     .await;
     assert_eq!(balance_of(&app, user).await, 100);
     // The confirm screen of a service withdrawn before Request is pressed.
-    app.send("client", user, "/services").await;
-    let list = app.bot_messages("client", user, 6).await[5].clone();
-    app.press(
-        "client",
-        user,
-        list["message_id"].as_i64().expect("id"),
-        &inline_button(&list, 0),
-    )
-    .await;
-    let confirm = app.bot_messages("client", user, 7).await[6].clone();
+    let confirm = confirm_screen(&app, user, 5).await;
     app.db
         .execute(
             "UPDATE services SET deleted_at = now() WHERE id = $1",
@@ -193,13 +197,7 @@ async fn a_declined_request_moves_nothing_and_a_withdrawn_service_cannot_be_requ
         )
         .await
         .expect("withdrawn");
-    app.press(
-        "client",
-        user,
-        confirm["message_id"].as_i64().expect("id"),
-        &inline_button(&confirm, 0),
-    )
-    .await;
+    press_first(&app, user, &confirm).await;
     app.expect_nth("client", user, 7, &ru(&ClientText::ServiceUnavailable))
         .await;
     assert_eq!(
@@ -209,4 +207,25 @@ async fn a_declined_request_moves_nothing_and_a_withdrawn_service_cannot_be_requ
     );
     assert_eq!(balance_of(&app, user).await, 100);
     assert_ledger_clean(&app).await;
+}
+
+#[actix_rt::test]
+async fn a_second_request_of_a_service_waiting_for_the_partner_is_refused() {
+    let app = TestApp::spawn().await;
+    let user = 14_221;
+    join(&app, user, "+79995550321").await;
+    services(&app).await;
+    request_coffee(&app, user, 2).await;
+    let told = partner_count(&app).await;
+    // The same service again while the first request waits: a new confirm screen, and Request is refused.
+    let confirm = confirm_screen(&app, user, 4).await;
+    press_first(&app, user, &confirm).await;
+    app.expect_nth("client", user, 6, &ru(&ClientText::ServiceAlreadyRequested))
+        .await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM redemption_requests").await,
+        1
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(partner_count(&app).await, told, "the partner is asked once");
 }

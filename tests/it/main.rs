@@ -1,6 +1,7 @@
 //! The one integration test binary: every test gets its own database (cloned from a migrated template), its own
 //! Redis key prefix and real servers. Start them with `scripts/services.sh start` (`make test` does).
 
+mod admin_bot;
 mod app;
 mod browser;
 mod client_claim;
@@ -23,6 +24,7 @@ mod migrations;
 mod miniapp;
 mod miniapp_browser;
 mod miniapp_data;
+mod miniapp_writes;
 mod ops;
 mod outbox_lanes;
 mod partner_backoffice;

@@ -80,6 +80,20 @@ pub async fn get(app: &TestApp, path: &str, init_data: Option<&str>) -> (u16, Va
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// `POST /app/api/{path}` with `init_data` and the JSON `body`; status and JSON body.
+pub async fn post(app: &TestApp, path: &str, init_data: &str, body: &Value) -> (u16, Value) {
+    let response = app
+        .http
+        .post(format!("{}/app/api/{path}", app.base))
+        .header("authorization", format!("tma {init_data}"))
+        .json(body)
+        .send()
+        .await
+        .expect("server reachable");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 async fn ledger(app: &TestApp, key: &str, op: LedgerOp) -> i64 {
     let reply = app
         .running

@@ -1,7 +1,8 @@
 //! The Mini App in a real browser (Debian's headless Chromium through chromedriver), opened as a person does: the
 //! sandbox page, the client bot's chat, its menu button. The app shows the balance, the member code's QR, the
 //! history (grouped by day, filtered), services, promotions and the profile; Telegram's back button (drawn by the
-//! sandbox page) leads home. Texts are compared with the API's answers and the catalogue, not typed here.
+//! sandbox page) leads home. A service is requested from the services screen (the partner bot gets the request) and
+//! English is chosen in the profile. Texts are compared with the API's answers and the catalogue, not typed here.
 //! Screenshots at 390×844: `target/test-artifacts/browser/miniapp-*.png`.
 
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use fsm::text::MiniAppText;
 use crate::app::TestApp;
 use crate::helpers::{en, ru};
 use crate::miniapp::{accrue, client, get, now_s, partner, redeem};
+use crate::redeem::PARTNER;
 use loyalty::miniapp::init_data::sign_for_user;
 
 use crate::webdriver::{Driver, SHOW_WAIT, click, js, screenshot};
@@ -237,6 +239,24 @@ async fn walk(app: &TestApp, c: &Client) {
     c.enter_parent_frame().await.expect("page");
     screenshot(c, "miniapp-4-services").await;
 
+    // Requesting the cappuccino: the outcome shows under it, and the partner is asked in the partner bot.
+    frame.enter_frame().await.expect("into the Mini App");
+    let partner_before = app.bot_messages("partner", PARTNER, 0).await.len();
+    click(c, "#services-affordable .service .request").await;
+    until(
+        c,
+        "the request sent",
+        &format!(
+            "const s = document.querySelector('#services-affordable .request-status.ok'); return !!s && !s.hidden && s.textContent === {}",
+            json!(ru(&MiniAppText::RequestSent))
+        ),
+    )
+    .await;
+    let code = crate::redeem::member_code(app, CLIENT).await;
+    crate::client_services::partner_notice(app, partner_before + 1, &code, "Капучино", 90).await;
+    c.enter_parent_frame().await.expect("page");
+    screenshot(c, "miniapp-4b-service-requested").await;
+
     frame.enter_frame().await.expect("into the Mini App");
     click(c, ".tab[data-tab=\"promos\"]").await;
     until(
@@ -258,6 +278,23 @@ async fn walk(app: &TestApp, c: &Client) {
     );
     c.enter_parent_frame().await.expect("page");
     screenshot(c, "miniapp-5-profile").await;
+
+    // English from the profile: the app is drawn again in it, and it is stored as the client bot's /language.
+    frame.enter_frame().await.expect("into the Mini App");
+    click(c, "#profile .lang[data-lang=\"en\"]").await;
+    until(
+        c,
+        "the app in English",
+        &format!(
+            "return document.querySelector('.tab[data-tab=\"profile\"] span').textContent === {} && document.querySelector('#profile .lang.active').dataset.lang === 'en'",
+            json!(en(&MiniAppText::TabProfile))
+        ),
+    )
+    .await;
+    let (_, profile) = get(app, "profile", Some(&data)).await;
+    assert_eq!(profile["language"], "en");
+    c.enter_parent_frame().await.expect("page");
+    screenshot(c, "miniapp-5b-profile-en").await;
 
     // Telegram's back button, drawn by the sandbox page for the app, leads home.
     click(c, "#webapp-back").await;

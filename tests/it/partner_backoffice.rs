@@ -20,19 +20,19 @@ mod sections;
 
 const PARTNER: i64 = loyalty::server::DEMO_PARTNER_ID;
 const COMPANY: &str = "Кофейня «Зерно»";
-const ADMINS: [i64; 2] = [3001, 3002];
+pub(crate) const ADMINS: [i64; 2] = [3001, 3002];
 const CATEGORY: &str = "Кафе и рестораны";
 
 /// One user's chat with one bot, counting the bot's messages as they come.
-struct Chat<'a> {
+pub(crate) struct Chat<'a> {
     app: &'a TestApp,
     bot: &'static str,
     user: i64,
-    seen: usize,
+    pub(crate) seen: usize,
 }
 
 impl<'a> Chat<'a> {
-    fn new(app: &'a TestApp, bot: &'static str, user: i64) -> Chat<'a> {
+    pub(crate) fn new(app: &'a TestApp, bot: &'static str, user: i64) -> Chat<'a> {
         Chat {
             app,
             bot,
@@ -42,12 +42,12 @@ impl<'a> Chat<'a> {
     }
 
     /// The bot's next message.
-    async fn next(&mut self) -> Value {
+    pub(crate) async fn next(&mut self) -> Value {
         self.seen += 1;
         self.app.bot_messages(self.bot, self.user, self.seen).await[self.seen - 1].clone()
     }
 
-    async fn next_text(&mut self) -> String {
+    pub(crate) async fn next_text(&mut self) -> String {
         self.next().await["text"]
             .as_str()
             .unwrap_or_default()
@@ -55,18 +55,18 @@ impl<'a> Chat<'a> {
     }
 
     /// Sends `text` and returns the bot's answer (its next message).
-    async fn say(&mut self, text: &str) -> String {
+    pub(crate) async fn say(&mut self, text: &str) -> String {
         self.app.send(self.bot, self.user, text).await;
         self.next_text().await
     }
 
-    async fn press(&self, message: &Value, data: &str) {
+    pub(crate) async fn press(&self, message: &Value, data: &str) {
         let id = message["message_id"].as_i64().expect("message id");
         self.app.press(self.bot, self.user, id, data).await;
     }
 
     /// Waits until the message `message` was edited into `expected`.
-    async fn edited(&self, message: &Value, expected: &str) {
+    pub(crate) async fn edited(&self, message: &Value, expected: &str) {
         let n = self
             .app
             .chat(self.bot, self.user)
@@ -81,7 +81,7 @@ impl<'a> Chat<'a> {
     }
 
     /// No message beyond those seen, after a moment.
-    async fn quiet(&self) {
+    pub(crate) async fn quiet(&self) {
         tokio::time::sleep(Duration::from_millis(400)).await;
         let now = self
             .app
@@ -98,7 +98,7 @@ impl<'a> Chat<'a> {
     }
 }
 
-fn with_admins(s: &mut loyalty::config::Settings) {
+pub(crate) fn with_admins(s: &mut loyalty::config::Settings) {
     s.telegram.admin_ids = ADMINS.to_vec();
     // A whole application in a few seconds is faster than a person types: above the per-user flood limit.
     s.telegram.updates_per_user_per_s = 100;
@@ -106,7 +106,7 @@ fn with_admins(s: &mut loyalty::config::Settings) {
     s.sessions.partner_cache_ms = 0;
 }
 
-fn form(user: i64) -> ApplicationForm {
+pub(crate) fn form(user: i64) -> ApplicationForm {
     ApplicationForm {
         contact: "Иван Петров".into(),
         company: format!("Пекарня <{user}>"),
@@ -117,7 +117,7 @@ fn form(user: i64) -> ApplicationForm {
 }
 
 /// Walks an applicant through the questions to the summary; returns the summary message.
-async fn fill_in(chat: &mut Chat<'_>, first: &str) -> Value {
+pub(crate) async fn fill_in(chat: &mut Chat<'_>, first: &str) -> Value {
     let user = chat.user;
     let f = form(user);
     let welcome = chat.say(first).await;

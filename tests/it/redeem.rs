@@ -471,7 +471,7 @@ async fn a_press_after_expiry_answers_expired_marks_it_and_tells_the_partner() {
 }
 
 #[actix_rt::test]
-async fn the_sweeper_expires_an_unanswered_request_and_tells_both_sides() {
+async fn the_sweeper_expires_an_unanswered_request_by_editing_its_message_and_tells_the_partner() {
     let app = TestApp::spawn_with(|s| {
         s.money.redemption_consent_ttl_s = 1;
         s.partners.redemption_sweep_ms = 200;
@@ -483,16 +483,21 @@ async fn the_sweeper_expires_an_unanswered_request_and_tells_both_sides() {
     app.press("partner", PARTNER, id, &inline_button(&screen, 0))
         .await;
     let asked = app.bot_messages("client", 2106, 3).await[2].clone();
-    app.expect_nth(
-        "client",
-        2106,
-        4,
-        &ru(&ClientText::ConsentExpired {
-            partner: COMPANY,
-            points: points(25),
-        }),
-    )
-    .await;
+    assert!(
+        !asked["reply_markup"].is_null(),
+        "the consent request has Approve / Decline: {asked:#}"
+    );
+    // The consent request itself turns into the outcome and loses its buttons; no second message.
+    let expired_text = ru(&ClientText::ConsentExpired {
+        partner: COMPANY,
+        points: points(25),
+    });
+    let expired = app.expect_nth("client", 2106, 3, &expired_text).await;
+    assert_eq!(expired["message_id"], asked["message_id"]);
+    assert!(
+        expired["reply_markup"].is_null(),
+        "no buttons under an expired request: {expired:#}"
+    );
     app.expect_nth(
         "partner",
         PARTNER,
@@ -516,21 +521,17 @@ async fn the_sweeper_expires_an_unanswered_request_and_tells_both_sides() {
     let id = asked["message_id"].as_i64().expect("id");
     app.press("client", 2106, id, &inline_button(&asked, 0))
         .await;
-    app.expect_nth(
-        "client",
-        2106,
-        3,
-        &ru(&ClientText::ConsentExpired {
-            partner: COMPANY,
-            points: points(25),
-        }),
-    )
-    .await;
+    app.expect_nth("client", 2106, 3, &expired_text).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         partner_count(&app).await,
         at + 2,
         "the partner is told once"
+    );
+    assert_eq!(
+        app.bot_messages("client", 2106, 3).await.len(),
+        3,
+        "the expiry edited the request, it sent no new message"
     );
     assert_eq!(redemptions(&app).await, 0);
 }

@@ -213,10 +213,27 @@ pub async fn expire(db: &impl GenericClient, id: i64) -> Result<bool, tokio_post
     .await
 }
 
+/// Remembers `message_id`, the consent request message of request `id` as sent to the client, for the expiry to
+/// edit. Only the first id is kept: an outbox that sent the message twice (at least once) edits the first.
+pub async fn set_consent_message(
+    db: &impl GenericClient,
+    id: i64,
+    message_id: i32,
+) -> Result<(), tokio_postgres::Error> {
+    db.execute(
+        "UPDATE redemption_requests SET consent_message_id = $2 WHERE id = $1 AND consent_message_id IS NULL",
+        &[&id, &message_id],
+    )
+    .await
+    .map(drop)
+}
+
 /// An expired request the sweeper marked, with whom to tell.
 #[derive(Debug, Clone)]
 pub struct Swept {
     pub client_chat: Option<i64>,
+    /// The client's consent request message, when its id was recorded: edited to the outcome.
+    pub consent_message: Option<i32>,
     pub client_lang: Lang,
     pub party: ConsentParty,
 }
@@ -240,7 +257,7 @@ pub async fn sweep(
              SELECT r.id, r.client_id, r.partner_id, c.telegram_id, r.points, r.receipt_kopecks, 'expired',
                  true, r.idempotency_key, p.company_name, p.telegram_id,
                  COALESCE(p.language_override, p.language), c.member_code,
-                 COALESCE(c.language_override, c.language)
+                 COALESCE(c.language_override, c.language), r.consent_message_id
              FROM done JOIN redemption_requests r ON r.id = done.id
              JOIN clients c ON c.id = r.client_id JOIN partners p ON p.id = r.partner_id",
             &[&limit],
@@ -252,6 +269,7 @@ pub async fn sweep(
             let req = request_row(row)?;
             Some(Swept {
                 client_chat: req.client_telegram,
+                consent_message: row.get(14),
                 client_lang: Lang::parse(row.get(13)).unwrap_or_default(),
                 party: req.party,
             })

@@ -90,6 +90,59 @@ pub async fn create(
     Ok((row.get(0), false))
 }
 
+/// A request found by its key.
+#[derive(Debug, Clone)]
+pub struct Made {
+    pub request: i64,
+    /// None for a partner's redemption request (not a service's).
+    pub service: Option<i64>,
+    pub company: String,
+    pub title: String,
+    pub points: i64,
+}
+
+/// The request named `key`, if it exists.
+pub async fn by_key(
+    db: &impl GenericClient,
+    key: &str,
+) -> Result<Option<Made>, tokio_postgres::Error> {
+    let row = db
+        .query_opt(
+            "SELECT r.id, r.service_id, p.company_name, COALESCE(s.title, ''), r.points
+             FROM redemption_requests r JOIN partners p ON p.id = r.partner_id
+             LEFT JOIN services s ON s.id = r.service_id WHERE r.idempotency_key = $1",
+            &[&key],
+        )
+        .await?;
+    Ok(row.map(|r| Made {
+        request: r.get(0),
+        service: r.get(1),
+        company: r.get(2),
+        title: r.get(3),
+        points: r.get(4),
+    }))
+}
+
+/// Whether `client` has a request of `service` waiting for the partner (pending, not yet expired) under another key
+/// than `key`: the request of this very key (a concurrent double tap that committed first) is no obstacle, the
+/// insert finds it.
+pub async fn pending(
+    db: &impl GenericClient,
+    client: ClientId,
+    service: i64,
+    key: &str,
+) -> Result<bool, tokio_postgres::Error> {
+    let row = db
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM redemption_requests
+                 WHERE client_id = $1 AND service_id = $2 AND status = 'pending' AND expires_at > now()
+                     AND idempotency_key <> $3)",
+            &[&client.0, &service, &key],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
 /// What the partner's decision needs besides `redemptions::load`: the service title and the client's language.
 pub async fn details(
     db: &impl GenericClient,

@@ -23,7 +23,7 @@ mod client_views;
 pub mod driver;
 pub mod office;
 pub mod partner;
-mod service_requests;
+pub mod service_requests;
 // --- Partner money: the handlers of enrolment, redemption, consent, NPS, find and statistics ---
 pub mod money;
 

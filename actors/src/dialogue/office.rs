@@ -82,7 +82,7 @@ async fn apply(
                 .ok_or_else(|| DialogueError::Bug(format!("application {partner} vanished")))?;
             ApplyEvent::Submitted {
                 admins: langs,
-                card,
+                card: Box::new(card),
             }
         }
         Submission::NotAllowed => ApplyEvent::NotAllowed,

@@ -2,7 +2,6 @@
 //! partner's notice) and the partner's Accept / Decline. Every press is authorized here: the service approved and
 //! not deleted and its partner approved (client), the request this partner's, for a service, still open (partner).
 
-use fsm::callback::DraftId;
 use fsm::chat::Sender;
 use fsm::client::ClientEvent;
 use fsm::client::offers::ServiceItem;
@@ -10,6 +9,7 @@ use fsm::client::service_request::{PartnerNotice, ServiceRequestCommand, Service
 use fsm::partner::PartnerEvent;
 use fsm::partner::service_requests::{ServiceDecisionCommand, ServiceDecisionEvent, ServiceParty};
 use fsm::text::escape;
+use tokio_postgres::GenericClient;
 
 use super::{DialogueEnv, DialogueError};
 use crate::db::service_requests::{self, Requestable};
@@ -25,47 +25,110 @@ fn item(s: &Requestable) -> ServiceItem {
     }
 }
 
+/// Why a service cannot be requested now; nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Unknown, not approved, deleted, its partner not approved, the sender no client, or the key already names a
+    /// request of another service.
+    Unavailable,
+    /// More points than the wallet holds.
+    Unaffordable,
+    /// The client's request of this service waits for the partner already.
+    Pending,
+}
+
+/// A request made, or found again under its key.
+#[derive(Debug, Clone)]
+pub struct Requested {
+    pub request: i64,
+    /// The service, its texts escaped for Telegram HTML.
+    pub item: ServiceItem,
+    /// The partner's notice, for the request this call created (None when found again: the partner was told).
+    pub notice: Option<PartnerNotice>,
+}
+
+/// Requests `service` for the client with Telegram id `telegram_id` under `key` (`service:<draft>` from the bot,
+/// `miniapp:c<client>:<page key>` from the Mini App): the one path both take. A key that names a request already
+/// finds it (a double tap makes one request, one notice); otherwise the service must be requestable, affordable and
+/// not requested already. The request expires `ttl_s` seconds from now; the caller sends `notice` to the partner
+/// (`service_request::partner_notice`). Two requests with different keys at the same instant can both pass the
+/// pending check; each is still one redemption at most, under its own key.
+pub async fn request(
+    db: &impl GenericClient,
+    telegram_id: i64,
+    service: i64,
+    key: &str,
+    ttl_s: u64,
+) -> Result<Result<Requested, Refusal>, tokio_postgres::Error> {
+    if let Some(made) = service_requests::by_key(db, key).await? {
+        if made.service != Some(service) {
+            return Ok(Err(Refusal::Unavailable));
+        }
+        return Ok(Ok(Requested {
+            request: made.request,
+            item: ServiceItem {
+                id: service,
+                partner: escape(&made.company),
+                title: escape(&made.title),
+                price: made.points,
+            },
+            notice: None,
+        }));
+    }
+    let Some(s) = service_requests::requestable(db, service, telegram_id).await? else {
+        return Ok(Err(Refusal::Unavailable));
+    };
+    if s.price > s.balance {
+        return Ok(Err(Refusal::Unaffordable));
+    }
+    if service_requests::pending(db, s.client, service, key).await? {
+        return Ok(Err(Refusal::Pending));
+    }
+    let (request, created) = service_requests::create(db, key, &s, ttl_s).await?;
+    Ok(Ok(Requested {
+        request,
+        item: item(&s),
+        notice: created.then(|| PartnerNotice {
+            request,
+            partner_chat: s.partner_chat,
+            partner_lang: s.partner_lang,
+            client_label: escape(&s.member_code),
+        }),
+    }))
+}
+
 /// The client's tap on a service, or their confirmation.
 pub async fn run_client(
     env: &DialogueEnv,
     sender: &Sender,
     command: ServiceRequestCommand,
 ) -> Result<Option<ClientEvent>, DialogueError> {
-    let (service, draft): (i64, Option<DraftId>) = match &command {
-        ServiceRequestCommand::Show { service, .. } => (*service, None),
-        ServiceRequestCommand::Request { service, draft } => (*service, Some(draft.clone())),
-    };
     let db = env.pg.get().await?;
-    let found = service_requests::requestable(&**db, service, sender.user_id).await?;
-    let Some(s) = found.filter(|s| s.price <= s.balance) else {
-        return Ok(Some(ClientEvent::ServiceRequest(
-            ServiceRequestEvent::Unavailable,
-        )));
-    };
-    let event = match (command, draft) {
-        (ServiceRequestCommand::Show { draft, .. }, _) => ServiceRequestEvent::Shown {
-            item: item(&s),
-            balance: s.balance,
-            draft,
-        },
-        (ServiceRequestCommand::Request { .. }, Some(draft)) => {
-            let key = format!("service:{draft}");
-            let ttl = env.money.consent_ttl.as_secs().max(1);
-            let (request, created) = service_requests::create(&**db, &key, &s, ttl).await?;
-            ServiceRequestEvent::Requested {
-                item: item(&s),
-                notice: created.then(|| PartnerNotice {
-                    request,
-                    partner_chat: s.partner_chat,
-                    partner_lang: s.partner_lang,
-                    client_label: escape(&s.member_code),
-                }),
+    let event = match command {
+        ServiceRequestCommand::Show { service, draft } => {
+            let found = service_requests::requestable(&**db, service, sender.user_id).await?;
+            match found.filter(|s| s.price <= s.balance) {
+                Some(s) => ServiceRequestEvent::Shown {
+                    item: item(&s),
+                    balance: s.balance,
+                    draft,
+                },
+                None => ServiceRequestEvent::Unavailable,
             }
         }
-        (ServiceRequestCommand::Request { .. }, None) => {
-            return Err(DialogueError::Bug(
-                "a service request without its draft".into(),
-            ));
+        ServiceRequestCommand::Request { service, draft } => {
+            let key = format!("service:{draft}");
+            let ttl = env.money.consent_ttl.as_secs().max(1);
+            match request(&**db, sender.user_id, service, &key, ttl).await? {
+                Ok(r) => ServiceRequestEvent::Requested {
+                    item: r.item,
+                    notice: r.notice,
+                },
+                Err(Refusal::Pending) => ServiceRequestEvent::AlreadyRequested,
+                Err(Refusal::Unavailable | Refusal::Unaffordable) => {
+                    ServiceRequestEvent::Unavailable
+                }
+            }
         }
     };
     Ok(Some(ClientEvent::ServiceRequest(event)))

@@ -65,6 +65,7 @@ client-service-confirm =
 client-btn-request = ✅ Request
 client-service-requested = 📨 Your request for “{ $title }” was sent to { $partner }. We will tell you when they answer.
 client-service-unavailable = This service cannot be requested now: it was withdrawn or your points are not enough.
+client-service-already-requested = You have already requested this service; the partner has not answered yet.
 client-service-request-cancelled = Request cancelled.
 client-service-accepted = ✅ { $partner } accepted your request for “{ $title }”: <b>{ $points }</b> { $points ->
         [one] point

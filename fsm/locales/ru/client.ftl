@@ -71,6 +71,7 @@ client-service-confirm =
 client-btn-request = ✅ Заказать
 client-service-requested = 📨 Заказ «{ $title }» отправлен в { $partner }. Мы сообщим, когда партнёр ответит.
 client-service-unavailable = Эту услугу сейчас нельзя заказать: её сняли или баллов не хватает.
+client-service-already-requested = Вы уже запросили эту услугу, партнёр ещё не ответил.
 client-service-request-cancelled = Заказ отменён.
 client-service-accepted = ✅ { $partner } принял заказ «{ $title }»: списано <b>{ $points }</b> { $points ->
         [one] балл

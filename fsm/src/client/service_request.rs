@@ -46,6 +46,34 @@ pub enum ServiceRequestEvent {
     },
     /// Not approved any more, deleted, its partner not approved, or more points than the wallet holds.
     Unavailable,
+    /// The client has a request of this service waiting for the partner already.
+    AlreadyRequested,
+}
+
+/// The partner's notice of a new request, in the partner's language, with Accept / Decline: to chat
+/// `notice.partner_chat` of the partner bot. The client bot's request and the Mini App's send this same message.
+pub fn partner_notice(item: &ServiceItem, notice: &PartnerNotice) -> Reply {
+    let accept = |accept: bool, text: String| InlineButton {
+        text,
+        data: Callback::ServiceDecision {
+            request: notice.request,
+            accept,
+        }
+        .encode(),
+    };
+    let l = notice.partner_lang;
+    let text = PartnerText::ServiceRequestNotice {
+        client: &notice.client_label,
+        title: &item.title,
+        points: item.price,
+    };
+    Reply::with(
+        render(l, &text),
+        Keyboard::Inline(vec![vec![
+            accept(true, render(l, &PartnerText::BtnServiceAccept)),
+            accept(false, render(l, &PartnerText::BtnServiceDecline)),
+        ]]),
+    )
 }
 
 /// The buttons of one affordable service in the `/services` list.
@@ -134,30 +162,10 @@ pub fn on_result(state: &ClientState, ctx: &ClientCtx, event: ServiceRequestEven
                 },
             )))];
             if let Some(n) = notice {
-                let accept = |accept: bool, text: String| InlineButton {
-                    text,
-                    data: Callback::ServiceDecision {
-                        request: n.request,
-                        accept,
-                    }
-                    .encode(),
-                };
-                let l = n.partner_lang;
-                let text = PartnerText::ServiceRequestNotice {
-                    client: &n.client_label,
-                    title: &item.title,
-                    points: item.price,
-                };
                 effects.push(Effect::Notify {
                     bot: BotKind::Partner,
                     chat_id: n.partner_chat,
-                    reply: Reply::with(
-                        render(l, &text),
-                        Keyboard::Inline(vec![vec![
-                            accept(true, render(l, &PartnerText::BtnServiceAccept)),
-                            accept(false, render(l, &PartnerText::BtnServiceDecline)),
-                        ]]),
-                    ),
+                    reply: partner_notice(&item, &n),
                 });
             }
             Transition {
@@ -170,6 +178,13 @@ pub fn on_result(state: &ClientState, ctx: &ClientCtx, event: ServiceRequestEven
             effects: vec![Effect::Edit(Reply::new(render(
                 lang,
                 &ClientText::ServiceUnavailable,
+            )))],
+        },
+        ServiceRequestEvent::AlreadyRequested => Transition {
+            next: state.clone(),
+            effects: vec![Effect::Edit(Reply::new(render(
+                lang,
+                &ClientText::ServiceAlreadyRequested,
             )))],
         },
     }

@@ -147,7 +147,7 @@ fn an_unknown_person_applies_and_the_submission_notifies_every_admin() {
         &c,
         PartnerEvent::Office(OfficeEvent::Apply(ApplyEvent::Submitted {
             admins,
-            card: crate::admin::ApplicationCard {
+            card: Box::new(crate::admin::ApplicationCard {
                 partner: 9,
                 company: "Пекарня".into(),
                 contact: "Анна".into(),
@@ -157,7 +157,7 @@ fn an_unknown_person_applies_and_the_submission_notifies_every_admin() {
                 status: "pending".into(),
                 reason: None,
                 submitted_at_unix_s: 0,
-            },
+            }),
         })),
     );
     assert_eq!(done.next, PartnerState::Menu);

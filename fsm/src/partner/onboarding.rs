@@ -79,7 +79,7 @@ pub enum ApplyEvent {
     Submitted {
         admins: Vec<(i64, Lang)>,
         /// The application as stored, for the admins' moderation card with Approve / Reject.
-        card: crate::admin::ApplicationCard,
+        card: Box<crate::admin::ApplicationCard>,
     },
     /// The sender is already a partner or has an application under review: nothing was written.
     NotAllowed,

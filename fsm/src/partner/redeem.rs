@@ -14,7 +14,7 @@ use super::{
 };
 use crate::callback::{Callback, Decoded, DraftId};
 use crate::chat::{
-    BotKind, InlineButton, Keyboard, Lang, Reply, ReplyButton, Transition, UserInput,
+    BotKind, InlineButton, Keyboard, Lang, Reply, ReplyButton, Tracked, Transition, UserInput,
 };
 use crate::dialogue::{Effect, UserEvent};
 use crate::identity::Phone;
@@ -435,4 +435,6 @@ pub fn consent_request(
             button(ClientText::BtnDecline, false),
         ]]),
     )
+    // Its id is kept on the request, so the expiry edits this very message.
+    .tracked(Tracked::ConsentRequest(request))
 }

@@ -93,6 +93,8 @@ pub enum ClientText<'a> {
         title: &'a str,
     },
     ServiceUnavailable,
+    /// A request of this service by this client waits for the partner already.
+    ServiceAlreadyRequested,
     ServiceRequestCancelled,
     ServiceAccepted {
         partner: &'a str,
@@ -216,6 +218,7 @@ impl TextKey for ClientText<'_> {
             Self::BtnRequest => "client-btn-request",
             Self::ServiceRequested { .. } => "client-service-requested",
             Self::ServiceUnavailable => "client-service-unavailable",
+            Self::ServiceAlreadyRequested => "client-service-already-requested",
             Self::ServiceRequestCancelled => "client-service-request-cancelled",
             Self::ServiceAccepted { .. } => "client-service-accepted",
             Self::ServiceDeclined { .. } => "client-service-declined",
@@ -469,6 +472,7 @@ impl ClientText<'static> {
                 title: "Капучино",
             },
             Self::ServiceUnavailable,
+            Self::ServiceAlreadyRequested,
             Self::ServiceRequestCancelled,
             Self::ServiceAccepted {
                 partner: "Кофейня",

@@ -29,7 +29,13 @@ pub enum MiniAppText {
     SavingUp,
     NoServices,
     Request,
-    RequestSoon,
+    /// The outcome of a request from the services screen, shown beside the service.
+    RequestSent,
+    /// Not approved any more, withdrawn, or its partner not approved.
+    RequestUnavailable,
+    RequestUnaffordable,
+    /// A request of this service waits for the partner already.
+    RequestPending,
     FilterAll,
     FilterAccrual,
     FilterRedemption,
@@ -108,7 +114,7 @@ pub enum MiniAppText {
 }
 
 /// The labels the page needs before any data, by the name the page uses (`GET /app/api/texts`).
-pub const MINIAPP_LABELS: [(&str, MiniAppText); 41] = [
+pub const MINIAPP_LABELS: [(&str, MiniAppText); 44] = [
     ("title", MiniAppText::Title),
     ("menu_button", MiniAppText::MenuButton),
     ("tab_home", MiniAppText::TabHome),
@@ -125,7 +131,10 @@ pub const MINIAPP_LABELS: [(&str, MiniAppText); 41] = [
     ("saving_up", MiniAppText::SavingUp),
     ("no_services", MiniAppText::NoServices),
     ("request", MiniAppText::Request),
-    ("request_soon", MiniAppText::RequestSoon),
+    ("request_sent", MiniAppText::RequestSent),
+    ("request_unavailable", MiniAppText::RequestUnavailable),
+    ("request_unaffordable", MiniAppText::RequestUnaffordable),
+    ("request_pending", MiniAppText::RequestPending),
     ("filter_all", MiniAppText::FilterAll),
     ("filter_accrual", MiniAppText::FilterAccrual),
     ("filter_redemption", MiniAppText::FilterRedemption),
@@ -171,7 +180,10 @@ impl TextKey for MiniAppText {
             Self::SavingUp => "miniapp-saving-up",
             Self::NoServices => "miniapp-no-services",
             Self::Request => "miniapp-request",
-            Self::RequestSoon => "miniapp-request-soon",
+            Self::RequestSent => "miniapp-request-sent",
+            Self::RequestUnavailable => "miniapp-request-unavailable",
+            Self::RequestUnaffordable => "miniapp-request-unaffordable",
+            Self::RequestPending => "miniapp-request-pending",
             Self::FilterAll => "miniapp-filter-all",
             Self::FilterAccrual => "miniapp-filter-accrual",
             Self::FilterRedemption => "miniapp-filter-redemption",

@@ -86,7 +86,7 @@ pub fn on_result(state: &PartnerState, lang: Lang, event: ApplyEvent) -> Partner
     };
     match event {
         ApplyEvent::Submitted { admins, card } => {
-            let card = crate::admin::Card::Application(card);
+            let card = crate::admin::Card::Application(*card);
             let mut effects = vec![
                 Effect::Edit(Reply::new(render(lang, &OfficeText::ApplySubmitted))),
                 Effect::Reply(Reply::with(

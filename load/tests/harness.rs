@@ -1,0 +1,153 @@
+//! The load harness against real `loyalty serve` processes, Postgres and Redis (the servers the other integration
+//! tests use: `LOYALTY_TEST_PG_URL`, `LOYALTY_TEST_REDIS_URL`): a short run passes its Jepsen-style check; a run
+//! that SIGKILLs one of two replicas mid-run still passes; a database doctored afterwards (one journal row removed)
+//! fails the check with a message naming what broke.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn pg_url() -> String {
+    std::env::var("LOYALTY_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://loyalty@127.0.0.1:55432/postgres".into())
+}
+
+fn redis_url() -> String {
+    std::env::var("LOYALTY_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:56379".into())
+}
+
+fn harness() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_loyalty-load"))
+}
+
+/// The `loyalty` server binary beside the harness, built if this test run did not build it.
+fn ensure_server() {
+    let server = harness().with_file_name("loyalty");
+    if !server.is_file() {
+        let built = Command::new(env!("CARGO"))
+            .args(["build", "--bin", "loyalty"])
+            .status()
+            .expect("cargo build");
+        assert!(built.success(), "building the loyalty binary");
+    }
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn run(database: &str, out: &Path, extra: &[&str]) -> Output {
+    ensure_server();
+    let output = Command::new(harness())
+        .args([
+            "run",
+            "--quiet",
+            "--users",
+            "24",
+            "--partners",
+            "4",
+            "--seconds",
+            "3",
+        ])
+        .args([
+            "--database",
+            database,
+            "--pg-url",
+            &pg_url(),
+            "--redis-url",
+            &redis_url(),
+        ])
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("run the harness");
+    println!("{}", String::from_utf8_lossy(&output.stdout));
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+    output
+}
+
+fn report(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("report.json"))
+        .expect("json")
+}
+
+#[test]
+fn a_short_run_passes_the_check_and_a_doctored_database_fails_it() {
+    let out = out_dir("harness-short");
+    let database = "loyalty_load_test_short";
+    let output = run(database, &out, &[]);
+    assert!(output.status.success(), "the run's check failed");
+    let r = report(&out);
+    let verdict = &r["verdict"];
+    assert!(
+        verdict["ok"].as_u64().expect("ok") > 24,
+        "joins and money steps acknowledged: {verdict}"
+    );
+    assert_eq!(
+        verdict["violations"].as_array().expect("violations").len(),
+        0
+    );
+    assert!(r["steps"].as_u64().expect("steps") > 100);
+    assert!(out.join("report.svg").is_file());
+    let accrued = r["kinds"]
+        .as_array()
+        .expect("kinds")
+        .iter()
+        .find(|k| k["kind"] == "accrue_confirm")
+        .expect("accruals ran");
+    assert_eq!(accrued["errors"], 0);
+
+    // The doctor removes one journal row (the append-only trigger set aside for the purpose).
+    let db_url = pg_url()
+        .rsplit_once('/')
+        .map(|(base, _)| format!("{base}/{database}"))
+        .expect("url");
+    let sql = "ALTER TABLE journal_entries DISABLE TRIGGER journal_entries_append_only;
+               DELETE FROM journal_entries WHERE id = (SELECT max(id) FROM journal_entries);
+               ALTER TABLE journal_entries ENABLE TRIGGER journal_entries_append_only;";
+    let doctored = Command::new("psql")
+        .args([&db_url, "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .status();
+    assert!(doctored.expect("psql").success(), "doctoring the database");
+    let check = Command::new(harness())
+        .args(["check", "--database-url", &db_url, "--history"])
+        .arg(out.join("history.json"))
+        .output()
+        .expect("run the check");
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        !check.status.success(),
+        "a doctored database must fail the check: {said}"
+    );
+    assert!(said.contains("VIOLATION: check-ledger"), "{said}");
+}
+
+#[test]
+fn a_replica_killed_mid_run_loses_nothing_and_applies_nothing_twice() {
+    let out = out_dir("harness-kill");
+    let output = run(
+        "loyalty_load_test_kill",
+        &out,
+        &["--replicas", "2", "--kill-after-s", "1"],
+    );
+    assert!(
+        output.status.success(),
+        "the run's check failed after a kill"
+    );
+    let r = report(&out);
+    let replicas = r["replicas"].as_array().expect("replicas");
+    assert_eq!(replicas[0]["killed"], true);
+    assert!(
+        replicas[1]["delivered"].as_u64().expect("delivered") > 0,
+        "the survivor took the load"
+    );
+    assert_eq!(
+        r["verdict"]["violations"]
+            .as_array()
+            .expect("violations")
+            .len(),
+        0
+    );
+}

@@ -1,14 +1,17 @@
-//! The dashboard in a real browser (Debian's headless Chromium through chromedriver): sign in through a one-time
-//! link, moderate an application, open the charts (drawn by Chart.js from their tables) and the other pages, on a
-//! laptop (1280×900) and a phone (390×844), where nothing may be wider than the screen. Screenshots:
-//! `target/test-artifacts/browser/dashboard-*.png`.
+//! The dashboard in a real browser (Debian's headless Chromium through chromedriver): sign in through the one-time
+//! link the admin bot's `/dashboard` sends, moderate an application, open the charts (drawn by Chart.js from their
+//! tables) and the other pages, on a laptop (1280×900) and a phone (390×844), where nothing may be wider than the
+//! screen. Screenshots: `target/test-artifacts/browser/dashboard-*.png`.
+
+use std::time::Duration;
 
 use fantoccini::Client;
 use futures_util::FutureExt;
 use serde_json::json;
 
 use crate::app::TestApp;
-use crate::dashboard::{ADMIN, apply, issue, partner_status as status};
+use crate::dashboard::{ADMIN, apply, partner_status as status};
+use crate::helpers::eventually;
 use crate::miniapp::{accrue, client, redeem};
 use crate::webdriver::{Driver, click, js, screenshot, until};
 
@@ -25,12 +28,26 @@ fn dash(lang: fsm::Lang, id: &str) -> String {
     fsm::text::dashboard_text(lang, id, &fsm::text::FluentArgs::new())
 }
 
+/// The link the admin bot's `/dashboard` answers with, as the admin would tap it.
+async fn link_from_the_admin_bot(app: &TestApp) -> String {
+    let before = app.chat("admin", ADMIN).await.len();
+    app.send("admin", ADMIN, "/dashboard").await;
+    eventually(Duration::from_secs(15), "the admin bot's link", || async {
+        let chat = app.chat("admin", ADMIN).await;
+        chat.iter().skip(before).find_map(|m| {
+            let text = m["text"].as_str()?;
+            let href = text.split("href=\"").nth(1)?.split('"').next()?;
+            href.contains("/dashboard/login?token=")
+                .then(|| href.replace("&amp;", "&"))
+        })
+    })
+    .await
+}
+
 /// Signs in through a fresh link, approves the application of `partner`, walks the pages; `tag` names the shots.
 async fn walk(app: &TestApp, c: &Client, partner: i64, tag: &str) {
-    let token = issue(app, ADMIN, 300).await;
-    c.goto(&format!("{}/dashboard/login?token={token}", app.base))
-        .await
-        .expect("login page");
+    let link = link_from_the_admin_bot(app).await;
+    c.goto(&link).await.expect("login page");
     click(c, "#sign-in").await;
     until(
         c,

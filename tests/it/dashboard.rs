@@ -311,3 +311,44 @@ async fn a_session_ends_when_idle_and_after_its_absolute_lifetime_however_active
         "idle too long"
     );
 }
+
+#[actix_rt::test]
+async fn a_session_of_someone_no_longer_on_the_allow_list_opens_nothing() {
+    use sha2::Digest;
+    let app = TestApp::spawn().await;
+    let partner = apply(&app, 5103, "Пекарня «Колос»").await;
+    // A live session whose admin has since been taken off `telegram.admin_ids` (4242 is not on it).
+    let id = "a".repeat(64);
+    let key = format!(
+        "{}dash:v1:session:{}",
+        app.settings.sessions.redis_namespace,
+        hex::encode(sha2::Sha256::digest(id.as_bytes()))
+    );
+    let session = serde_json::json!({ "admin": 4242, "csrf": "b".repeat(64), "created_s": jiff::Timestamp::now().as_second() });
+    let mut redis = app.redis().await;
+    deadpool_redis::redis::cmd("SET")
+        .arg(&key)
+        .arg(session.to_string())
+        .arg("EX")
+        .arg(600)
+        .query_async::<()>(&mut redis)
+        .await
+        .expect("redis");
+    let mut former = Browser::new(&app);
+    former.cookie = Some(id);
+    let csrf = "b".repeat(64);
+    let path = format!("/dashboard/moderation/application/{partner}");
+    let (code, _, _) = former
+        .post(&path, &[("csrf", &csrf), ("verdict", "approve")])
+        .await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+    assert_eq!(partner_status(&app, partner).await, "pending");
+    // Refused, the session is gone: the pages send to sign in.
+    assert_eq!(former.get("/dashboard/").await.0, StatusCode::SEE_OTHER);
+    let left: i64 = deadpool_redis::redis::cmd("EXISTS")
+        .arg(&key)
+        .query_async(&mut redis)
+        .await
+        .expect("redis");
+    assert_eq!(left, 0);
+}

@@ -192,6 +192,27 @@ async fn charts_tables_csv_and_settlement_show_the_figures_of_a_seeded_fixture()
     let mut admin = Browser::new(&app);
     admin.sign_in().await;
 
+    let (_, overview, _) = admin.get("/dashboard/").await;
+    let tile = |key: &str| -> i64 {
+        overview
+            .split(&format!("data-key=\"{key}\""))
+            .nth(1)
+            .and_then(|tile| {
+                tile.split("data-v=\"")
+                    .nth(1)?
+                    .split('"')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("tile {key}: {overview}"))
+    };
+    assert_eq!(tile("clients"), 2);
+    assert_eq!(tile("operations"), 4);
+    assert_eq!(tile("turnover"), turnover);
+    assert_eq!(tile("points_accrued"), issued);
+    assert_eq!(tile("points_redeemed"), 30);
+
     let (_, charts, _) = admin.get("/dashboard/charts").await;
     let today = jiff::Timestamp::now()
         .to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Moscow").expect("tz"))

@@ -11,6 +11,8 @@ mod client_services;
 mod dashboard;
 mod dashboard_browser;
 mod dashboard_data;
+mod dashboard_moderation;
+mod dashboard_session;
 mod driver;
 mod durable;
 mod engine;

@@ -6,14 +6,13 @@
 use std::time::Duration;
 
 use fantoccini::Client;
-use futures_util::FutureExt;
 use serde_json::json;
 
 use crate::app::TestApp;
 use crate::dashboard::{ADMIN, apply, partner_status as status};
 use crate::helpers::eventually;
 use crate::miniapp::{accrue, client, redeem};
-use crate::webdriver::{Driver, click, js, screenshot, until};
+use crate::webdriver::{Driver, click, js, screenshot, until, walk_in};
 
 async fn fits(c: &Client, page: &str) {
     let fits = js(
@@ -158,18 +157,12 @@ async fn an_admin_signs_in_by_link_moderates_and_reads_the_charts_in_a_real_brow
     let laptop_partner = apply(&app, 5402, "Пекарня «Колос»").await;
     let phone_partner = apply(&app, 5403, "Цветы у дома").await;
     let driver = Driver::start().await;
+    let app = &app;
     for (width, height, partner) in [(1280, 900, laptop_partner), (390, 844, phone_partner)] {
-        let browser = driver.browser(width, height).await;
-        let tag = format!("{width}");
-        let run = std::panic::AssertUnwindSafe(walk(&app, &browser, partner, &tag))
-            .catch_unwind()
-            .await;
-        if run.is_err() {
-            screenshot(&browser, &format!("dashboard-{tag}-failed")).await;
-        }
-        let _ = browser.close().await;
-        if let Err(panic) = run {
-            std::panic::resume_unwind(panic);
-        }
+        let failed = format!("dashboard-{width}-failed");
+        walk_in(&driver, width, height, &failed, |c| async move {
+            walk(app, &c, partner, &width.to_string()).await;
+        })
+        .await;
     }
 }

@@ -297,3 +297,23 @@ async fn asset(name: web::Path<String>) -> HttpResponse {
         .insert_header(("x-content-type-options", "nosniff"))
         .body(body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_http_loopback;
+
+    #[test]
+    fn the_cookie_is_secure_except_on_plain_http_to_a_loopback_host() {
+        for (url, loopback) in [
+            ("http://127.0.0.1:8080/dashboard", true),
+            ("http://localhost/dashboard", true),
+            ("http://[::1]:80/dashboard", true),
+            ("https://127.0.0.1/dashboard", false),
+            ("http://bots.example.com/dashboard", false),
+            ("https://bots.example.com/dashboard", false),
+            ("", false),
+        ] {
+            assert_eq!(is_http_loopback(url), loopback, "{url}");
+        }
+    }
+}

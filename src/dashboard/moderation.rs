@@ -1,7 +1,8 @@
 //! The moderation queues: pending partner applications and services as cards with Approve and Reject (with a
 //! reason), decided through `actors::moderation::decide` — the same path as the admin bot's buttons, so the
-//! history, the audit row and the partner's notice through the partner bot are the same. After a decision the page
-//! comes back with a flash message of its outcome (POST, redirect, GET).
+//! history, the audit row and the partner's notice through the partner bot are the same. A decided application can
+//! be decided again from the partners table. After a decision the page comes back with a flash message of its
+//! outcome (POST, redirect, GET).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use actors::moderation::{self, Decided, Subject, Verdict};
@@ -65,6 +66,9 @@ struct DecisionForm {
     verdict: String,
     #[serde(default)]
     reason: String,
+    /// The page to show the outcome on: `partners` (a change of decision from the table), else the queue.
+    #[serde(default)]
+    back: String,
 }
 
 async fn decide_application(
@@ -114,7 +118,13 @@ async fn decide(
         Decided::ReasonTooLong => "reason-too-long",
     };
     tracing::info!(admin = admin.id, ?subject, flash, "dashboard: moderation");
+    // Only the two pages that decide; anything else sent is not a page to go to.
+    let back = if form.back == "partners" {
+        "partners"
+    } else {
+        "moderation"
+    };
     Ok(HttpResponse::SeeOther()
-        .insert_header(("location", format!("/dashboard/moderation?flash={flash}")))
+        .insert_header(("location", format!("/dashboard/{back}?flash={flash}")))
         .finish())
 }

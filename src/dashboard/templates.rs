@@ -13,7 +13,7 @@ use minijinja::value::Kwargs;
 use minijinja::{Environment, Error, ErrorKind, State, Value};
 
 /// Every template: its name and its text.
-pub(super) const TEMPLATES: [(&str, &str); 11] = [
+pub(super) const TEMPLATES: [(&str, &str); 12] = [
     ("base.html", include_str!("templates/base.html")),
     ("message.html", include_str!("templates/message.html")),
     ("login.html", include_str!("templates/login.html")),
@@ -25,6 +25,7 @@ pub(super) const TEMPLATES: [(&str, &str); 11] = [
     ("audit.html", include_str!("templates/audit.html")),
     ("pager.html", include_str!("templates/pager.html")),
     ("search.html", include_str!("templates/search.html")),
+    ("decide.html", include_str!("templates/decide.html")),
 ];
 
 fn env() -> &'static Environment<'static> {

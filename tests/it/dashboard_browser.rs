@@ -87,21 +87,15 @@ async fn walk(app: &TestApp, c: &Client, partner: i64, tag: &str) {
     fits(c, "charts").await;
     screenshot(c, &format!("dashboard-{tag}-4-charts")).await;
 
-    for (nav, shot) in [("clients", "5-clients"), ("audit", "6-audit")] {
+    // Each page with the id of what it shows.
+    for (nav, shown, shot) in [
+        ("partners", "partners", "5-partners"),
+        ("clients", "clients", "6-clients"),
+        ("audit", "settlement", "7-audit"),
+    ] {
         click(c, &format!("a[href=\"/dashboard/{nav}\"]")).await;
-        until(
-            c,
-            nav,
-            &format!(
-                "return !!document.getElementById('{}')",
-                if nav == "audit" {
-                    "settlement"
-                } else {
-                    "clients"
-                }
-            ),
-        )
-        .await;
+        let script = format!("return !!document.getElementById('{shown}')");
+        until(c, nav, &script).await;
         fits(c, nav).await;
         screenshot(c, &format!("dashboard-{tag}-{shot}")).await;
     }
@@ -123,7 +117,7 @@ async fn walk(app: &TestApp, c: &Client, partner: i64, tag: &str) {
         ),
     )
     .await;
-    screenshot(c, &format!("dashboard-{tag}-7-audit-{}", other.as_str())).await;
+    screenshot(c, &format!("dashboard-{tag}-8-audit-{}", other.as_str())).await;
     // Signing out ends the session: the pages send to the sign-in page again.
     click(c, "#logout").await;
     until(

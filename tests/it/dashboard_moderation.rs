@@ -131,3 +131,61 @@ async fn approve_and_reject_from_the_dashboard_change_the_status_and_tell_the_pa
         .get(0);
     assert_eq!(audit, 3, "one audit row per decision");
 }
+
+#[actix_rt::test]
+async fn a_decided_partner_can_be_decided_again_from_the_partners_table() {
+    let app = TestApp::spawn().await;
+    let demo = partner(&app).await;
+    let mut admin = Browser::new(&app);
+    admin.sign_in().await;
+    let (_, partners, _) = admin.get("/dashboard/partners").await;
+    let action = format!("action=\"/dashboard/moderation/application/{}\"", demo.0);
+    assert!(partners.contains(&action), "{partners}");
+    let csrf = admin.csrf.clone();
+    let (_, _, location) = admin
+        .post(
+            &format!("/dashboard/moderation/application/{}", demo.0),
+            &[
+                ("csrf", &csrf),
+                ("verdict", "reject"),
+                ("reason", "Жалобы клиентов"),
+                ("back", "partners"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location.as_deref(),
+        Some("/dashboard/partners?flash=rejected")
+    );
+    assert_eq!(status(&app, demo.0).await, "rejected");
+    let company = loyalty::server::DEMO_PARTNER_NAME;
+    let told = fsm::partner::onboarding::decision_notice(
+        Lang::Ru,
+        company,
+        false,
+        Some("Жалобы клиентов"),
+    );
+    assert_eq!(
+        partner_notices(&app, loyalty::server::DEMO_PARTNER_ID, 1).await,
+        [told.html]
+    );
+    let (_, page, _) = admin.get("/dashboard/partners?flash=rejected").await;
+    assert!(page.contains(&dash_ru("dash-flash-rejected")));
+    assert!(page.contains(&dash_ru("dash-status-rejected")));
+    // Anything but a deciding page in `back` shows the outcome on the queue, never elsewhere.
+    let (_, _, location) = admin
+        .post(
+            &format!("/dashboard/moderation/application/{}", demo.0),
+            &[
+                ("csrf", &csrf),
+                ("verdict", "approve"),
+                ("back", "https://evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location.as_deref(),
+        Some("/dashboard/moderation?flash=approved")
+    );
+    assert_eq!(status(&app, demo.0).await, "approved");
+}

@@ -96,6 +96,12 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
     let services = Services::start(settings.clone()).await?;
     let miniapp = actix_web::web::Data::new(crate::miniapp::MiniApp::new(&settings, sandbox)?);
     let miniapp_http = miniapp.clone();
+    let dashboard = actix_web::web::Data::new(crate::dashboard::Dashboard::new(
+        &settings,
+        services.pg.clone(),
+        services.redis.clone(),
+    )?);
+    let dashboard_routes = dashboard.clone();
     let data = actix_web::web::Data::new(services.clone());
     let emulator_data = emulator.clone().map(actix_web::web::Data::new);
     let hook = webhook_state.clone();
@@ -112,6 +118,7 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         }
         app.configure(http::configure)
             .configure(|cfg| crate::miniapp::configure(cfg, miniapp_http.clone()))
+            .configure(|cfg| crate::dashboard::configure(cfg, dashboard_routes.clone()))
             .configure(webhook::configure)
     })
     // The command line handles SIGTERM and Ctrl-C (`Running::shutdown`); actix's own handling would stop the HTTP
@@ -175,6 +182,8 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         let _ = webhook_state.registry.set(runtime.registry.clone());
         // The Mini App's writes send through the same outbox streams as the bots.
         let _ = miniapp.outbox.set(runtime.store.clone());
+        let url = settings.dashboard.base_url(&settings.telegram.public_url);
+        dashboard.wire(runtime.store.clone(), &url);
         Some(runtime)
     } else {
         tracing::warn!("no bot tokens configured: serving health endpoints only");

@@ -7,6 +7,12 @@ mod browser;
 mod client_claim;
 mod client_history;
 mod client_services;
+// --- The admins' web dashboard ---
+mod dashboard;
+mod dashboard_browser;
+mod dashboard_data;
+mod dashboard_moderation;
+mod dashboard_session;
 mod driver;
 mod durable;
 mod engine;

@@ -116,6 +116,28 @@ impl Drop for Driver {
     }
 }
 
+/// Runs `walk` in a fresh browser of `width`×`height`. If it panics, the page is saved as `<failed_shot>.png` first;
+/// the browser is closed either way and the panic goes on.
+pub async fn walk_in<F, Fut>(driver: &Driver, width: u32, height: u32, failed_shot: &str, walk: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use futures_util::FutureExt;
+    let browser = driver.browser(width, height).await;
+    let run = std::panic::AssertUnwindSafe(walk(browser.clone()))
+        .catch_unwind()
+        .await;
+    if run.is_err() {
+        let _ = browser.enter_parent_frame().await;
+        screenshot(&browser, failed_shot).await;
+    }
+    let _ = browser.close().await;
+    if let Err(panic) = run {
+        std::panic::resume_unwind(panic);
+    }
+}
+
 pub fn artifacts() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts/browser");
     std::fs::create_dir_all(&dir).expect("artifacts dir");
@@ -147,6 +169,15 @@ pub fn shown_text(html: &str) -> String {
 
 pub async fn js(c: &Client, script: &str) -> Value {
     c.execute(script, vec![]).await.expect("script runs")
+}
+
+/// Waits until `script` (run in the current frame) returns true; `what` names it in the failure.
+pub async fn until(c: &Client, what: &str, script: &str) {
+    let start = Instant::now();
+    while js(c, script).await != json!(true) {
+        assert!(start.elapsed() < SHOW_WAIT, "the page does not show {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Waits until a bubble in the open chat shows `text`.

@@ -18,6 +18,9 @@ pub mod enrolment;
 pub mod nps;
 pub mod redemptions;
 pub mod stats;
+// --- The admins' web dashboard: charts, tables, settlement ---
+pub mod directory;
+pub mod reports;
 
 use tokio_postgres::types::ToSql;
 

@@ -9,7 +9,7 @@ use super::format;
 use crate::chat::Lang;
 
 /// Every `.ftl` file: language, file name (the bot it serves) and its text.
-pub(crate) const RESOURCES: [(Lang, &str, &str); 12] = [
+pub(crate) const RESOURCES: [(Lang, &str, &str); 14] = [
     (
         Lang::Ru,
         "common",
@@ -42,6 +42,11 @@ pub(crate) const RESOURCES: [(Lang, &str, &str); 12] = [
         include_str!("../../locales/ru/miniapp.ftl"),
     ),
     (
+        Lang::Ru,
+        "dashboard",
+        include_str!("../../locales/ru/dashboard.ftl"),
+    ),
+    (
         Lang::En,
         "common",
         include_str!("../../locales/en/common.ftl"),
@@ -71,6 +76,11 @@ pub(crate) const RESOURCES: [(Lang, &str, &str); 12] = [
         Lang::En,
         "miniapp",
         include_str!("../../locales/en/miniapp.ftl"),
+    ),
+    (
+        Lang::En,
+        "dashboard",
+        include_str!("../../locales/en/dashboard.ftl"),
     ),
 ];
 
@@ -164,4 +174,9 @@ pub(crate) fn format(lang: Lang, id: &str, args: &FluentArgs<'_>) -> Result<Stri
     } else {
         Err(errors.iter().map(|e| format!("{id}: {e}")).collect())
     }
+}
+
+/// Whether message `id` exists in `lang`.
+pub(crate) fn has(lang: Lang, id: &str) -> bool {
+    catalog(lang).bundle.has_message(id)
 }

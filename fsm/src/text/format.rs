@@ -43,7 +43,12 @@ pub fn integer(lang: Lang, n: i64) -> String {
 /// An amount of money in roubles with kopecks and the sign: ru `1 999,99 ₽`, en `1,999.99 ₽` (a no-break space
 /// before `₽` in both, so the sign never wraps onto its own line).
 pub fn money(lang: Lang, amount: Kopecks) -> String {
-    let k = amount.get();
+    money_kopecks(lang, amount.get())
+}
+
+/// Any number of kopecks as [`money`] writes it, zero and negatives too (a total, a net position): `0,00 ₽`,
+/// `-12,50 ₽`.
+pub fn money_kopecks(lang: Lang, k: i64) -> String {
     let sign = if k < 0 { "-" } else { "" };
     let (roubles, kopecks) = (k.unsigned_abs() / 100, k.unsigned_abs() % 100);
     let roubles = integer(lang, i64::try_from(roubles).unwrap_or(i64::MAX));

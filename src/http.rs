@@ -134,6 +134,12 @@ async fn metrics(
                 &[("", o.claimed.load(Relaxed))],
             );
             line(
+                "loyalty_outbox_task_restarts_total",
+                "Outbox tasks (stream readers, lease keepers, acknowledgers) that panicked and were started again.",
+                "counter",
+                &[("", o.restarts.load(Relaxed))],
+            );
+            line(
                 "loyalty_outbox_refused_total",
                 "Messages Telegram refused for good (blocked, chat not found): recorded, not retried.",
                 "counter",
@@ -222,7 +228,18 @@ async fn readyz(
     if !stuck.is_empty() {
         body["stuck_bots"] = json!(stuck);
     }
-    if pg_ok && redis_ok && stuck.is_empty() {
+    // A reader goes round at least every third of a lease (or every Redis retry); three leases without a round
+    // means its stream's replies wait for nobody.
+    let lease = Duration::from_millis(services.settings.telegram.outbox_lease_ms.max(30));
+    let stalled = bots
+        .as_ref()
+        .and_then(|b| b.outbox.get())
+        .map(|outbox| outbox.stalled_readers((lease * 3).max(Duration::from_secs(10))))
+        .unwrap_or_default();
+    if !stalled.is_empty() {
+        body["stalled_outbox_readers"] = json!(stalled);
+    }
+    if pg_ok && redis_ok && stuck.is_empty() && stalled.is_empty() {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

@@ -31,7 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(emulator::bot_api)),
     )
     .service(web::scope("/sandbox/api").configure(user_api::configure))
-    .service(web::resource("/sandbox").route(web::get().to(page::page)))
+    .service(web::resource(["/sandbox", "/sandbox/"]).route(web::get().to(page::page)))
     .service(web::resource("/sandbox/page.css").route(web::get().to(page::css)))
     .service(web::resource("/sandbox/page.js").route(web::get().to(page::js)));
 }

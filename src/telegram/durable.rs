@@ -111,6 +111,7 @@ pub async fn start(
                 .await
                 .context("creating the outbox consumer group")?;
             let (acks, ack_queue) = mpsc::unbounded_channel();
+            let ack_queue = Arc::new(tokio::sync::Mutex::new(ack_queue));
             let reader = Arc::new(Reader {
                 lease_key: format!("{key}:lease"),
                 key,
@@ -128,12 +129,51 @@ pub async fn start(
                 in_flight: Mutex::new(HashSet::new()),
                 acks,
             });
-            actix_rt::spawn(acknowledger(reader.clone(), ack_queue));
-            actix_rt::spawn(keep_lease(reader.clone(), stop.clone()));
-            actix_rt::spawn(run_reader(reader, stop.clone()));
+            // Each task is started again if it panics: a dead reader would leave its stream's replies unsent
+            // with nothing to say so (`/readyz` also names a reader that stopped going round).
+            {
+                let (r, queue) = (reader.clone(), ack_queue.clone());
+                supervise("acknowledger", &reader, stop.clone(), move || {
+                    acknowledger(r.clone(), queue.clone())
+                });
+            }
+            {
+                let (r, s) = (reader.clone(), stop.clone());
+                supervise("lease", &reader, stop.clone(), move || {
+                    keep_lease(r.clone(), s.clone())
+                });
+            }
+            {
+                let (r, s) = (reader.clone(), stop.clone());
+                supervise("reader", &reader, stop.clone(), move || {
+                    run_reader(r.clone(), s.clone())
+                });
+            }
         }
     }
     Ok(())
+}
+
+/// Runs the task `make` builds until it returns; if it panics, logs it, counts it and starts a new one (after a
+/// second, so a task that panics at once does not spin), until `stop`.
+fn supervise<F, Fut>(name: &'static str, r: &Arc<Reader>, stop: CancellationToken, make: F)
+where
+    F: Fn() -> Fut + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
+    let (key, metrics) = (r.key.clone(), r.metrics.clone());
+    actix_rt::spawn(async move {
+        loop {
+            match actix_rt::spawn(make()).await {
+                Err(e) if e.is_panic() && !stop.is_cancelled() => {
+                    metrics.restarts.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(task = name, stream = %key, "outbox task panicked; starting it again");
+                    pause(&stop, Duration::from_secs(1)).await;
+                }
+                _ => return,
+            }
+        }
+    });
 }
 
 /// The group `outbox` on `key` (and the stream), from its first entry; one that exists already is kept.
@@ -243,6 +283,9 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
     let mut connected: Option<MultiplexedConnection> = None;
     let mut last_claim = Instant::now();
     while !stop.is_cancelled() {
+        if let Ok(mut ticks) = r.metrics.reader_ticks.lock() {
+            ticks.insert(r.key.clone(), Instant::now());
+        }
         let conn = match &mut connected {
             Some(conn) => conn,
             None => match r
@@ -511,8 +554,13 @@ fn forget_in_flight(r: &Reader) {
 /// Acknowledges and deletes handled entries, as many as are waiting (up to `ACK_BATCH_MAX`) in one round trip, and
 /// only then takes them off the in-flight set: until the acknowledgement has landed, a takeover of idle entries must
 /// not send them again. A failed acknowledgement leaves them pending: they are sent again (at least once).
-async fn acknowledger(r: Arc<Reader>, mut queue: mpsc::UnboundedReceiver<String>) {
+async fn acknowledger(
+    r: Arc<Reader>,
+    queue: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<String>>>,
+) {
     let mut conn = r.shared.clone();
+    // One acknowledger at a time holds the queue (a restarted one takes it over).
+    let mut queue = queue.lock().await;
     while let Some(first) = queue.recv().await {
         let mut ids = vec![first];
         while ids.len() < ACK_BATCH_MAX {

@@ -37,9 +37,28 @@ pub struct OutboxMetrics {
     pub refused: AtomicU64,
     /// Per outbox stream: its length and pending entries, as last seen by this process's reader.
     pub streams: std::sync::Mutex<HashMap<String, (u64, u64)>>,
+    /// Per outbox stream: when its reader last went round its loop (it does at least every third of a lease).
+    /// `/readyz` names a stream whose reader stopped going round.
+    pub reader_ticks: std::sync::Mutex<HashMap<String, std::time::Instant>>,
+    /// Outbox tasks that panicked and were started again.
+    pub restarts: AtomicU64,
 }
 
 impl OutboxMetrics {
+    /// Streams whose reader has not gone round its loop for longer than `max`: their replies wait for nobody.
+    pub fn stalled_readers(&self, max: std::time::Duration) -> Vec<String> {
+        let Ok(ticks) = self.reader_ticks.lock() else {
+            return Vec::new();
+        };
+        let mut stalled: Vec<String> = ticks
+            .iter()
+            .filter(|(_, at)| at.elapsed() > max)
+            .map(|(key, _)| key.clone())
+            .collect();
+        stalled.sort();
+        stalled
+    }
+
     /// Messages accepted and not yet sent or given up.
     pub fn depth(&self) -> u64 {
         let done = self.sent.load(Ordering::Relaxed) + self.failed.load(Ordering::Relaxed);

@@ -148,6 +148,19 @@ async fn a_requested_service_is_redeemed_once_when_the_partner_accepts() {
         }),
     )
     .await;
+    // As after every completed redemption, the client is asked to rate the partner for it (review finding).
+    let question = app.bot_messages("client", user, 6).await[5].clone();
+    assert_eq!(
+        question["text"],
+        ru(&ClientText::NpsAsk { partner: COMPANY }).as_str()
+    );
+    let op = app
+        .count("SELECT max(id) FROM operations WHERE kind = 'redemption'")
+        .await;
+    assert!(
+        inline_button(&question, 0).ends_with(&format!("nps:{op}:0")),
+        "the rating names the redemption: {question:#}"
+    );
     assert_eq!(balance_of(&app, user).await, 20);
     let redemptions = app
         .count("SELECT count(*) FROM operations WHERE kind = 'redemption' AND points = 80")
@@ -228,4 +241,119 @@ async fn a_second_request_of_a_service_waiting_for_the_partner_is_refused() {
     );
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(partner_count(&app).await, told, "the partner is asked once");
+}
+
+#[actix_rt::test]
+async fn a_service_withdrawn_before_the_partner_accepts_moves_nothing_and_labels_are_plain_text() {
+    let app = TestApp::spawn().await;
+    let user = 14_231;
+    join(&app, user, "+79995550331").await;
+    let coffee = services(&app).await;
+    let notice = request_coffee(&app, user, 2).await;
+    // The admin re-decides the service (rejected) while the request waits for the partner.
+    app.db
+        .execute(
+            "UPDATE services SET status = 'rejected' WHERE id = $1",
+            &[&coffee],
+        )
+        .await
+        .expect("withdrawn");
+    app.press(
+        "partner",
+        PARTNER,
+        notice["message_id"].as_i64().expect("id"),
+        &inline_button(&notice, 0),
+    )
+    .await;
+    crate::helpers::eventually(std::time::Duration::from_secs(15), "closed", || async {
+        let msgs = app.bot_messages("partner", PARTNER, 0).await;
+        msgs.iter()
+            .any(|m| m["text"].as_str() == Some(ru(&PartnerText::ServiceRequestClosed).as_str()))
+            .then_some(())
+    })
+    .await;
+    assert_eq!(balance_of(&app, user).await, 100);
+    assert_eq!(
+        app.count("SELECT count(*) FROM operations WHERE kind = 'redemption'")
+            .await,
+        0
+    );
+
+    // A title with HTML's special characters: the list shows it escaped, the button (plain text) as it is.
+    app.db
+        .execute(
+            "UPDATE services SET title = 'Tea & <Cake>', status = 'approved' WHERE id = $1",
+            &[&coffee],
+        )
+        .await
+        .expect("renamed");
+    let n = app.bot_messages("client", user, 0).await.len();
+    app.send("client", user, "/services").await;
+    let list = app.bot_messages("client", user, n + 1).await[n].clone();
+    assert!(
+        list["text"]
+            .as_str()
+            .expect("text")
+            .contains("Tea &amp; &lt;Cake&gt;"),
+        "{list:#}"
+    );
+    let label = list["reply_markup"]["inline_keyboard"][0][0]["text"]
+        .as_str()
+        .expect("button");
+    assert!(label.contains("Tea & <Cake>"), "{label}");
+}
+
+/// The review's finding: another client pressing a copy of the owner's Request data was told "sent" while nothing
+/// was created for them (the key collided with the owner's request). Keys now name the presser: the copy is the
+/// presser's own request, for their own points, and the owner's request is untouched.
+#[actix_rt::test]
+async fn a_confirm_copied_into_another_chat_is_the_pressers_own_request_never_the_owners() {
+    let app = TestApp::spawn().await;
+    let (owner, other) = (14_241, 14_242);
+    join(&app, owner, "+79995550341").await;
+    join(&app, other, "+79995550342").await;
+    services(&app).await;
+    let confirm = confirm_screen(&app, owner, 2).await;
+    let data = inline_button(&confirm, 0);
+    press_first(&app, owner, &confirm).await;
+    app.expect_nth(
+        "client",
+        owner,
+        4,
+        &ru(&ClientText::ServiceRequested {
+            partner: COMPANY,
+            title: "Кофе",
+        }),
+    )
+    .await;
+    let before = app.bot_messages("client", other, 0).await.len();
+    let mine = app.bot_messages("client", other, before).await[before - 1].clone();
+    app.press(
+        "client",
+        other,
+        mine["message_id"].as_i64().expect("id"),
+        &data,
+    )
+    .await;
+    let requests = "SELECT c.telegram_id FROM redemption_requests r JOIN clients c ON c.id = r.client_id ORDER BY r.id";
+    let owners = crate::helpers::eventually(
+        std::time::Duration::from_secs(15),
+        "the copy handled",
+        || async {
+            let rows = app.db.query(requests, &[]).await.expect("requests");
+            let owners: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+            (owners.len() == 2).then_some(owners)
+        },
+    )
+    .await;
+    assert_eq!(
+        owners,
+        vec![owner, other],
+        "one request each, the copy the presser's own"
+    );
+    assert_eq!(
+        balance_of(&app, owner).await,
+        100,
+        "nothing moved before the partner accepts"
+    );
 }

@@ -431,3 +431,64 @@ async fn with_redis_down_the_webhook_answers_5xx_and_the_redelivery_is_processed
         "one welcome, not two"
     );
 }
+
+/// The black-box review's failure: with stderr broken (a closed pipe, a full disk) a warning logged during a Redis
+/// write outage panicked inside the outbox's stream readers, and the chats of those streams got no reply until a
+/// restart. Now a log line that cannot be written is dropped, a panicked outbox task is started again, and every
+/// chat is answered once Redis takes writes again.
+#[actix_rt::test]
+async fn a_redis_write_outage_with_stderr_broken_leaves_no_chat_unanswered() {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("loyalty-redis-{}-{port}", std::process::id()));
+    let _redis = OwnRedis::start(port, dir);
+    let redis_cli = |args: &[&str]| {
+        let ok = Command::new("redis-cli")
+            .args(["-p", &port.to_string()])
+            .args(args)
+            .stdout(Stdio::null())
+            .status()
+            .expect("redis-cli");
+        assert!(ok.success(), "redis-cli {args:?}");
+    };
+    let sandbox = Sandbox::start();
+    let database = seeded_database().await;
+    let mut server = Command::new(env!("CARGO_BIN_EXE_loyalty"))
+        .arg("serve")
+        .env_remove("LOYALTY_CONFIG")
+        .env("LOYALTY__DATABASE__URL", db_url(&database))
+        .env("LOYALTY__REDIS__URL", format!("redis://127.0.0.1:{port}"))
+        .env("LOYALTY__HTTP__LISTEN", "127.0.0.1:0")
+        .env("LOYALTY__HTTP__WORKERS", "1")
+        .env("LOYALTY__LOG__LEVEL", "warn")
+        .env("LOYALTY__TELEGRAM__API_URL", format!("{}/tg", sandbox.base))
+        .env("LOYALTY__TELEGRAM__CLIENT_TOKEN", "sandbox-client")
+        .env("LOYALTY__TELEGRAM__POLL_TIMEOUT_S", "1")
+        .env("LOYALTY__TELEGRAM__OUTBOX_LEASE_MS", "2000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn loyalty serve");
+    // Nobody reads the server's stderr any more: every log line from now on fails to be written.
+    drop(server.stderr.take());
+    let first = 4_100;
+    sandbox.send("client", first, "/start");
+    sandbox.bot_messages("client", first, 1).await;
+
+    // Redis refuses writes for a while (as on a full disk), with updates arriving meanwhile.
+    redis_cli(&["CONFIG", "SET", "min-replicas-to-write", "1"]);
+    for user in 4_101..4_111 {
+        sandbox.send("client", user, "/start");
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    redis_cli(&["CONFIG", "SET", "min-replicas-to-write", "0"]);
+
+    // Every chat of every outbox stream is answered: those that waited, and new ones.
+    for user in 4_111..4_131 {
+        sandbox.send("client", user, "/start");
+    }
+    for user in 4_101..4_131 {
+        sandbox.bot_messages("client", user, 1).await;
+    }
+    server.kill().ok();
+    server.wait().ok();
+}

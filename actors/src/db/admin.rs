@@ -13,7 +13,9 @@ use super::stats::period_starts;
 pub const PARTNER_QUERY_CHARS_MAX: usize = 200;
 
 /// The network's statistics at `now`; "active" means an accrual or a redemption since the network calendar's day
-/// 29 days before today (`tz`), as the partners' `/stats` counts its 30 days.
+/// 29 days before today (`tz`), as the partners' `/stats` counts its 30 days. A reversed operation counts nowhere
+/// (not in the operations, the turnover or the points); reversals are those an admin made (`actor_id` ≠ 0: the
+/// claim of an enrolled phone reverses the duplicate record's welcome bonus as the system, id 0).
 ///
 /// Errors: the database, or a time outside jiff's range.
 pub async fn network_stats(
@@ -31,14 +33,14 @@ pub async fn network_stats(
                 (SELECT count(*) FROM partners WHERE status = 'pending'),
                 (SELECT count(*) FROM partners WHERE status = 'approved'),
                 (SELECT count(*) FROM partners WHERE status = 'rejected'),
-                count(*) FILTER (WHERE kind = 'accrual'),
-                count(*) FILTER (WHERE kind = 'redemption'),
-                count(*) FILTER (WHERE kind = 'reversal'),
-                COALESCE(sum(receipt_kopecks) FILTER (WHERE kind = 'accrual'), 0)::bigint,
-                COALESCE(sum(points) FILTER (WHERE kind = 'accrual'), 0)::bigint,
-                COALESCE(sum(points) FILTER (WHERE kind = 'welcome_bonus'), 0)::bigint,
-                COALESCE(sum(points) FILTER (WHERE kind = 'redemption'), 0)::bigint
-             FROM operations",
+                count(*) FILTER (WHERE o.kind = 'accrual' AND r.id IS NULL),
+                count(*) FILTER (WHERE o.kind = 'redemption' AND r.id IS NULL),
+                count(*) FILTER (WHERE o.kind = 'reversal' AND o.actor_id <> 0),
+                COALESCE(sum(o.receipt_kopecks) FILTER (WHERE o.kind = 'accrual' AND r.id IS NULL), 0)::bigint,
+                COALESCE(sum(o.points) FILTER (WHERE o.kind = 'accrual' AND r.id IS NULL), 0)::bigint,
+                COALESCE(sum(o.points) FILTER (WHERE o.kind = 'welcome_bonus' AND r.id IS NULL), 0)::bigint,
+                COALESCE(sum(o.points) FILTER (WHERE o.kind = 'redemption' AND r.id IS NULL), 0)::bigint
+             FROM operations o LEFT JOIN operations r ON r.reverses_operation_id = o.id",
             &[&month],
         )
         .await?;

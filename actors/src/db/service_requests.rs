@@ -143,14 +143,16 @@ pub async fn pending(
     Ok(row.get(0))
 }
 
-/// What the partner's decision needs besides `redemptions::load`: the service title and the client's language.
+/// What the partner's decision needs besides `redemptions::load`: the service title, the client's language, and
+/// whether the service is still offered (approved, not deleted).
 pub async fn details(
     db: &impl GenericClient,
     request: i64,
-) -> Result<Option<(String, Lang)>, tokio_postgres::Error> {
+) -> Result<Option<(String, Lang, bool)>, tokio_postgres::Error> {
     let row = db
         .query_opt(
-            "SELECT s.title, COALESCE(c.language_override, c.language)
+            "SELECT s.title, COALESCE(c.language_override, c.language),
+                    s.status = 'approved' AND s.deleted_at IS NULL
              FROM redemption_requests r JOIN services s ON s.id = r.service_id
              JOIN clients c ON c.id = r.client_id WHERE r.id = $1",
             &[&request],
@@ -160,6 +162,7 @@ pub async fn details(
         (
             r.get(0),
             Lang::parse(r.get::<_, &str>(1)).unwrap_or_default(),
+            r.get(2),
         )
     }))
 }

@@ -102,8 +102,8 @@ pub async fn run_offers(
                     .iter()
                     .map(|s| ServiceItem {
                         id: s.id,
-                        partner: escape(&s.partner),
-                        title: escape(&s.title),
+                        partner: s.partner.clone(),
+                        title: s.title.clone(),
                         price: s.price_points,
                     })
                     .collect(),

@@ -19,8 +19,8 @@ use crate::ledger::{IdempotencyKey, LedgerCommand, LedgerOp, LedgerOutcome};
 fn item(s: &Requestable) -> ServiceItem {
     ServiceItem {
         id: s.service,
-        partner: escape(&s.company),
-        title: escape(&s.title),
+        partner: s.company.clone(),
+        title: s.title.clone(),
         price: s.price,
     }
 }
@@ -41,7 +41,7 @@ pub enum Refusal {
 #[derive(Debug, Clone)]
 pub struct Requested {
     pub request: i64,
-    /// The service, its texts escaped for Telegram HTML.
+    /// The service (raw texts; the renderers escape them).
     pub item: ServiceItem,
     /// The partner's notice, for the request this call created (None when found again: the partner was told).
     pub notice: Option<PartnerNotice>,
@@ -68,8 +68,8 @@ pub async fn request(
             request: made.request,
             item: ServiceItem {
                 id: service,
-                partner: escape(&made.company),
-                title: escape(&made.title),
+                partner: made.company.clone(),
+                title: made.title.clone(),
                 price: made.points,
             },
             notice: None,
@@ -117,7 +117,9 @@ pub async fn run_client(
             }
         }
         ServiceRequestCommand::Request { service, draft } => {
-            let key = format!("service:{draft}");
+            // The key names the client as well as the confirm screen's draft: a draft copied into another
+            // client's press finds no request of theirs (and replays nobody else's).
+            let key = format!("service:u{}:{draft}", sender.user_id);
             let ttl = env.money.consent_ttl.as_secs().max(1);
             match request(&**db, sender.user_id, service, &key, ttl).await? {
                 Ok(r) => ServiceRequestEvent::Requested {
@@ -153,7 +155,7 @@ async fn decide(
     accept: bool,
 ) -> Result<ServiceDecisionEvent, DialogueError> {
     let db = env.pg.get().await?;
-    let (Some(row), Some((title, client_lang))) = (
+    let (Some(row), Some((title, client_lang, offered))) = (
         redemptions::load(&**db, request).await?,
         service_requests::details(&**db, request).await?,
     ) else {
@@ -182,7 +184,8 @@ async fn decide(
         redemptions::expire(&**db, row.id).await?;
         return Ok(ServiceDecisionEvent::Closed { party });
     }
-    if !redemptions::claim(&**db, row.id).await? {
+    // A service withdrawn (rejected on re-decision, or deleted) since the request is not sold any more.
+    if !offered || !redemptions::claim(&**db, row.id).await? {
         redemptions::expire(&**db, row.id).await?;
         return Ok(ServiceDecisionEvent::Closed { party });
     }
@@ -212,7 +215,11 @@ async fn decide(
         } => (
             "approved",
             Some(operation.0),
-            ServiceDecisionEvent::Accepted { party, balance },
+            ServiceDecisionEvent::Accepted {
+                party,
+                balance,
+                operation,
+            },
         ),
         _ => ("failed", None, ServiceDecisionEvent::Closed { party }),
     };

@@ -73,12 +73,12 @@ client-service-requested = 📨 Заказ «{ $title }» отправлен в 
 client-service-unavailable = Эту услугу сейчас нельзя заказать: её сняли или баллов не хватает.
 client-service-already-requested = Вы уже запросили эту услугу, партнёр ещё не ответил.
 client-service-request-cancelled = Заказ отменён.
-client-service-accepted = ✅ { $partner } принял заказ «{ $title }»: списано <b>{ $points }</b> { $points ->
+client-service-accepted = ✅ Заказ «{ $title }» принят партнёром { $partner }: списано <b>{ $points }</b> { $points ->
         [one] балл
         [few] балла
        *[many] баллов
     }. Баланс: <b>{ $balance }</b>.
-client-service-declined = { $partner } отклонил заказ «{ $title }». Баллы не списаны.
+client-service-declined = Заказ «{ $title }» отклонён партнёром { $partner }. Баллы не списаны.
 client-phone-taken = Этот номер уже привязан к другому участнику. Обратитесь в поддержку.
 client-balance =
     💰 Ваш баланс: <b>{ $balance }</b> { $balance ->

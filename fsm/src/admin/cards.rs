@@ -105,8 +105,8 @@ pub struct Queue {
 }
 
 /// The network's statistics (`/stats` of the admin bot, the dashboard's overview; SPEC §6). Operations are accruals
-/// and redemptions; points issued are accrual points and welcome bonuses; reversals are counted apart and not
-/// subtracted (the audit shows them).
+/// and redemptions; points issued are accrual points and welcome bonuses. A reversed operation counts nowhere;
+/// `reversals` counts the reversals admins made (not the system's, e.g. a claimed duplicate's bonus).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetworkStats {
     /// Client records in use (claimed duplicates not counted).

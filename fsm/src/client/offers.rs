@@ -4,7 +4,7 @@
 use super::{ClientCommand, ClientCtx, ClientState, ClientStep, menu_reply, reply};
 use crate::chat::Transition;
 use crate::dialogue::Effect;
-use crate::text::{ClientText, render};
+use crate::text::{ClientText, escape, render};
 
 /// Promotions listed in one message; the Mini App lists them all.
 pub const PROMOS_MAX: i64 = 10;
@@ -23,7 +23,8 @@ pub struct PromoItem {
     pub ends: String,
 }
 
-/// An approved service, its fields escaped.
+/// An approved service as the client bot lists it. `partner` and `title` are raw text: each renderer escapes
+/// them for HTML (button labels are plain text and take them as they are).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceItem {
     pub id: i64,
@@ -105,8 +106,8 @@ pub fn on_result(state: &ClientState, ctx: &ClientCtx, event: OffersEvent) -> Cl
                     html.push_str(&render(
                         lang,
                         &ClientText::ServiceLine {
-                            partner: &s.partner,
-                            title: &s.title,
+                            partner: &escape(&s.partner),
+                            title: &escape(&s.title),
                             price: s.price,
                         },
                     ));

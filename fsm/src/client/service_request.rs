@@ -8,7 +8,7 @@ use super::{ClientCommand, ClientCtx, ClientState, ClientStep, reply};
 use crate::callback::{Callback, DraftId};
 use crate::chat::{BotKind, InlineButton, Keyboard, Lang, Reply, Transition};
 use crate::dialogue::Effect;
-use crate::text::{ClientText, CommonText, PartnerText, render};
+use crate::text::{ClientText, CommonText, PartnerText, escape, render};
 
 use super::offers::ServiceItem;
 
@@ -64,7 +64,7 @@ pub fn partner_notice(item: &ServiceItem, notice: &PartnerNotice) -> Reply {
     let l = notice.partner_lang;
     let text = PartnerText::ServiceRequestNotice {
         client: &notice.client_label,
-        title: &item.title,
+        title: &escape(&item.title),
         points: item.price,
     };
     Reply::with(
@@ -76,7 +76,8 @@ pub fn partner_notice(item: &ServiceItem, notice: &PartnerNotice) -> Reply {
     )
 }
 
-/// The buttons of one affordable service in the `/services` list.
+/// The buttons of one affordable service in the `/services` list. Button labels are plain text (Telegram shows
+/// them as given), so the title is not escaped here.
 pub fn list_button(lang: Lang, item: &ServiceItem) -> InlineButton {
     InlineButton {
         text: render(
@@ -146,8 +147,8 @@ pub fn on_result(state: &ClientState, ctx: &ClientCtx, event: ServiceRequestEven
                 button(false, render(lang, &CommonText::BtnCancel)),
             ]]);
             let text = ClientText::ServiceConfirm {
-                partner: &item.partner,
-                title: &item.title,
+                partner: &escape(&item.partner),
+                title: &escape(&item.title),
                 price: item.price,
                 balance,
             };
@@ -157,8 +158,8 @@ pub fn on_result(state: &ClientState, ctx: &ClientCtx, event: ServiceRequestEven
             let mut effects = vec![Effect::Edit(Reply::new(render(
                 lang,
                 &ClientText::ServiceRequested {
-                    partner: &item.partner,
-                    title: &item.title,
+                    partner: &escape(&item.partner),
+                    title: &escape(&item.title),
                 },
             )))];
             if let Some(n) = notice {

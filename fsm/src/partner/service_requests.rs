@@ -31,6 +31,8 @@ pub enum ServiceDecisionEvent {
     Accepted {
         party: ServiceParty,
         balance: i64,
+        /// The redemption booked (`operations.id`): the client is asked to rate the partner for it (SPEC §5).
+        operation: crate::ids::OperationId,
     },
     Declined {
         party: ServiceParty,
@@ -66,7 +68,11 @@ fn notify_client(party: &ServiceParty, text: ClientText<'_>) -> Option<Effect<Pa
 pub fn on_result(state: &PartnerState, lang: Lang, event: ServiceDecisionEvent) -> PartnerStep {
     let edit = |text: PartnerText<'_>| Effect::Edit(Reply::new(render(lang, &text)));
     let effects: Vec<Effect<PartnerCommand>> = match &event {
-        ServiceDecisionEvent::Accepted { party, balance } => [
+        ServiceDecisionEvent::Accepted {
+            party,
+            balance,
+            operation,
+        } => [
             Some(edit(PartnerText::ServiceRequestAccepted {
                 client: &party.client_label,
                 title: &party.title,
@@ -81,6 +87,12 @@ pub fn on_result(state: &PartnerState, lang: Lang, event: ServiceDecisionEvent) 
                     balance: *balance,
                 },
             ),
+            // As after every completed redemption: the rating question, under the operation it rates.
+            party.client_chat.map(|chat_id| Effect::Notify {
+                bot: BotKind::Client,
+                chat_id,
+                reply: crate::client::nps::question(party.client_lang, &party.company, *operation),
+            }),
         ]
         .into_iter()
         .flatten()

@@ -24,6 +24,8 @@ use super::history::{Completion, History, OpKind};
 
 /// A step without the answer it waits for after this long is an error (`timeout`); its money step is `unknown`.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a step waits for its expected answer once another answer came (the expected one may follow it).
+pub const OTHER_ANSWER_GRACE: Duration = Duration::from_millis(300);
 /// Telegram ids of the synthetic partners and clients.
 pub const PARTNER_BASE: i64 = 700_000;
 pub const CLIENT_BASE: i64 = 800_000;
@@ -281,7 +283,9 @@ impl World {
     }
 
     /// A text message expecting a new bot message that `answer` recognises (a notice arriving meanwhile in the
-    /// same chat is not taken for the answer).
+    /// same chat is not taken for the answer). A new message that is not the expected one, with no expected one
+    /// after [`OTHER_ANSWER_GRACE`], is another answer (a refusal, a limit): the step ends as `refused` at once
+    /// instead of waiting out [`STEP_TIMEOUT`] with the till held.
     async fn say_expect(
         &self,
         kind: &'static str,
@@ -291,11 +295,40 @@ impl World {
         answer: impl Fn(&ChatEntry) -> bool,
     ) -> Option<Vec<ChatEntry>> {
         let before = last_bot_id(&self.emulator.tail(bot, user, 8));
-        self.step(kind, bot, user, "Load", json!({ "text": text }), |t| {
-            t.iter()
-                .any(|e| e.from == "bot" && e.message_id > before && answer(e))
-        })
-        .await
+        let sent = Instant::now();
+        let at_ms = self.elapsed_ms();
+        if self
+            .emulator
+            .user_update(bot, user, "Load", "ru", json!({ "text": text }))
+            .is_err()
+        {
+            self.record(kind, sent, at_ms, Some("emulator"));
+            return None;
+        }
+        let mut other_since: Option<Instant> = None;
+        loop {
+            let woken = self.emulator.next_reply(bot, user);
+            let tail = self.emulator.tail(bot, user, 8);
+            let mut new = tail
+                .iter()
+                .filter(|e| e.from == "bot" && e.message_id > before)
+                .peekable();
+            if new.clone().any(&answer) {
+                self.record(kind, sent, at_ms, None);
+                return Some(tail);
+            }
+            if new.peek().is_some()
+                && other_since.get_or_insert_with(Instant::now).elapsed() > OTHER_ANSWER_GRACE
+            {
+                self.record(kind, sent, at_ms, Some("refused"));
+                return None;
+            }
+            if sent.elapsed() > STEP_TIMEOUT {
+                self.record(kind, sent, at_ms, Some("timeout"));
+                return None;
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(50), woken).await;
+        }
     }
 
     /// A press on `message_id`'s button `data`, expecting `done`.

@@ -3,6 +3,7 @@
 
 mod admin_bot;
 mod app;
+mod backup;
 mod browser;
 mod client_claim;
 mod client_history;

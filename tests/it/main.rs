@@ -14,6 +14,7 @@ mod dashboard_browser;
 mod dashboard_data;
 mod dashboard_moderation;
 mod dashboard_session;
+mod deploy;
 mod driver;
 mod durable;
 mod engine;

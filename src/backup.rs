@@ -6,6 +6,7 @@
 //! the same user (and root) can read its environment. Only Postgres is backed up: Redis holds dialogue state,
 //! deduplication marks and unsent replies, which its AOF keeps (see the runbook in the README).
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::str::FromStr;
@@ -46,7 +47,7 @@ pub struct RestoreArgs {
     pub force: bool,
 }
 
-/// Dumps the configured database into a new timestamped file in `args.dir`, then deletes our backups beyond the
+/// Dumps the configured database into a new timestamped file in `args.dir` (mode 0600), then deletes our backups beyond the
 /// newest `args.keep`. Prints the new file's path and each deleted one. Errors: the directory cannot be written,
 /// `pg_dump` is missing or fails (its own message is on stderr; a half-written file is removed).
 pub fn backup(settings: &Settings, args: &BackupArgs) -> anyhow::Result<ExitCode> {
@@ -71,6 +72,9 @@ pub fn backup(settings: &Settings, args: &BackupArgs) -> anyhow::Result<ExitCode
         let _ = std::fs::remove_file(&partial);
         anyhow::bail!("pg_dump failed ({status}); no backup was written");
     }
+    // The dump holds every client's phone number: readable by its owner only, whatever the umask.
+    std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("restricting {}", partial.display()))?;
     std::fs::rename(&partial, &file)
         .with_context(|| format!("renaming the finished dump to {}", file.display()))?;
     let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);

@@ -1,6 +1,7 @@
 //! `loyalty backup` and `loyalty restore` as an operator runs them: the real binary, pg_dump and pg_restore against
 //! the test Postgres.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -93,6 +94,15 @@ async fn a_backup_restored_into_a_fresh_database_is_equal_and_its_ledger_clean()
         assert!(dir.join(foreign).exists(), "{foreign} was deleted");
     }
     let newest = kept.last().expect("a backup");
+    let mode = std::fs::metadata(newest)
+        .expect("backup")
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "a backup holds phone numbers: owner only"
+    );
 
     // An empty database of its own (named so the test world's clean-up drops it with the rest).
     let fresh = format!("{}_restored", world.database);
@@ -144,5 +154,37 @@ async fn a_backup_restored_into_a_fresh_database_is_equal_and_its_ledger_clean()
         text(&out)
     );
     assert_eq!(contents(&fresh).await, before);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[actix_rt::test]
+async fn the_database_password_shows_in_no_output_when_postgres_cannot_be_reached() {
+    let dir = std::env::temp_dir().join(format!("loyalty-backup-secret-{}", std::process::id()));
+    let url = "postgres://loyalty:hunter2-secret@127.0.0.1:1/loyalty";
+    let file = dir.join("loyalty-20270115T080000.000Z.dump");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(&file, "not a dump").expect("file");
+    for args in [
+        vec!["backup", "--dir", dir.to_str().expect("utf-8")],
+        vec!["restore", "--file", file.to_str().expect("utf-8")],
+    ] {
+        let out = loyalty_on("loyalty")
+            .env("LOYALTY__DATABASE__URL", url)
+            .args(&args)
+            .output()
+            .expect("run");
+        assert!(
+            !out.status.success(),
+            "{args:?} reached a closed port:\n{}",
+            text(&out)
+        );
+        assert!(
+            !text(&out).contains("hunter2"),
+            "{args:?} printed the password:\n{}",
+            text(&out)
+        );
+    }
+    // The failed dump left nothing behind that could pass for a backup.
+    assert_eq!(backups(&dir), vec![file]);
     let _ = std::fs::remove_dir_all(&dir);
 }

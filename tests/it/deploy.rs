@@ -83,12 +83,19 @@ fn a_broken_manifest_or_compose_file_is_named() {
     let broken = compose_dir.join("docker-compose.yml");
     std::fs::write(
         &broken,
-        compose.replacen("    restart: unless-stopped", "    restart_policy: unless-stopped", 1),
+        compose.replacen(
+            "    restart: unless-stopped",
+            "    restart_policy: unless-stopped",
+            1,
+        ),
     )
     .expect("write");
     let out = validate(&[&broken]);
     let report = text(&out);
-    assert!(!out.status.success(), "a broken compose file passed:\n{report}");
+    assert!(
+        !out.status.success(),
+        "a broken compose file passed:\n{report}"
+    );
     for words in ["restart_policy", "is not a valid compose file"] {
         assert!(report.contains(words), "{words:?} missing:\n{report}");
     }
@@ -96,12 +103,18 @@ fn a_broken_manifest_or_compose_file_is_named() {
     // A fourth replica that nginx and Prometheus do not know.
     std::fs::write(
         &broken,
-        compose.replace("  app3:\n    <<: *loyalty\n", "  app3:\n    <<: *loyalty\n  app4:\n    <<: *loyalty\n"),
+        compose.replace(
+            "  app3:\n    <<: *loyalty\n",
+            "  app3:\n    <<: *loyalty\n  app4:\n    <<: *loyalty\n",
+        ),
     )
     .expect("write");
     let out = validate(&[&broken]);
     let report = text(&out);
-    assert!(!out.status.success(), "an unproxied replica passed:\n{report}");
+    assert!(
+        !out.status.success(),
+        "an unproxied replica passed:\n{report}"
+    );
     assert!(report.contains("deploy files disagree"), "{report}");
     assert!(report.contains("app4:8080"), "{report}");
     for dir in [k8s, compose_dir] {

@@ -46,6 +46,8 @@ install_missing() {
   [ -x /usr/bin/chromedriver ] || want+=(chromium-driver)
   # The Mini App tests sign initData with an independent implementation run by node (tests/node, npm ci).
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
+  # scripts/validate-deploy.sh (tests/it/deploy.rs) installs its validators into Python venvs.
+  python3 -c 'import ensurepip' >/dev/null 2>&1 || want+=(python3-venv)
   # Emoji in the bots' texts (buttons, notices) render as boxes without a colour emoji font.
   [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || want+=(fonts-noto-color-emoji)
   [ ${#want[@]} -eq 0 ] && return 0

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `check-ledger`, `demo`, `stress-ledger`, `partner-add`, `dead-letters`.
+//! The command line: `serve`, `migrate`, `check-ledger`, `demo`, `stress-ledger`, `partner-add`, `dead-letters`,
+//! `backup`, `restore`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,10 @@ pub enum Command {
     /// List or replay the updates parked after repeated transient failures.
     #[command(subcommand)]
     DeadLetters(crate::dead_letters::DeadLetterCommand),
+    /// Dump the database (pg_dump, custom format) to a timestamped file, keeping the newest --keep.
+    Backup(crate::backup::BackupArgs),
+    /// Restore a backup into the configured (empty) database, then check the ledger.
+    Restore(crate::backup::RestoreArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -82,6 +87,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::CheckLedger => check_ledger(&settings).await,
+        Command::Backup(args) => crate::backup::backup(&settings, &args),
+        Command::Restore(args) => crate::backup::restore(&settings, &args).await,
         Command::DeadLetters(command) => crate::dead_letters::run(command, settings).await,
         Command::Serve => serve(settings, false).await,
         Command::Demo => serve(settings, true).await,
@@ -129,7 +136,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn check_ledger(settings: &Settings) -> anyhow::Result<ExitCode> {
+/// Prints every ledger invariant with its number of violations; exit code 1 if any is violated.
+pub(crate) async fn check_ledger(settings: &Settings) -> anyhow::Result<ExitCode> {
     let client = db::connect(&settings.database).await?;
     let checks = actors::ledger::audit::check(&client).await?;
     let mut violated = 0;

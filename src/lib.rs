@@ -4,6 +4,7 @@
 //! `actors`. `main.rs` only parses the command line and calls in here.
 
 pub mod app;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod dashboard;

@@ -3,6 +3,7 @@
 
 mod admin_bot;
 mod app;
+mod backup;
 mod browser;
 mod client_claim;
 mod client_history;
@@ -13,6 +14,7 @@ mod dashboard_browser;
 mod dashboard_data;
 mod dashboard_moderation;
 mod dashboard_session;
+mod deploy;
 mod driver;
 mod durable;
 mod engine;

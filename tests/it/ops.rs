@@ -147,7 +147,14 @@ async fn help_lists_the_operator_commands() {
         .output()
         .expect("run --help");
     let help = String::from_utf8_lossy(&out.stdout);
-    for command in ["serve", "migrate", "check-ledger", "demo"] {
+    for command in [
+        "serve",
+        "migrate",
+        "check-ledger",
+        "demo",
+        "backup",
+        "restore",
+    ] {
         assert!(help.contains(command), "{command} missing from:\n{help}");
     }
 }

@@ -124,7 +124,11 @@ struct LangQuery {
 /// Sets the language cookie and goes back to the page it came from (only a dashboard page: no open redirect).
 async fn switch_lang(query: web::Query<LangQuery>) -> HttpResponse {
     let lang = fsm::Lang::parse(&query.to).unwrap_or(fsm::Lang::Ru);
-    let back = if query.back.starts_with("/dashboard/") && !query.back.contains("//") {
+    // Only a dashboard page, and nothing a header cannot carry (a CR/LF or other control would fail the response).
+    let back = if query.back.starts_with("/dashboard/")
+        && !query.back.contains("//")
+        && !query.back.chars().any(char::is_control)
+    {
         query.back.as_str()
     } else {
         "/dashboard/"

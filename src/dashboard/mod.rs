@@ -255,23 +255,38 @@ pub(crate) fn page(
 
 /// Mounts everything under `/dashboard/`.
 pub fn configure(cfg: &mut web::ServiceConfig, dashboard: web::Data<Dashboard>) {
-    cfg.service(
-        web::scope("/dashboard")
-            .app_data(dashboard)
-            .configure(login::configure)
-            .configure(pages::configure)
-            .configure(moderation::configure)
-            .configure(tables::configure)
-            .route("/assets/{name}", web::get().to(asset)),
-    )
-    .route(
+    // Before the scope, which would otherwise take `/dashboard` and find nothing in it.
+    cfg.route(
         "/dashboard",
         web::get().to(|| async {
             HttpResponse::PermanentRedirect()
                 .insert_header(("location", "/dashboard/"))
                 .finish()
         }),
+    )
+    .service(
+        web::scope("/dashboard")
+            .app_data(dashboard)
+            // A query, form or path that does not parse gets a plain 400, never the framework's own words.
+            .app_data(web::QueryConfig::default().error_handler(|e, _| bad_request(e)))
+            .app_data(web::FormConfig::default().error_handler(|e, _| bad_request(e)))
+            .app_data(web::PathConfig::default().error_handler(|e, _| bad_request(e)))
+            .configure(login::configure)
+            .configure(pages::configure)
+            .configure(moderation::configure)
+            .configure(tables::configure)
+            .route("/assets/{name}", web::get().to(asset)),
     );
+}
+
+/// The answer to a request that does not parse: 400 with a short text in both languages (the cause is logged at
+/// debug level only; it may quote what the client sent).
+fn bad_request(e: impl std::fmt::Display + std::fmt::Debug + 'static) -> actix_web::Error {
+    tracing::debug!(error = %e, "dashboard: a request that does not parse");
+    let response = HttpResponse::BadRequest()
+        .content_type("text/plain; charset=utf-8")
+        .body("400 — Неверный запрос / Bad request");
+    actix_web::error::InternalError::from_response(e, response).into()
 }
 
 /// The dashboard's static files, embedded.

@@ -97,7 +97,11 @@ fn cell(text: &str) -> String {
 }
 
 fn csv_response(name: &str, header: &[&str], rows: Vec<Vec<String>>) -> HttpResponse {
-    let mut out = csv::Writer::from_writer(Vec::new());
+    // Every field quoted: a spreadsheet that splits on `;` (Russian Excel) keeps `a;=cmd` in one cell, which the
+    // guard above then covers by its first character. A byte-order mark so Excel reads the file as UTF-8.
+    let mut out = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(b"\xEF\xBB\xBF".to_vec());
     let written = std::iter::once(header.iter().map(|h| (*h).to_owned()).collect())
         .chain(rows)
         .try_for_each(|row: Vec<String>| out.write_record(row.iter().map(|c| cell(c))));

@@ -94,7 +94,7 @@ pub async fn post(app: &TestApp, path: &str, init_data: &str, body: &Value) -> (
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn ledger(app: &TestApp, key: &str, op: LedgerOp) -> i64 {
+pub(crate) async fn ledger(app: &TestApp, key: &str, op: LedgerOp) -> i64 {
     let reply = app
         .running
         .services

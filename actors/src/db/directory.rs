@@ -120,7 +120,8 @@ pub async fn partners(
          LEFT JOIN LATERAL (
              SELECT sum(receipt_kopecks) FILTER (WHERE kind = 'accrual')::bigint AS turnover,
                     count(*) AS operations
-             FROM operations WHERE partner_id = p.id AND kind IN ('accrual', 'redemption')) o ON true
+             FROM operations x WHERE x.partner_id = p.id AND x.kind IN ('accrual', 'redemption')
+               AND NOT EXISTS (SELECT 1 FROM operations r WHERE r.reverses_operation_id = x.id)) o ON true
          WHERE {MATCH}
          ORDER BY p.company_name, p.id OFFSET $3 LIMIT $4");
     let place = (search, offset, limit);

@@ -99,7 +99,8 @@ pub async fn daily(
                  SELECT (created_at AT TIME ZONE $2)::date::text AS day,
                         COALESCE(sum(receipt_kopecks) FILTER (WHERE kind = 'accrual'), 0)::bigint AS turnover,
                         count(*) AS operations
-                 FROM operations WHERE created_at >= $1 AND kind IN ('accrual', 'redemption') GROUP BY 1),
+                 FROM operations o WHERE created_at >= $1 AND kind IN ('accrual', 'redemption')
+                   AND NOT EXISTS (SELECT 1 FROM operations r WHERE r.reverses_operation_id = o.id) GROUP BY 1),
              fresh AS (
                  SELECT (created_at AT TIME ZONE $2)::date::text AS day, count(*) AS clients
                  FROM clients WHERE created_at >= $1 AND merged_into IS NULL GROUP BY 1)
@@ -182,6 +183,7 @@ pub async fn top_partners(
                     count(*)
              FROM operations o JOIN partners p ON p.id = o.partner_id
              WHERE o.created_at >= $1 AND o.kind IN ('accrual', 'redemption')
+               AND NOT EXISTS (SELECT 1 FROM operations r WHERE r.reverses_operation_id = o.id)
              GROUP BY p.id, p.company_name
              ORDER BY turnover DESC, p.id
              LIMIT $2",

@@ -37,6 +37,8 @@
         }]
       },
       options: {
+        // Numbers as the page's language writes them (ru: «7 250,99»), not Chart.js's English default.
+        locale: document.documentElement.lang || undefined,
         indexAxis: type === 'hbar' ? 'y' : 'x',
         maintainAspectRatio: false,
         animation: false,

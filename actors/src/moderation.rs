@@ -146,24 +146,34 @@ pub async fn decide(
     let mut db = pg.get().await?;
     let tx = db.transaction().await?;
     // The row is locked so two admins deciding at once are serialised: the second sees the first's status.
-    let (previous, telegram_id, notice, audit_subject) = match subject {
+    let (lock, id, audit_subject) = match subject {
+        Subject::Application(partner) => (
+            "SELECT status, telegram_id, COALESCE(language_override, language), company_name
+             FROM partners WHERE id = $1 FOR UPDATE",
+            partner,
+            format!("partner:{partner}"),
+        ),
+        Subject::Service(service) => (
+            "SELECT s.status, p.telegram_id, COALESCE(p.language_override, p.language), s.title
+             FROM services s JOIN partners p ON p.id = s.partner_id
+             WHERE s.id = $1 AND s.deleted_at IS NULL FOR UPDATE OF s",
+            service,
+            format!("service:{service}"),
+        ),
+    };
+    let Some(row) = tx.query_opt(lock, &[&id]).await? else {
+        return Ok(Decided::NotFound);
+    };
+    let previous: String = row.get(0);
+    if previous == status {
+        return Ok(Decided::Unchanged);
+    }
+    let telegram_id: i64 = row.get(1);
+    let lang = Lang::parse(row.get(2)).unwrap_or_default();
+    // The company (an application) or the service's title, as the partner's notice names it.
+    let name: String = row.get(3);
+    let notice = match subject {
         Subject::Application(partner) => {
-            let Some(row) = tx
-                .query_opt(
-                    "SELECT status, telegram_id, COALESCE(language_override, language), company_name
-                     FROM partners WHERE id = $1 FOR UPDATE",
-                    &[&partner],
-                )
-                .await?
-            else {
-                return Ok(Decided::NotFound);
-            };
-            let previous: String = row.get(0);
-            if previous == status {
-                return Ok(Decided::Unchanged);
-            }
-            let lang = Lang::parse(row.get(2)).unwrap_or_default();
-            let company: String = row.get(3);
             tx.execute(
                 "UPDATE partners SET status = $2, updated_at = now() WHERE id = $1",
                 &[&partner, &status],
@@ -175,63 +185,24 @@ pub async fn decide(
                 &[&partner, &status, &reason, &admin_id],
             )
             .await?;
-            let notice = fsm::partner::onboarding::decision_notice(
-                lang,
-                &company,
-                approved,
-                reason.as_deref(),
-            );
-            (
-                previous,
-                row.get::<_, i64>(1),
-                notice,
-                format!("partner:{partner}"),
-            )
+            fsm::partner::onboarding::decision_notice(lang, &name, approved, reason.as_deref())
         }
-        Subject::Service(id) => {
-            let Some(row) = tx
-                .query_opt(
-                    "SELECT s.status, p.telegram_id, COALESCE(p.language_override, p.language), s.title
-                     FROM services s JOIN partners p ON p.id = s.partner_id
-                     WHERE s.id = $1 AND s.deleted_at IS NULL FOR UPDATE OF s",
-                    &[&id],
-                )
-                .await?
-            else {
-                return Ok(Decided::NotFound);
-            };
-            let previous: String = row.get(0);
-            if previous == status {
-                return Ok(Decided::Unchanged);
-            }
-            let lang = Lang::parse(row.get(2)).unwrap_or_default();
-            let title: String = row.get(3);
+        Subject::Service(service) => {
             tx.execute(
                 "UPDATE services SET status = $2, reject_reason = $3, decided_at = now() WHERE id = $1",
-                &[&id, &status, &reason],
+                &[&service, &status, &reason],
             )
             .await?;
-            let notice =
-                fsm::partner::services::decision_notice(lang, &title, approved, reason.as_deref());
-            (
-                previous,
-                row.get::<_, i64>(1),
-                notice,
-                format!("service:{id}"),
-            )
+            fsm::partner::services::decision_notice(lang, &name, approved, reason.as_deref())
         }
     };
     let detail = serde_json::json!({ "from": previous, "to": status, "reason": reason });
-    tx.execute(
-        "INSERT INTO admin_audit_log (admin_id, action, subject, detail) VALUES ($1, $2, $3, $4::text::jsonb)",
-        &[
-            &admin_id,
-            &format!("moderation.{}", if approved { "approve" } else { "reject" }),
-            &audit_subject,
-            &detail.to_string(),
-        ],
-    )
-    .await?;
+    let action = if approved {
+        "moderation.approve"
+    } else {
+        "moderation.reject"
+    };
+    crate::db::admin::audit(&*tx, admin_id, action, &audit_subject, &detail).await?;
     outbox
         .append(&[Outgoing::send(BotKind::Partner, telegram_id, notice)])
         .await?;

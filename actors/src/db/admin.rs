@@ -142,18 +142,33 @@ pub async fn set_rate(
         "from_bp": previous.basis_points(),
         "to_bp": rate.basis_points(),
     });
-    tx.execute(
-        "INSERT INTO admin_audit_log (admin_id, action, subject, detail)
-         VALUES ($1, 'partner.rate', $2, $3::text::jsonb)",
-        &[
-            &admin_id,
-            &format!("partner:{partner}"),
-            &detail.to_string(),
-        ],
+    audit(
+        &*tx,
+        admin_id,
+        "partner.rate",
+        &format!("partner:{partner}"),
+        &detail,
     )
     .await?;
     tx.commit().await?;
     Ok(RateChanged::Done { previous })
+}
+
+/// Writes an `admin_audit_log` row: `admin_id` (Telegram id) did `action` (`moderation.approve`, `partner.rate`,
+/// `operation.reverse`, ...) to `subject` (`partner:12`, `service:3`, `operation:1042`), with `detail` as JSON.
+pub async fn audit(
+    db: &impl GenericClient,
+    admin_id: i64,
+    action: &str,
+    subject: &str,
+    detail: &serde_json::Value,
+) -> Result<(), tokio_postgres::Error> {
+    db.execute(
+        "INSERT INTO admin_audit_log (admin_id, action, subject, detail) VALUES ($1, $2, $3, $4::text::jsonb)",
+        &[&admin_id, &action, &subject, &detail.to_string()],
+    )
+    .await
+    .map(drop)
 }
 
 /// Operation `id` as the reversal dialogue shows it, its time written in `tz`; `None` if there is none.

@@ -185,16 +185,8 @@ async fn reverse(
             if !reply.replayed {
                 let db = env.pg.get().await?;
                 let detail = serde_json::json!({ "reversal": reversal.0, "reason": reason });
-                db.execute(
-                    "INSERT INTO admin_audit_log (admin_id, action, subject, detail)
-                     VALUES ($1, 'operation.reverse', $2, $3::text::jsonb)",
-                    &[
-                        &admin_id,
-                        &format!("operation:{operation}"),
-                        &detail.to_string(),
-                    ],
-                )
-                .await?;
+                let subject = format!("operation:{operation}");
+                queries::audit(&**db, admin_id, "operation.reverse", &subject, &detail).await?;
             }
             Reversed::Done {
                 reversal: reversal.0,

@@ -38,7 +38,7 @@ async fn expected_page(app: &TestApp, user: i64, skip: i64, take: i64) -> String
         .db
         .query(
             "SELECT o.kind, o.points, o.receipt_kopecks,
-                    to_char(o.created_at AT TIME ZONE $2, 'DD.MM.YYYY HH24:MI')
+                    to_char(o.created_at AT TIME ZONE $2, 'DD.MM.YYYY HH24:MI'), o.id
              FROM operations o JOIN clients c ON c.id = o.client_id
              WHERE c.telegram_id = $1 ORDER BY o.id DESC OFFSET $3 LIMIT $4",
             &[&user, &app.settings.network.time_zone, &skip, &take],
@@ -69,6 +69,7 @@ async fn expected_page(app: &TestApp, user: i64, skip: i64, take: i64) -> String
         };
         text.push('\n');
         text.push_str(&ru(&line));
+        text.push_str(&format!(" · #{}", row.get::<_, i64>(4)));
     }
     text
 }

@@ -34,6 +34,7 @@ pub async fn run_history(
     let items = rows
         .iter()
         .map(|r| HistoryItem {
+            operation: r.id,
             kind: match r.kind.as_str() {
                 "accrual" => HistoryKind::Accrual,
                 "redemption" => HistoryKind::Redemption,

@@ -88,7 +88,7 @@ admin-rate-done = ✅ { $company } now gives <b>{ $to }</b> cashback (was { $fro
 admin-rate-unchanged = The partner already has this rate: nothing changed.
 admin-rate-notice = 💱 The network administrator set your cashback rate to <b>{ $rate }</b>. It applies to accruals from now on.
 
-admin-reverse-ask-operation = Which operation? Send its number (for example 1042).
+admin-reverse-ask-operation = Which operation? Send its number (for example 1042; the client's /history shows it as #1042).
 admin-reverse-bad-id = Send the operation's number: digits only, for example 1042.
 admin-reverse-not-found = There is no operation with this number. Send another, or /cancel.
 admin-reverse-card =

@@ -24,6 +24,9 @@ pub enum HistoryKind {
 /// One line of the history, as the handler read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryItem {
+    /// `operations.id`: shown on the line (`#1042`), so a client disputing an operation can name it (an admin's
+    /// `/reverse` asks for it).
+    pub operation: i64,
     pub kind: HistoryKind,
     /// Signed: what it did to the wallet (+ in, − out).
     pub points: i64,
@@ -104,7 +107,7 @@ fn line(lang: crate::chat::Lang, item: &HistoryItem) -> String {
             points: item.points,
         },
     };
-    render(lang, &text)
+    format!("{} · #{}", render(lang, &text), item.operation)
 }
 
 /// The page as a message: its lines, and «Older» / «Newer» where there is more.

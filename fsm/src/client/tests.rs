@@ -152,6 +152,7 @@ fn history_is_a_page_with_older_and_newer_buttons_and_a_press_edits_it() {
         ))]
     );
     let item = HistoryItem {
+        operation: 1042,
         kind: HistoryKind::Accrual,
         points: 50,
         partner: Some("Кофейня".into()),
@@ -175,6 +176,11 @@ fn history_is_a_page_with_older_and_newer_buttons_and_a_press_edits_it() {
         panic!("{:?}", t.effects)
     };
     assert!(r.html.contains("<b>+50</b>"), "{}", r.html);
+    assert!(
+        r.html.contains("#1042"),
+        "the operation's number for a dispute: {}",
+        r.html
+    );
     let Keyboard::Inline(rows) = &r.keyboard else {
         panic!("{:?}", r.keyboard)
     };

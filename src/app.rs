@@ -208,7 +208,7 @@ impl Services {
             let Some(bot) = bots.get(kind).cloned() else {
                 continue;
             };
-            publish_commands(kind, &bot).await;
+            publish_commands(kind, &bot, &telegram.admin_ids).await;
             if kind == fsm::BotKind::Client
                 && let Some(url) = crate::miniapp::url(&self.settings.miniapp, telegram)
             {
@@ -251,12 +251,13 @@ impl Services {
 }
 
 /// Telegram's "/" menu for `bot` (`setMyCommands`): the Russian list as the default and for `ru`, the English one
-/// for `en`, so each user sees what they can do in their language. A failure is logged, not fatal: the bot works
-/// without its menu.
-async fn publish_commands(kind: fsm::BotKind, bot: &teloxide_core::Bot) {
-    use teloxide_core::payloads::SetMyCommandsSetters;
+/// for `en`, so each user sees what they can do in their language. The admin bot's menu is published to each admin's
+/// own chat only (`BotCommandScopeChat`), and its default menu is empty: a stranger is shown no commands they cannot
+/// use. A failure is logged, not fatal: the bot works without its menu.
+async fn publish_commands(kind: fsm::BotKind, bot: &teloxide_core::Bot, admin_ids: &[i64]) {
+    use teloxide_core::payloads::{DeleteMyCommandsSetters, SetMyCommandsSetters};
     use teloxide_core::requests::Requester;
-    use teloxide_core::types::BotCommand;
+    use teloxide_core::types::{BotCommand, BotCommandScope, ChatId, Recipient};
 
     let list = |lang| {
         fsm::text::bot_commands(kind, lang)
@@ -264,17 +265,46 @@ async fn publish_commands(kind: fsm::BotKind, bot: &teloxide_core::Bot) {
             .map(|(command, description)| BotCommand::new(command, description))
             .collect::<Vec<_>>()
     };
-    for (language_code, lang) in [
-        (None, fsm::Lang::Ru),
-        (Some("ru"), fsm::Lang::Ru),
-        (Some("en"), fsm::Lang::En),
-    ] {
-        let mut request = bot.set_my_commands(list(lang));
-        if let Some(code) = language_code {
-            request = request.language_code(code);
+    let warn = |e: teloxide_core::RequestError| {
+        tracing::warn!(bot = kind.as_str(), error = %e, "setMyCommands failed; the bot works without its menu");
+    };
+    let scopes: Vec<Option<BotCommandScope>> = if kind == fsm::BotKind::Admin {
+        for language_code in ["", "ru", "en"] {
+            let mut request = bot.delete_my_commands();
+            if !language_code.is_empty() {
+                request = request.language_code(language_code);
+            }
+            if let Err(e) = request.await {
+                warn(e);
+            }
         }
-        if let Err(e) = request.await {
-            tracing::warn!(bot = kind.as_str(), error = %e, "setMyCommands failed; the bot works without its menu");
+        admin_ids
+            .iter()
+            .map(|id| {
+                Some(BotCommandScope::Chat {
+                    chat_id: Recipient::Id(ChatId(*id)),
+                })
+            })
+            .collect()
+    } else {
+        vec![None]
+    };
+    for scope in scopes {
+        for (language_code, lang) in [
+            (None, fsm::Lang::Ru),
+            (Some("ru"), fsm::Lang::Ru),
+            (Some("en"), fsm::Lang::En),
+        ] {
+            let mut request = bot.set_my_commands(list(lang));
+            if let Some(code) = language_code {
+                request = request.language_code(code);
+            }
+            if let Some(scope) = scope.clone() {
+                request = request.scope(scope);
+            }
+            if let Err(e) = request.await {
+                warn(e);
+            }
         }
     }
 }

@@ -169,42 +169,31 @@ fn on_confirm(state: &AdminState, lang: Lang, data: &str) -> AdminStep {
             )),
         ],
     };
-    match state {
+    // Only the confirm screen on show, by its draft: another screen's button is stale whatever it says.
+    let next = match state {
         AdminState::RateConfirm {
             partner,
             rate,
             draft: shown,
-        } if *shown == draft => {
-            if !confirm {
-                return cancelled();
-            }
-            command(
-                state.clone(),
-                AdminCommand::SetRate {
-                    partner: partner.id,
-                    rate: *rate,
-                },
-            )
-        }
+        } if *shown == draft => AdminCommand::SetRate {
+            partner: partner.id,
+            rate: *rate,
+        },
         AdminState::ReverseConfirm {
             operation,
             reason,
             draft: shown,
-        } if *shown == draft => {
-            if !confirm {
-                return cancelled();
-            }
-            command(
-                state.clone(),
-                AdminCommand::Reverse {
-                    operation: operation.id,
-                    reason: reason.clone(),
-                    draft,
-                },
-            )
-        }
-        _ => say(lang, state.clone(), CommonText::StaleButton),
+        } if *shown == draft => AdminCommand::Reverse {
+            operation: operation.id,
+            reason: reason.clone(),
+            draft,
+        },
+        _ => return say(lang, state.clone(), CommonText::StaleButton),
+    };
+    if !confirm {
+        return cancelled();
     }
+    command(state.clone(), next)
 }
 
 /// The results of the tools' commands.

@@ -1,4 +1,4 @@
-//! Webhooks: `POST /webhook/{bot}`. The secret header is compared in constant time; a wrong or missing one is a 403
+//! Webhooks: `POST /webhook/{bot}`. The secret header is compared in constant time (`subtle`); a wrong or missing one is a 403
 //! with no side effect. 200 only after the update is durably accepted (processed, failed permanently with an apology,
 //! or parked as a dead letter after `telegram.update_attempts_max` transient failures); 503 otherwise, so Telegram
 //! delivers it again.
@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use fsm::BotKind;
+use subtle::ConstantTimeEq;
 use teloxide_core::types::Update;
 
 use super::ingress::Ingress;
@@ -25,11 +26,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(webhook);
 }
 
-/// Equal bytes, in time that does not depend on where they differ.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[post("/webhook/{bot}")]
 async fn webhook(
     req: HttpRequest,
@@ -46,7 +42,7 @@ async fn webhook(
         .get("X-Telegram-Bot-Api-Secret-Token")
         .map(|v| v.as_bytes())
         .unwrap_or_default();
-    if expected.is_empty() || !constant_time_eq(given, expected) {
+    if expected.is_empty() || !bool::from(given.ct_eq(expected)) {
         return HttpResponse::Forbidden().finish();
     }
     let Ok(update) = serde_json::from_slice::<Update>(&body) else {

@@ -32,19 +32,11 @@ pub use partner::PartnerText;
 
 use crate::chat::{BotKind, Lang};
 
-/// Escapes text for Telegram's HTML parse mode.
+/// Escapes text for Telegram's HTML parse mode: `<`, `>`, `&` and `"` become entities, the set Telegram's "HTML
+/// style" section names (core.telegram.org/bots/api#html-style), `"` included so the text is safe inside an
+/// attribute too. Done by the `html-escape` crate.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_double_quoted_attribute(s).into_owned()
 }
 
 /// A text of the catalogue: the Fluent message it names and the variables that message uses.

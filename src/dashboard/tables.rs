@@ -44,10 +44,29 @@ impl TableQuery {
     }
 }
 
+/// Pages of `total` rows: at least one, so an empty table still shows "page 1 of 1".
+fn page_count(total: i64) -> i64 {
+    ((total + PAGE_ROWS - 1) / PAGE_ROWS).max(1)
+}
+
 /// The pager's values: this page, how many, and the search to keep in its links.
 fn pager(query: &TableQuery, total: i64) -> Value {
-    let pages = ((total + PAGE_ROWS - 1) / PAGE_ROWS).max(1);
-    context! { page => query.page(), pages => pages, total => total, q => query.q.clone() }
+    context! { page => query.page(), pages => page_count(total), total => total, q => query.q.clone() }
+}
+
+/// A page past the last one (an old bookmark, a hand-edited link, rows gone since) goes to the last page, with its
+/// search kept, rather than showing "page 999 of 3" over an empty table.
+fn past_the_end(name: &str, query: &TableQuery, total: i64) -> Option<HttpResponse> {
+    let last = page_count(total);
+    (query.page() > last).then(|| {
+        let search: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &query.q)
+            .append_pair("page", &last.to_string())
+            .finish();
+        HttpResponse::SeeOther()
+            .insert_header(("location", format!("{name}?{search}")))
+            .finish()
+    })
 }
 
 fn day(dash: &Dashboard, at: SystemTime) -> String {
@@ -84,6 +103,9 @@ async fn table(
         let found = found.map_err(DashError::pg)?;
         (with_day(&dash, &found.rows, |r| r.created_at), found.total)
     };
+    if let Some(redirect) = past_the_end(&name, &query, total) {
+        return Ok(redirect);
+    }
     let extra = context! { rows => rows, pager => pager(&query, total) };
     Ok(page(&admin, &req, &format!("{name}.html"), &name, extra))
 }

@@ -241,10 +241,20 @@ async fn the_clients_table_pages_by_twenty_and_keeps_the_search_in_its_links() {
         .get("/dashboard/clients?q=%D0%92%D0%B5%D1%80%D0%B0")
         .await;
     assert_eq!(rows(&vera), 12);
-    let (_, beyond, _) = admin
+    // Past the end (an old bookmark): sent to the last page, the search kept, not an empty "page 9 of 1".
+    let (status, _, to) = admin
         .get("/dashboard/clients?q=%D0%92%D0%B5%D1%80%D0%B0&page=9")
         .await;
-    assert_eq!(rows(&beyond), 0, "past the end: nothing, no error");
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let to = to.expect("a Location");
+    assert_eq!(to, "clients?q=%D0%92%D0%B5%D1%80%D0%B0&page=1");
+    let (_, last, _) = admin.get(&format!("/dashboard/{to}")).await;
+    assert_eq!(rows(&last), 12);
+    let (status, _, to) = admin.get("/dashboard/clients?page=3").await;
+    assert_eq!(
+        (status, to.as_deref()),
+        (StatusCode::SEE_OTHER, Some("clients?q=&page=2"))
+    );
     let (_, csv_body, _) = admin
         .get("/dashboard/clients.csv?q=%D0%9E%D0%BB%D0%B5%D0%B3")
         .await;

@@ -165,6 +165,7 @@ impl Services {
                 login_link_ttl_s: self.settings.dashboard.login_link_ttl_s,
             }),
             outbox: Some(store.clone()),
+            miniapp_url: crate::miniapp::url(&self.settings.miniapp, telegram),
         };
         // --- Partner money: expired redemption requests are announced by whichever replica sweeps them first ---
         if transport {

@@ -182,6 +182,9 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         let _ = webhook_state.registry.set(runtime.registry.clone());
         // The Mini App's writes send through the same outbox streams as the bots.
         let _ = miniapp.outbox.set(runtime.store.clone());
+        if let Some(url) = crate::miniapp::url(&settings.miniapp, &settings.telegram) {
+            let _ = miniapp.menu_url.set(url);
+        }
         let url = settings.dashboard.base_url(&settings.telegram.public_url);
         dashboard.wire(runtime.store.clone(), &url);
         Some(runtime)

@@ -45,24 +45,27 @@ pub async fn request_service(
 }
 
 /// Stores `lang` as the language of the client with Telegram id `telegram_id` (`clients.language_override`, as the
-/// client bot's `/language` does) and sets their "/" menu in the client bot to it. False when no client has that id.
+/// client bot's `/language` does) and sets their "/" menu in the client bot to it, and the chat's Mini App button when
+/// `miniapp_url` is given. False when no client has that id.
 pub async fn set_language(
     pg: &Pool,
     outbox: &SessionStore,
     telegram_id: i64,
     lang: Lang,
+    miniapp_url: Option<&str>,
 ) -> anyhow::Result<bool> {
     let db = pg.get().await?;
     if !clients::set_language(&**db, telegram_id, lang).await? {
         return Ok(false);
     }
-    // The menu follows; were it lost, only the "/" list would stay in the old language until the next choice.
-    outbox
-        .append(&[Outgoing {
-            bot: BotKind::Client,
-            chat_id: telegram_id,
-            message: OutgoingMessage::Commands(lang),
-        }])
-        .await?;
+    // The menus follow; were they lost, only the "/" list and the button would stay in the old language until the
+    // next choice.
+    let mut menus = vec![Outgoing {
+        bot: BotKind::Client,
+        chat_id: telegram_id,
+        message: OutgoingMessage::Commands(lang),
+    }];
+    menus.extend(miniapp_url.map(|url| Outgoing::menu_button(telegram_id, lang, url)));
+    outbox.append(&menus).await?;
     Ok(true)
 }

@@ -26,6 +26,10 @@ pub enum OutgoingMessage {
     /// `setMyCommands` scoped to this chat: the bot's "/" menu in the language the user chose with `/language`
     /// (the bot-wide lists follow Telegram's `language_code`, not a choice).
     Commands(Lang),
+    /// `setChatMenuButton` for this chat: a `web_app` button labelled `text` that opens the Mini App at `url`. The
+    /// bot-wide button has one label for everyone (Russian, the network's language: Telegram gives menu buttons no
+    /// per-language variants), so a client whose texts are in another language gets their own (client bot only).
+    MenuButton { text: String, url: String },
 }
 
 impl Outgoing {
@@ -34,6 +38,18 @@ impl Outgoing {
         match &self.message {
             OutgoingMessage::Send(reply) => reply.track,
             _ => None,
+        }
+    }
+
+    /// The client bot's Mini App button for `chat_id`, labelled in `lang` (texts: `miniapp-menu-button`).
+    pub fn menu_button(chat_id: i64, lang: Lang, url: &str) -> Outgoing {
+        Outgoing {
+            bot: BotKind::Client,
+            chat_id,
+            message: OutgoingMessage::MenuButton {
+                text: fsm::text::render(lang, &fsm::text::MiniAppText::MenuButton),
+                url: url.to_owned(),
+            },
         }
     }
 

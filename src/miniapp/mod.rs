@@ -39,6 +39,9 @@ pub struct MiniApp {
     pub(crate) consent_ttl_s: u64,
     /// The outbox streams, once the bots run (`server::start`); without them a write answers 503.
     pub(crate) outbox: std::sync::OnceLock<actors::session::store::SessionStore>,
+    /// The Mini App's own address ([`url`]), set with `outbox`: a language chosen here also relabels the chat's
+    /// menu button. Unset (no public address): the button stays as it is.
+    pub(crate) menu_url: std::sync::OnceLock<String>,
     /// The page as served: with Telegram's script, or the sandbox's stand-in.
     page: String,
 }
@@ -59,6 +62,7 @@ impl MiniApp {
             history_page_max: m.history_page_max,
             consent_ttl_s: settings.money.redemption_consent_ttl_s.max(1),
             outbox: std::sync::OnceLock::new(),
+            menu_url: std::sync::OnceLock::new(),
             page: include_str!("index.html").replace("{{TELEGRAM_JS}}", script),
         })
     }

@@ -131,9 +131,15 @@ pub(super) async fn language(
     )
     .await?;
     let lang = Lang::parse(&b.language).ok_or(ApiError::BadRequest("language is ru or en"))?;
-    if !app_writes::set_language(&services.pg, outbox(&app)?, user.id, lang)
-        .await
-        .map_err(transient)?
+    if !app_writes::set_language(
+        &services.pg,
+        outbox(&app)?,
+        user.id,
+        lang,
+        app.menu_url.get().map(String::as_str),
+    )
+    .await
+    .map_err(transient)?
     {
         return Err(ApiError::NotRegistered(me.lang));
     }

@@ -273,6 +273,27 @@ async fn deliver(bot: &teloxide_core::Bot, msg: &Outgoing) -> Result<Option<i32>
                 .await
                 .map(|_| None)
         }
+        OutgoingMessage::MenuButton { text, url } => {
+            use teloxide_core::payloads::SetChatMenuButtonSetters;
+            use teloxide_core::requests::Requester;
+            use teloxide_core::types::{MenuButton, WebAppInfo};
+            let Ok(url) = reqwest::Url::parse(url) else {
+                // Configuration, not Telegram: retrying would not help, and the bot-wide button still opens the app.
+                tracing::warn!(
+                    url,
+                    "the Mini App address is not a URL; the chat keeps the bot-wide button"
+                );
+                return Ok(None);
+            };
+            bot.set_chat_menu_button()
+                .chat_id(teloxide_core::types::ChatId(msg.chat_id))
+                .menu_button(MenuButton::WebApp {
+                    text: text.clone(),
+                    web_app: WebAppInfo { url },
+                })
+                .await
+                .map(|_| None)
+        }
         OutgoingMessage::Edit { message_id, reply } => {
             let request = JsonRequest::new(
                 bot.clone(),

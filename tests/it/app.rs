@@ -211,6 +211,34 @@ impl TestApp {
             .to_owned()
     }
 
+    /// The label of the client bot's menu button as `user` sees it (their chat's own, else the bot-wide one),
+    /// once it reads `expected`; fails the test after 5 s, naming what it saw.
+    pub async fn expect_menu_button(&self, user: i64, expected: &str) {
+        let url = format!(
+            "{}/sandbox/api/menu_button?bot=client&user_id={user}",
+            self.base
+        );
+        let mut seen = serde_json::Value::Null;
+        for _ in 0..100 {
+            seen = self
+                .http
+                .get(&url)
+                .send()
+                .await
+                .expect("sandbox")
+                .json()
+                .await
+                .expect("json");
+            if seen["text"] == expected {
+                assert_eq!(seen["type"], "web_app", "{seen}");
+                assert_eq!(seen["web_app"]["url"], format!("{}/app/", self.base));
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("user {user}'s menu button is {seen}, not {expected:?}");
+    }
+
     pub async fn webhook(&self, bot: &str, update: &Value, secret: Option<&str>) -> u16 {
         let mut r = self
             .http

@@ -105,7 +105,7 @@ async fn two_follow_up_commands_of_one_step_both_run_and_both_results_are_steppe
         .filter_map(|o: &Outgoing| match &o.message {
             OutgoingMessage::Send(r) => Some(r.html.as_str()),
             OutgoingMessage::Edit { reply, .. } => Some(reply.html.as_str()),
-            OutgoingMessage::Commands(_) => None,
+            OutgoingMessage::Commands(_) | OutgoingMessage::MenuButton { .. } => None,
         })
         .collect();
     assert_eq!(texts, vec!["done: first", "done: second"]);

@@ -233,5 +233,6 @@ pub fn dialogue_env(services: &loyalty::Services, admins: &[i64]) -> actors::dia
         money: Default::default(),
         admin: std::sync::Arc::new(Default::default()),
         outbox: None,
+        miniapp_url: None,
     }
 }

@@ -3,7 +3,7 @@
 
 use fsm::Lang;
 use fsm::callback::Callback;
-use fsm::text::{AdminText, ClientText, CommonText};
+use fsm::text::{AdminText, ClientText, CommonText, MiniAppText};
 use fsm::{Kopecks, Points};
 
 use crate::app::TestApp;
@@ -117,4 +117,37 @@ async fn an_admin_keeps_the_language_they_chose() {
         app.nth_text("admin", 7003, 1).await,
         en(&AdminText::AdminOnly)
     );
+}
+
+#[actix_rt::test]
+async fn the_mini_app_button_is_labelled_in_the_clients_language() {
+    let app = TestApp::spawn().await;
+    let (anna, boris) = (7021, 7022);
+    // Registered from an English Telegram: their chat gets its own button, in English.
+    app.send_in("client", anna, "en", "/start").await;
+    app.nth_text("client", anna, 1).await;
+    app.expect_menu_button(anna, &en(&MiniAppText::MenuButton))
+        .await;
+    // A Russian client keeps the bot-wide button, in Russian.
+    app.send_in("client", boris, "ru", "/start").await;
+    app.nth_text("client", boris, 1).await;
+    app.expect_menu_button(boris, &ru(&MiniAppText::MenuButton))
+        .await;
+    // Boris chooses English with /language, then Russian again: the button follows both times.
+    for (n, lang, text) in [
+        (2, Lang::En, en(&MiniAppText::MenuButton)),
+        (4, Lang::Ru, ru(&MiniAppText::MenuButton)),
+    ] {
+        app.send_in("client", boris, "ru", "/language").await;
+        let picker = app.bot_messages("client", boris, n).await[n - 1].clone();
+        app.press(
+            "client",
+            boris,
+            picker["message_id"].as_i64().expect("message id"),
+            &Callback::Language(lang).encode(),
+        )
+        .await;
+        app.expect_menu_button(boris, &text).await;
+        app.nth_text("client", boris, n + 1).await;
+    }
 }

@@ -211,6 +211,9 @@ async fn the_language_chosen_in_the_app_is_the_bots_too() {
     assert_eq!(texts["texts"]["tab_home"], en(&MiniAppText::TabHome));
     let (_, profile) = get(&app, "profile", Some(&data)).await;
     assert_eq!(profile["language"], "en");
+    // The chat's menu button is relabelled too (the bot-wide one is Russian).
+    app.expect_menu_button(me, &en(&MiniAppText::MenuButton))
+        .await;
     // The client bot answers in it from now on.
     let n = app.bot_messages("client", me, 0).await.len();
     app.send("client", me, "/balance").await;

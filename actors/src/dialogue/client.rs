@@ -92,7 +92,24 @@ impl Dialogue for ClientBot {
             // Not registered yet: kept until they are, then adopted (see `register`).
             languages::choose(&**db, BotKind::Client, sender.user_id, lang).await?;
         }
+        drop(db);
+        set_menu_button(env, sender.chat_id, lang).await;
         Ok(())
+    }
+}
+
+/// Gives the client's chat its own Mini App button labelled in `lang`: the bot-wide one is in Russian, and Telegram
+/// has no per-language menu buttons. Appended to the outbox streams outside the transition: setting the button
+/// twice is harmless, and a button left in the old language is cosmetic, so a failure is logged, not raised.
+async fn set_menu_button(env: &DialogueEnv, chat_id: i64, lang: Lang) {
+    let (Some(outbox), Some(url)) = (&env.outbox, &env.miniapp_url) else {
+        return;
+    };
+    if let Err(e) = outbox
+        .append(&[crate::outgoing::Outgoing::menu_button(chat_id, lang, url)])
+        .await
+    {
+        tracing::warn!(chat_id, error = %e, "client bot: the chat's menu button was not queued");
     }
 }
 
@@ -134,6 +151,9 @@ async fn register(
     if created {
         clients::set_registration_language(&**db, client, sender.lang).await?;
         clients::adopt_language_choice(&**db, client, sender.user_id).await?;
+        if sender.lang != Lang::Ru {
+            set_menu_button(env, sender.chat_id, sender.lang).await;
+        }
     }
     let phone_verified = clients::phone_verified(&**db, client).await?;
     drop(db);

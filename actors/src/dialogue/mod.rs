@@ -53,6 +53,9 @@ pub struct DialogueEnv {
     /// notice of a moderation decision, `crate::moderation`), and Redis for the dashboard's login tokens. `None`
     /// only in tests that drive dialogues without an engine; the admin bot's moderation then fails as a bug.
     pub outbox: Option<SessionStore>,
+    /// The Mini App's address (`miniapp.url`, or `telegram.public_url` + `/app/`), for the client bot's per-chat menu
+    /// button (`Outgoing::menu_button`); `None` when there is no Mini App.
+    pub miniapp_url: Option<String>,
 }
 
 /// What the admin bot needs from configuration.

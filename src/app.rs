@@ -224,6 +224,7 @@ impl Services {
                 .context("invalid telegram.public_url")?;
                 bot.set_webhook(url)
                     .secret_token(telegram.webhook_secret.expose().clone())
+                    .max_connections(telegram.webhook_max_connections)
                     .await
                     .context("setWebhook")?;
             } else {

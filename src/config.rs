@@ -191,6 +191,10 @@ pub struct TelegramSettings {
     pub public_url: String,
     /// Sent by Telegram in `X-Telegram-Bot-Api-Secret-Token`; a request without it is refused with 403.
     pub webhook_secret: Secret<String>,
+    /// With `webhook`: how many updates Telegram may post at once (setWebhook's `max_connections`, 1–100; Telegram's
+    /// own default is 40). Each post is answered only after its update is stored, so this bounds the updates in
+    /// flight per bot: 100 keeps a burst of many chats from queueing behind 40 slow answers.
+    pub webhook_max_connections: u8,
     /// Seconds one getUpdates call may wait.
     pub poll_timeout_s: u32,
     /// Incoming updates per user per second, and the burst above it, before updates are dropped.
@@ -258,6 +262,7 @@ impl Default for TelegramSettings {
             mode: "polling".into(),
             public_url: String::new(),
             webhook_secret: Secret::new(String::new()),
+            webhook_max_connections: 100,
             poll_timeout_s: 25,
             updates_per_user_per_s: 5,
             updates_burst_per_user: 10,
@@ -571,6 +576,11 @@ impl TelegramSettings {
                      in webhook mode (it is {} characters long)",
                     secret.chars().count()
                 );
+                anyhow::ensure!(
+                    (1..=100).contains(&self.webhook_max_connections),
+                    "telegram.webhook_max_connections must be 1 to 100 (Bot API, setWebhook), not {}",
+                    self.webhook_max_connections
+                );
                 let url = reqwest::Url::parse(&self.public_url).map_err(|e| {
                     anyhow::anyhow!(
                         "telegram.public_url must be an https URL in webhook mode: {e} ({:?})",
@@ -709,6 +719,26 @@ mod tests {
         }
         webhook("0123456789abcdef", https).expect("16 characters");
         webhook(&"A-z_9".repeat(51), https).expect("255 characters");
+    }
+
+    #[test]
+    fn webhook_mode_refuses_a_max_connections_telegram_would_refuse() {
+        let mut s = Settings::default();
+        s.telegram.mode = "webhook".into();
+        s.telegram.webhook_secret = Secret::new("test-webhook-secret-0123456789".into());
+        s.telegram.public_url = "https://bots.example.com".into();
+        for n in [0, 101, 255] {
+            s.telegram.webhook_max_connections = n;
+            let e = s.validate().expect_err("out of range");
+            assert!(
+                format!("{e}").contains("telegram.webhook_max_connections"),
+                "{e}"
+            );
+        }
+        for n in [1, 40, 100] {
+            s.telegram.webhook_max_connections = n;
+            s.validate().expect("in range");
+        }
     }
 
     #[test]

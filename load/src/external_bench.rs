@@ -224,6 +224,12 @@ async fn measure(
             "--secret",
             WEBHOOK_SECRET,
         ]);
+        // Telegram honours setWebhook's `max_connections` (the product asks for its configured number); tgbench
+        // takes it on its command line instead.
+        let connections = loyalty::config::Settings::default()
+            .telegram
+            .webhook_max_connections;
+        cmd.args(["--max-connections", &connections.to_string()]);
     }
     let engine = running.bots.as_ref().context("bots")?;
     let dups_before = engine.ingress.metrics.duplicates.load(Ordering::Relaxed);

@@ -54,6 +54,8 @@ pub(super) struct Bot {
     pub username: String,
     pub queue: VecDeque<Queued>,
     pub webhook: Option<(String, Option<String>)>,
+    /// setWebhook's `max_connections` (Telegram's default 40 when not given), reported by getWebhookInfo.
+    pub webhook_max_connections: i64,
     /// Answer this many next calls with 429.
     pub throttle: u32,
     pub retry_after_s: u32,

@@ -28,6 +28,11 @@ pub(super) fn call(emulator: &Emulator, token: &str, method: &str, p: &Params) -
         "setwebhook" => {
             let url = p.str("url").unwrap_or_default();
             let secret = p.str("secret_token");
+            let max_connections = p.i64("max_connections").unwrap_or(40);
+            if !(1..=100).contains(&max_connections) {
+                return error(400, "Bad Request: max_connections must be 1-100");
+            }
+            bot.webhook_max_connections = max_connections;
             bot.webhook = if url.is_empty() {
                 None
             } else {
@@ -45,6 +50,7 @@ pub(super) fn call(emulator: &Emulator, token: &str, method: &str, p: &Params) -
             "url": bot.webhook.as_ref().map(|w| w.0.clone()).unwrap_or_default(),
             "has_custom_certificate": false,
             "pending_update_count": bot.queue.len(),
+            "max_connections": bot.webhook_max_connections,
         })),
         "answercallbackquery" => ok(json!(true)),
         "setmycommands" => match (scope_key(p), check_commands(p.get("commands"))) {

@@ -292,6 +292,23 @@ async fn in_webhook_mode_the_bots_register_their_webhook_and_serve_what_telegram
         0,
         "webhook mode does not poll"
     );
+    // Telegram may post 100 updates at once (the most it allows; its default of 40 would queue a busy bot).
+    let info: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/tg/botsandbox-client/getWebhookInfo",
+            sandbox.base
+        ))
+        .send()
+        .await
+        .expect("getWebhookInfo")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(info["result"]["max_connections"], 100, "{info}");
+    assert_eq!(
+        info["result"]["url"],
+        format!("http://127.0.0.1:{port}/webhook/client")
+    );
 }
 
 /// A Redis of the test's own, so stopping it disturbs no other test.

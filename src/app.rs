@@ -182,6 +182,7 @@ impl Services {
             env,
             outbox: outbox.clone().recipient(),
             idle_stop: std::time::Duration::from_secs(sessions.idle_stop_s.max(1)),
+            durable_replies: sessions.durable_replies,
         };
         // By default one worker thread per core beyond the first, which keeps the pollers, the ingress, the outbox
         // and the ledger actor; on two cores or fewer the sessions share that main thread. Measured on the 2-core box

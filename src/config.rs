@@ -250,6 +250,12 @@ pub struct SessionSettings {
     /// How long an approved partner read by one step serves the next steps (ms; 0 reads Postgres on every step).
     /// A partner blocked elsewhere keeps the menu at most this long; the ledger refuses their operations at once.
     pub partner_cache_ms: u64,
+    /// Replies and notices travel in the Redis outbox streams, appended by the commit itself (true, the default), so
+    /// a crash between the commit and the send loses none (issue 12, item 8). `false` sends them from memory after
+    /// the commit, as the engine did before, and loses those in flight in a crash: it exists only so the benchmark
+    /// can measure what durability costs (`loyalty-load dialogue-external --replies durable,memory`). Never turn it
+    /// off in production.
+    pub durable_replies: bool,
 }
 
 impl Default for TelegramSettings {
@@ -292,6 +298,7 @@ impl Default for SessionSettings {
             idle_stop_s: 600,
             worker_threads: 0,
             partner_cache_ms: 2_000,
+            durable_replies: true,
         }
     }
 }

@@ -28,6 +28,10 @@ pub struct Args {
     /// Transports to measure, in order.
     #[arg(long, value_delimiter = ',', default_value = "polling,webhook")]
     transports: Vec<String>,
+    /// How replies leave, in order: `durable` (the outbox streams, the product's way) and/or `memory` (sent from
+    /// memory after the commit: the anchor for what durability costs, issue 12 item 8; never used in production).
+    #[arg(long, value_delimiter = ',', default_value = "durable")]
+    replies: Vec<String>,
     /// Concurrent partners in closed loop.
     #[arg(long, value_delimiter = ',', default_value = "100,1000")]
     partners: Vec<usize>,
@@ -100,8 +104,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         args.tgbench.display()
     );
     println!(
-        "{:>8} {:>12} {:>8} {:>10} {:>8} {:>8} {:>8} {:>9} {:>10} {:>6} {:>11}",
+        "{:>8} {:>8} {:>12} {:>8} {:>10} {:>8} {:>8} {:>8} {:>9} {:>10} {:>6} {:>11}",
         "mode",
+        "replies",
         "loop",
         "partners",
         "steps/s",
@@ -113,8 +118,18 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "dups",
         "ledger ops"
     );
-    for transport in &args.transports {
-        let running = start_product(&args, transport, users).await?;
+    // Closed-loop throughput per (transport, partners, replies), for the cost of durable replies.
+    let mut closed: Vec<(String, usize, String, f64)> = Vec::new();
+    let runs = args
+        .transports
+        .iter()
+        .flat_map(|t| args.replies.iter().map(move |r| (t, r)));
+    for (transport, replies) in runs {
+        anyhow::ensure!(
+            replies == "durable" || replies == "memory",
+            "--replies takes durable and/or memory, not {replies}"
+        );
+        let running = start_product(&args, transport, users, replies == "durable").await?;
         let points =
             args.partners.iter().map(|&n| (n, None)).chain(
                 (args.open_rate > 0).then_some((args.open_rate as usize, Some(args.open_rate))),
@@ -122,8 +137,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         for (n, rate) in points {
             let point = measure(&args, &running, transport, n, rate).await?;
             let label = rate.map_or("closed".to_string(), |r| format!("open {r}/s"));
+            if rate.is_none() {
+                closed.push((transport.clone(), n, replies.clone(), point.answered_per_s));
+            }
             println!(
-                "{transport:>8} {label:>12} {n:>8} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>9} {:>10} {:>6} {:>11}",
+                "{transport:>8} {replies:>8} {label:>12} {n:>8} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>9} {:>10} {:>6} {:>11}",
                 point.answered_per_s,
                 point.p50,
                 point.p95,
@@ -134,13 +152,26 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 point.ledger_ops
             );
         }
-        if transport == "polling" && args.chats > 0 {
+        if transport == "polling" && replies == "durable" && args.chats > 0 {
             memory_run(&args, &running, args.chats).await?;
         }
         let services = running.services.clone();
         running.shutdown().await;
         // The run's states and dedup marks: left behind they grow Redis run after run (see dialogue_bench).
         crate::dialogue_bench::forget_namespace(&services.redis, &namespace(transport)).await?;
+    }
+    for (transport, n, replies, durable) in &closed {
+        let anchor = closed
+            .iter()
+            .find(|(t, m, r, _)| t == transport && m == n && r == "memory");
+        if let (true, Some((_, _, _, memory))) = (replies == "durable", anchor) {
+            println!(
+                "durable replies, {transport} at {n} partners: {durable:.0} of {memory:.0} steps/s with replies sent \
+                 from memory = {:.2}x (cost {:.1} %; target: at most 10 %)",
+                durable / memory,
+                (1.0 - durable / memory) * 100.0
+            );
+        }
     }
     println!(
         "targets (hardening issue, item 9): closed loop >= 5,600 steps/s with p99 <= 50 ms at 100 partners, \
@@ -156,6 +187,7 @@ async fn start_product(
     args: &Args,
     transport: &str,
     users: usize,
+    durable_replies: bool,
 ) -> anyhow::Result<loyalty::server::Running> {
     let listen = free_loopback_port()?;
     let mut settings = crate::dialogue_bench::bench_settings(
@@ -168,6 +200,7 @@ async fn start_product(
     settings.log.level = "error".into();
     settings.sessions.redis_namespace = namespace(transport);
     settings.sessions.idle_stop_s = IDLE_STOP_S;
+    settings.sessions.durable_replies = durable_replies;
     let t = &mut settings.telegram;
     t.api_url = format!("http://{}", args.bot_api);
     t.partner_token = Secret::new(PARTNER_TOKEN.into());

@@ -65,11 +65,14 @@ pub enum SessionError {
 pub struct SessionDeps {
     pub store: SessionStore,
     pub env: DialogueEnv,
-    /// The in-memory outbox. Unused by `process` since replies go through the commit's stream; kept for messages
-    /// not tied to a commit.
+    /// The in-memory outbox: messages not tied to a commit (an apology), and replies when `durable_replies` is off.
     pub outbox: Recipient<Outgoing>,
     /// Sessions idle this long stop (their state stays in Redis).
     pub idle_stop: Duration,
+    /// Replies go with the commit into the outbox streams (true); false sends them through `outbox`, from memory,
+    /// after the commit: lost in a crash, only for the benchmark's measure of what durability costs
+    /// (`sessions.durable_replies`).
+    pub durable_replies: bool,
 }
 
 /// Owns nothing but its dependencies and when it last worked: the conversation state is in Redis.
@@ -153,13 +156,25 @@ pub async fn process(deps: SessionDeps, msg: HandleUpdate) -> Result<Handled, Se
                 msg.update_id,
                 loaded.version,
                 &output.state_json,
-                &output.outgoing,
+                if deps.durable_replies {
+                    &output.outgoing
+                } else {
+                    &[]
+                },
             )
             .await
             .map_err(store_down)?;
         match committed {
             // The replies were appended to the outbox streams by the commit itself: the outbox sends them.
-            CommitOutcome::Stored(version) => return Ok(Handled::Processed { version }),
+            CommitOutcome::Stored(version) if deps.durable_replies => {
+                return Ok(Handled::Processed { version });
+            }
+            CommitOutcome::Stored(version) => {
+                for out in output.outgoing {
+                    deps.outbox.do_send(out);
+                }
+                return Ok(Handled::Processed { version });
+            }
             CommitOutcome::Duplicate => return Ok(Handled::Duplicate),
             CommitOutcome::Conflict => continue,
         }

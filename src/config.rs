@@ -151,7 +151,13 @@ pub struct DatabaseSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RedisSettings {
+    /// A single Redis node (used when `cluster_urls` is empty).
     pub url: Secret<String>,
+    /// Seed nodes of a Redis Cluster (`["redis://10.0.0.1:6379", ...]`, any reachable subset: the client learns
+    /// the others and follows failovers); empty means the single node at `url`. Environment:
+    /// `LOYALTY__REDIS__CLUSTER_URLS='["redis://a:6379","redis://b:6379"]'`.
+    pub cluster_urls: Vec<Secret<String>>,
+    /// Kept so existing files still load; unused since every Redis user shares one multiplexed connection.
     pub pool_size_max: usize,
 }
 
@@ -412,6 +418,7 @@ impl Default for RedisSettings {
     fn default() -> Self {
         RedisSettings {
             url: Secret::new("redis://127.0.0.1:56379".into()),
+            cluster_urls: Vec::new(),
             pool_size_max: 32,
         }
     }
@@ -500,6 +507,10 @@ impl Settings {
             self.ledger.batch_max >= 1 && self.ledger.inflight_max >= 1,
             "ledger batch/inflight >= 1"
         );
+        anyhow::ensure!(
+            !self.sessions.redis_namespace.contains(['{', '}']),
+            "sessions.redis_namespace must not contain '{{' or '}}' (Redis Cluster hash tags)"
+        );
         self.telegram.validate_retries()?;
         self.office_settings()?;
         self.miniapp.validate()?;
@@ -545,6 +556,15 @@ impl Settings {
 }
 
 impl TelegramSettings {
+    /// The outbox streams per bot in effect (`outbox_streams_per_bot`, or `outbox_lanes_per_bot` when 0; at least
+    /// 1): also the number of chat groups, each one hash slot on a Redis Cluster.
+    pub fn outbox_streams(&self) -> usize {
+        match self.outbox_streams_per_bot {
+            0 => self.outbox_lanes_per_bot.max(1),
+            n => n,
+        }
+    }
+
     fn validate_retries(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
             self.update_attempts_max >= 1 && self.stuck_update_max_s >= 1,

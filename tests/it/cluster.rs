@@ -167,7 +167,7 @@ async fn a_master_failing_over_during_traffic_loses_and_repeats_no_reply_and_dia
     cluster.kill(victim);
     cluster.wait_master(heir);
     for partner in PARTNERS {
-        sandbox.send("partner", partner, &steps()[0].0);
+        sandbox.send("partner", partner, steps()[0].0);
     }
     for partner in PARTNERS {
         let replies = sandbox.bot_messages("partner", partner, 5).await;

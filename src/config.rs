@@ -705,6 +705,37 @@ mod tests {
         );
     }
 
+    #[test]
+    fn cluster_urls_come_from_the_environment_as_a_list_and_never_print() {
+        let mut table = toml::Table::new();
+        let vars = [(
+            "LOYALTY__REDIS__CLUSTER_URLS".to_string(),
+            r#"["redis://:pw@10.0.0.1:6379","redis://:pw@10.0.0.2:6379"]"#.to_string(),
+        )];
+        overlay_env(&mut table, vars.into_iter()).unwrap();
+        let s: Settings = toml::Value::Table(table).try_into().unwrap();
+        let urls: Vec<&String> = s.redis.cluster_urls.iter().map(Secret::expose).collect();
+        assert_eq!(
+            urls,
+            ["redis://:pw@10.0.0.1:6379", "redis://:pw@10.0.0.2:6379"]
+        );
+        assert!(!format!("{s:?}").contains(":pw@"));
+        assert!(
+            Settings::default().redis.cluster_urls.is_empty(),
+            "single node by default"
+        );
+    }
+
+    #[test]
+    fn a_namespace_with_a_hash_tag_brace_is_refused() {
+        let mut s = Settings::default();
+        s.sessions.redis_namespace = "net{1}:".into();
+        let e = s
+            .validate()
+            .expect_err("a brace would break the chat groups' hash tags");
+        assert!(format!("{e}").contains("sessions.redis_namespace"), "{e}");
+    }
+
     fn webhook(secret: &str, public_url: &str) -> anyhow::Result<()> {
         let mut s = Settings::default();
         s.telegram.mode = "webhook".into();

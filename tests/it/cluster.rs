@@ -150,7 +150,7 @@ async fn a_master_failing_over_during_traffic_loses_and_repeats_no_reply_and_dia
         sandbox.send("partner", partner, text);
     }
     assert!(cli(replica, &["cluster", "failover"]).starts_with("OK"));
-    cluster.wait_master(replica);
+    cluster.wait_master(replica).await;
     for partner in PARTNERS {
         let replies = sandbox.bot_messages("partner", partner, 2).await;
         assert_eq!(replies[1], steps()[1].1, "partner {partner}, step 1");
@@ -165,7 +165,7 @@ async fn a_master_failing_over_during_traffic_loses_and_repeats_no_reply_and_dia
     let victim = cluster.masters()[1];
     let heir = cluster.replica_of(victim);
     cluster.kill(victim);
-    cluster.wait_master(heir);
+    cluster.wait_master(heir).await;
     for partner in PARTNERS {
         sandbox.send("partner", partner, steps()[0].0);
     }

@@ -178,12 +178,13 @@ impl RedisCluster {
             .port
     }
 
-    /// Waits until the node at `port` is a master.
-    pub(crate) fn wait_master(&self, port: u16) {
+    /// Waits until the node at `port` is a master, without holding up the test's runtime (the sandbox the product
+    /// talks to runs on it).
+    pub(crate) async fn wait_master(&self, port: u16) {
         let started = Instant::now();
         while !cli(port, &["role"]).starts_with("master") {
             assert!(started.elapsed() < FORM_WAIT, "no promotion of {port}");
-            std::thread::sleep(Duration::from_millis(100));
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

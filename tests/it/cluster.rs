@@ -123,6 +123,23 @@ async fn dialogues_of_many_chats_complete_on_a_three_master_cluster_with_each_re
         .into_iter()
         .map(|port| cluster.keys_on(port, &namespace))
         .collect();
+    // Every outbox stream's reader has a cluster connection of its own (its blocking read holds it): with one bot
+    // and eight streams, nine cluster connections in all, each with a socket to each master.
+    let clients: Vec<usize> = cluster
+        .masters()
+        .into_iter()
+        .map(|port| {
+            let info = cli(port, &["info", "clients"]);
+            info.lines()
+                .find_map(|l| l.strip_prefix("connected_clients:"))
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(0)
+        })
+        .collect();
+    assert!(
+        clients.iter().all(|&n| n <= 8 + 1 + 1),
+        "8 readers + 1 shared connection (+ redis-cli asking) per master: {clients:?}"
+    );
     server.kill().ok();
     server.wait().ok();
     assert_eq!(holding.len(), 3, "three masters");

@@ -13,7 +13,8 @@ use actors::{LedgerActor, LedgerMetrics};
 pub struct Services {
     pub settings: Arc<Settings>,
     pub pg: deadpool_postgres::Pool,
-    pub redis: deadpool_redis::Pool,
+    /// The shared Redis connection (single node or cluster), made on first use.
+    pub redis: actors::redis_conn::SharedRedis,
     pub ledger: Addr<LedgerActor>,
     pub ledger_metrics: Arc<LedgerMetrics>,
 }
@@ -80,21 +81,12 @@ impl Services {
             "no bot token configured (telegram.partner_token, ...)"
         );
         let (outbox, outbox_metrics, limits) = Outbox::start(&bots, telegram);
-        let streams_per_bot = match telegram.outbox_streams_per_bot {
-            0 => telegram.outbox_lanes_per_bot.max(1),
-            n => n,
-        };
+        let streams_per_bot = telegram.outbox_streams();
         let sessions = &self.settings.sessions;
-        // Short timeouts: while Redis is down an update must fail fast (webhook 503), not hang.
-        let redis_config = deadpool_redis::redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(std::time::Duration::from_secs(1)))
-            .set_response_timeout(Some(std::time::Duration::from_secs(2)))
-            .set_number_of_retries(2);
-        let redis_client =
-            deadpool_redis::redis::Client::open(self.settings.redis.url.expose().as_str())
-                .context("invalid redis.url")?;
-        let redis = redis_client
-            .get_connection_manager_with_config(redis_config)
+        // Short timeouts (`actors::redis_conn`): while Redis is down an update must fail fast (webhook 503).
+        let redis = self
+            .redis
+            .get()
             .await
             .context("connecting to Redis for the sessions")?;
         let dead_letters = actors::session::dead_letter::DeadLetters::new(
@@ -116,7 +108,7 @@ impl Services {
         // leaves them to the serving process).
         if transport {
             crate::telegram::durable::start(
-                &redis_client,
+                self.redis.client(),
                 redis,
                 self.pg.clone(),
                 &bots,

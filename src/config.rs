@@ -151,7 +151,13 @@ pub struct DatabaseSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RedisSettings {
+    /// A single Redis node (used when `cluster_urls` is empty).
     pub url: Secret<String>,
+    /// Seed nodes of a Redis Cluster (`["redis://10.0.0.1:6379", ...]`, any reachable subset: the client learns
+    /// the others and follows failovers); empty means the single node at `url`. Environment:
+    /// `LOYALTY__REDIS__CLUSTER_URLS='["redis://a:6379","redis://b:6379"]'`.
+    pub cluster_urls: Vec<Secret<String>>,
+    /// Kept so existing files still load; unused since every Redis user shares one multiplexed connection.
     pub pool_size_max: usize,
 }
 
@@ -424,6 +430,7 @@ impl Default for RedisSettings {
     fn default() -> Self {
         RedisSettings {
             url: Secret::new("redis://127.0.0.1:56379".into()),
+            cluster_urls: Vec::new(),
             pool_size_max: 32,
         }
     }
@@ -512,6 +519,10 @@ impl Settings {
             self.ledger.batch_max >= 1 && self.ledger.inflight_max >= 1,
             "ledger batch/inflight >= 1"
         );
+        anyhow::ensure!(
+            !self.sessions.redis_namespace.contains(['{', '}']),
+            "sessions.redis_namespace must not contain '{{' or '}}' (Redis Cluster hash tags)"
+        );
         self.telegram.validate_retries()?;
         self.office_settings()?;
         self.miniapp.validate()?;
@@ -557,6 +568,15 @@ impl Settings {
 }
 
 impl TelegramSettings {
+    /// The outbox streams per bot in effect (`outbox_streams_per_bot`, or `outbox_lanes_per_bot` when 0; at least
+    /// 1): also the number of chat groups, each one hash slot on a Redis Cluster.
+    pub fn outbox_streams(&self) -> usize {
+        match self.outbox_streams_per_bot {
+            0 => self.outbox_lanes_per_bot.max(1),
+            n => n,
+        }
+    }
+
     fn validate_retries(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
             self.update_attempts_max >= 1 && self.stuck_update_max_s >= 1,
@@ -700,6 +720,37 @@ mod tests {
             example.database.url.expose(),
             defaults.database.url.expose()
         );
+    }
+
+    #[test]
+    fn cluster_urls_come_from_the_environment_as_a_list_and_never_print() {
+        let mut table = toml::Table::new();
+        let vars = [(
+            "LOYALTY__REDIS__CLUSTER_URLS".to_string(),
+            r#"["redis://:pw@10.0.0.1:6379","redis://:pw@10.0.0.2:6379"]"#.to_string(),
+        )];
+        overlay_env(&mut table, vars.into_iter()).unwrap();
+        let s: Settings = toml::Value::Table(table).try_into().unwrap();
+        let urls: Vec<&String> = s.redis.cluster_urls.iter().map(Secret::expose).collect();
+        assert_eq!(
+            urls,
+            ["redis://:pw@10.0.0.1:6379", "redis://:pw@10.0.0.2:6379"]
+        );
+        assert!(!format!("{s:?}").contains(":pw@"));
+        assert!(
+            Settings::default().redis.cluster_urls.is_empty(),
+            "single node by default"
+        );
+    }
+
+    #[test]
+    fn a_namespace_with_a_hash_tag_brace_is_refused() {
+        let mut s = Settings::default();
+        s.sessions.redis_namespace = "net{1}:".into();
+        let e = s
+            .validate()
+            .expect_err("a brace would break the chat groups' hash tags");
+        assert!(format!("{e}").contains("sessions.redis_namespace"), "{e}");
     }
 
     fn webhook(secret: &str, public_url: &str) -> anyhow::Result<()> {

@@ -7,6 +7,8 @@ use anyhow::Context;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
+use actors::redis_conn::{RedisClient, SharedRedis};
+
 use crate::config::{DatabaseSettings, RedisSettings};
 
 /// The same server URL naming another database (`postgres://u@h:p/a` -> `postgres://u@h:p/b`).
@@ -37,16 +39,28 @@ pub fn pg_pool(settings: &DatabaseSettings, size: usize) -> anyhow::Result<Pool>
         .context("building the Postgres pool")
 }
 
-pub fn redis_pool(settings: &RedisSettings) -> anyhow::Result<deadpool_redis::Pool> {
-    deadpool_redis::Config::from_url(settings.url.expose().as_str())
-        .builder()
-        .context("invalid redis.url")?
-        .max_size(settings.pool_size_max)
-        .wait_timeout(Some(Duration::from_secs(2)))
-        .create_timeout(Some(Duration::from_secs(2)))
-        .runtime(deadpool_redis::Runtime::Tokio1)
-        .build()
-        .context("building the Redis pool")
+/// Where Redis is, from `[redis]`: the single node at `url`, or the cluster of `cluster_urls` when any is given.
+/// Errors: a URL that does not parse (the message names the setting, never the URL, which may hold a password).
+pub fn redis_client(settings: &RedisSettings) -> anyhow::Result<RedisClient> {
+    let cluster: Vec<String> = settings
+        .cluster_urls
+        .iter()
+        .map(|u| u.expose().clone())
+        .collect();
+    RedisClient::open(settings.url.expose(), &cluster).map_err(|e| {
+        let which = if cluster.is_empty() {
+            "redis.url"
+        } else {
+            "redis.cluster_urls"
+        };
+        anyhow::anyhow!("invalid {which}: {:?}", e.kind())
+    })
+}
+
+/// The process's shared Redis connection, made on first use (so commands that never touch Redis run without it).
+/// Errors: as [`redis_client`].
+pub fn redis_pool(settings: &RedisSettings) -> anyhow::Result<SharedRedis> {
+    Ok(SharedRedis::new(redis_client(settings)?))
 }
 
 /// One plain connection, for the CLI's one-shot commands and migrations.

@@ -35,9 +35,8 @@ pub enum DeadLetterCommand {
 }
 
 async fn store(settings: &Settings) -> anyhow::Result<DeadLetters> {
-    let conn = redis::Client::open(settings.redis.url.expose().as_str())
-        .context("invalid redis.url")?
-        .get_connection_manager()
+    let conn = crate::db::redis_client(&settings.redis)?
+        .shared()
         .await
         .context("connecting to Redis")?;
     Ok(DeadLetters::new(

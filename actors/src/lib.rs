@@ -11,6 +11,7 @@ pub mod dialogue;
 pub mod ledger;
 pub mod moderation;
 pub mod outgoing;
+pub mod redis_conn;
 pub mod session;
 // --- Partner money: expiry of redemption requests ---
 pub mod sweeper;

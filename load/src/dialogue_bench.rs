@@ -235,7 +235,7 @@ async fn memory_run(
 /// Deletes every key under the run's namespace. Left behind, a few hundred thousand keys a run (until their TTLs)
 /// grow a developer's Redis by gigabytes over a day of runs, and its AOF rewrites then slow the runs that follow.
 pub(crate) async fn forget_namespace(
-    redis: &deadpool_redis::Pool,
+    redis: &actors::redis_conn::SharedRedis,
     namespace: &str,
 ) -> anyhow::Result<u64> {
     let mut conn = redis.get().await?;

@@ -14,7 +14,6 @@ use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{FromRequest, HttpRequest, web};
-use deadpool_redis::redis;
 use fsm::Lang;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

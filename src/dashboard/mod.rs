@@ -44,7 +44,7 @@ pub(crate) const FLASH_IDS: [&str; 5] = [
 /// What the dashboard's handlers share.
 pub struct Dashboard {
     pg: deadpool_postgres::Pool,
-    redis: deadpool_redis::Pool,
+    redis: actors::redis_conn::SharedRedis,
     /// The prefix of the sessions' Redis keys (`sessions.redis_namespace`).
     namespace: String,
     /// `telegram.admin_ids`, checked on every request.
@@ -69,7 +69,7 @@ impl Dashboard {
     pub fn new(
         settings: &Settings,
         pg: deadpool_postgres::Pool,
-        redis: deadpool_redis::Pool,
+        redis: actors::redis_conn::SharedRedis,
     ) -> anyhow::Result<Dashboard> {
         let time_zone = fsm::calendar::time_zone(&settings.network.time_zone).map_err(|e| {
             anyhow::anyhow!("network.time_zone {:?}: {e}", settings.network.time_zone)
@@ -104,7 +104,7 @@ impl Dashboard {
         self.wired.get().is_none_or(|w| w.secure)
     }
 
-    async fn redis(&self) -> Result<deadpool_redis::Connection, DashError> {
+    async fn redis(&self) -> Result<actors::redis_conn::Redis, DashError> {
         self.redis.get().await.map_err(|e| {
             tracing::warn!(error = %e, "dashboard: Redis unavailable");
             DashError::Unavailable
@@ -149,7 +149,7 @@ pub enum DashError {
 }
 
 impl DashError {
-    fn redis(e: deadpool_redis::redis::RedisError) -> DashError {
+    fn redis(e: redis::RedisError) -> DashError {
         tracing::warn!(error = %e, "dashboard: Redis command failed");
         DashError::Unavailable
     }

@@ -1,5 +1,5 @@
 //! Durable replies: the outbox side of the Redis streams the session commits append to
-//! (`actors::session::store`, `{ns}out:v1:{bot}:{shard}`).
+//! (`actors::session::store`, `{ns}out:v2:{<group>}:{bot}`, one stream per bot and chat group).
 //!
 //! Per stream, every process runs one reader. Only the holder of the stream's lease (`{stream}:lease`, a `SET NX
 //! PX` renewed every third of its life) reads it, so the replies to a chat go out in order even with several
@@ -23,10 +23,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ::actors::outgoing::Outgoing;
+use ::actors::redis_conn::{Redis, RedisClient};
 use ::actors::session::store::outbox_stream_key;
 use anyhow::Context;
 use fsm::BotKind;
-use redis::aio::{ConnectionManager, MultiplexedConnection};
 use teloxide_core::{ApiError, RequestError};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -50,7 +50,7 @@ const ACK_BATCH_MAX: usize = 512;
 #[derive(Clone)]
 pub struct DurableSettings {
     pub namespace: String,
-    /// Streams per bot; must equal the session store's.
+    /// Streams per bot (chat groups); must equal the session store's.
     pub streams_per_bot: usize,
     /// How long a stream's lease lasts without renewal: how long a dead replica's replies wait for a survivor.
     pub lease: Duration,
@@ -69,12 +69,14 @@ struct Reader {
     limits: Arc<Limits>,
     metrics: Arc<OutboxMetrics>,
     settings: DurableSettings,
-    shared: ConnectionManager,
+    shared: Redis,
     pg: deadpool_postgres::Pool,
     holds: Arc<AtomicBool>,
-    /// For the reader's own connection, made again after an error (a multiplexed connection does not reconnect).
-    client: redis::Client,
-    config: redis::AsyncConnectionConfig,
+    /// For the reader's own connection (a blocking read must not hold the shared one), made again after an error
+    /// (a single node's multiplexed connection does not reconnect).
+    client: RedisClient,
+    /// The answer timeout of the reader's connection: above the block.
+    read_timeout: Duration,
     /// The lanes of the chats with entries under way, by chat id.
     lanes: Mutex<HashMap<i64, mpsc::UnboundedSender<(String, Outgoing)>>>,
     /// Ids dispatched to a lane whose acknowledgement has not landed yet.
@@ -86,8 +88,8 @@ struct Reader {
 /// Creates the consumer groups and starts one reader (and its lease keeper) per stream of every bot.
 #[allow(clippy::too_many_arguments)]
 pub async fn start(
-    client: &redis::Client,
-    shared: ConnectionManager,
+    client: &RedisClient,
+    shared: Redis,
     pg: deadpool_postgres::Pool,
     bots: &BotApiClients,
     limits: &HashMap<BotKind, Arc<Limits>>,
@@ -96,17 +98,14 @@ pub async fn start(
     stop: CancellationToken,
 ) -> anyhow::Result<()> {
     // A blocking read holds its connection: each reader has its own, with a response timeout above the block.
-    let block = settings.lease / 3;
-    let config = redis::AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(Duration::from_secs(1)))
-        .set_response_timeout(Some(block + Duration::from_secs(2)));
+    let read_timeout = settings.lease / 3 + Duration::from_secs(2);
     for kind in bots.kinds() {
         let (Some(bot), Some(limits)) = (bots.get(kind).cloned(), limits.get(&kind).cloned())
         else {
             continue;
         };
-        for shard in 0..settings.streams_per_bot.max(1) {
-            let key = outbox_stream_key(&settings.namespace, kind, shard);
+        for group in 0..settings.streams_per_bot.max(1) {
+            let key = outbox_stream_key(&settings.namespace, kind, group);
             create_group(&mut shared.clone(), &key)
                 .await
                 .context("creating the outbox consumer group")?;
@@ -124,7 +123,7 @@ pub async fn start(
                 pg: pg.clone(),
                 holds: Arc::new(AtomicBool::new(false)),
                 client: client.clone(),
-                config: config.clone(),
+                read_timeout,
                 lanes: Mutex::new(HashMap::new()),
                 in_flight: Mutex::new(HashSet::new()),
                 acks,
@@ -177,7 +176,7 @@ where
 }
 
 /// The group `outbox` on `key` (and the stream), from its first entry; one that exists already is kept.
-async fn create_group(conn: &mut ConnectionManager, key: &str) -> redis::RedisResult<()> {
+async fn create_group(conn: &mut Redis, key: &str) -> redis::RedisResult<()> {
     let created: redis::RedisResult<()> = redis::cmd("XGROUP")
         .arg("CREATE")
         .arg(key)
@@ -280,7 +279,7 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
     let lease_ms = r.settings.lease.as_millis() as u64;
     let block_ms = (lease_ms / 3).max(1);
     let mut handled = 0u32;
-    let mut connected: Option<MultiplexedConnection> = None;
+    let mut connected: Option<Redis> = None;
     let mut last_claim = Instant::now();
     while !stop.is_cancelled() {
         if let Ok(mut ticks) = r.metrics.reader_ticks.lock() {
@@ -288,11 +287,7 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
         }
         let conn = match &mut connected {
             Some(conn) => conn,
-            None => match r
-                .client
-                .get_multiplexed_async_connection_with_config(&r.config)
-                .await
-            {
+            None => match r.client.dedicated(r.read_timeout).await {
                 Ok(conn) => connected.insert(conn),
                 Err(e) => {
                     tracing::warn!(error = %e, "outbox: Redis unavailable");
@@ -387,7 +382,7 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
 }
 
 /// After a Redis error: a fresh connection next time, and the group again if Redis lost it (restarted empty).
-async fn recover(r: &Reader, e: &redis::RedisError, connected: &mut Option<MultiplexedConnection>) {
+async fn recover(r: &Reader, e: &redis::RedisError, connected: &mut Option<Redis>) {
     *connected = None;
     if e.code() == Some("NOGROUP")
         && let Err(e) = create_group(&mut r.shared.clone(), &r.key).await
@@ -407,11 +402,7 @@ async fn pause(stop: &CancellationToken, d: Duration) {
 /// hands it to its chat's lane, except the ones this reader has in flight already (a slow lane's entries go idle too,
 /// and must not be sent twice). Right after taking the lease `min_idle_ms` is 0: no other reader may be working on
 /// them any more.
-async fn claim_all(
-    r: &Arc<Reader>,
-    conn: &mut MultiplexedConnection,
-    min_idle_ms: u64,
-) -> redis::RedisResult<()> {
+async fn claim_all(r: &Arc<Reader>, conn: &mut Redis, min_idle_ms: u64) -> redis::RedisResult<()> {
     let mut cursor = "0-0".to_owned();
     loop {
         let reply: Vec<redis::Value> = redis::cmd("XAUTOCLAIM")

@@ -250,16 +250,17 @@ impl TestApp {
         r.send().await.expect("server reachable").status().as_u16()
     }
 
-    pub async fn redis(&self) -> deadpool_redis::Connection {
+    pub async fn redis(&self) -> actors::redis_conn::Redis {
         self.running.services.redis.get().await.expect("redis")
     }
 
     /// (version, raw state) of a chat's dialogue.
     pub async fn session(&self, bot: &str, chat: i64) -> (Option<u64>, Option<String>) {
-        let key = format!(
-            "{}fsm:v1:{bot}:{chat}",
-            self.settings.sessions.redis_namespace
-        );
+        let key = actors::session::store::Keys {
+            namespace: &self.settings.sessions.redis_namespace,
+            groups: self.settings.telegram.outbox_streams(),
+        }
+        .state(fsm::BotKind::parse(bot).expect("a bot"), chat);
         let mut conn = self.redis().await;
         deadpool_redis::redis::cmd("HMGET")
             .arg(key)

@@ -61,7 +61,7 @@ async fn stream_holder(namespace: &str) -> u32 {
         .get_multiplexed_async_connection()
         .await
         .expect("redis");
-    let shard = actors::session::store::outbox_shard(PARTNER, 8);
+    let shard = actors::session::store::chat_group(PARTNER, 8);
     let key = actors::session::store::outbox_stream_key(namespace, fsm::BotKind::Partner, shard);
     let holder: Option<String> = redis::cmd("GET")
         .arg(format!("{key}:lease"))

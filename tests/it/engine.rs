@@ -257,10 +257,11 @@ async fn a_state_that_no_longer_deserializes_resets_to_the_menu_with_a_message()
     let app = TestApp::spawn().await;
     app.send("partner", PARTNER, "/accrue").await;
     app.nth_text("partner", PARTNER, 1).await;
-    let key = format!(
-        "{}fsm:v1:partner:{PARTNER}",
-        app.settings.sessions.redis_namespace
-    );
+    let key = actors::session::store::Keys {
+        namespace: &app.settings.sessions.redis_namespace,
+        groups: app.settings.telegram.outbox_streams(),
+    }
+    .state(fsm::BotKind::Partner, PARTNER);
     let mut conn = app.redis().await;
     let _: () = deadpool_redis::redis::cmd("HSET")
         .arg(&key)

@@ -8,6 +8,7 @@ mod browser;
 mod client_claim;
 mod client_history;
 mod client_services;
+mod cluster;
 // --- The admins' web dashboard ---
 mod dashboard;
 mod dashboard_browser;
@@ -36,6 +37,7 @@ mod poison;
 // --- Partner money ---
 mod nps_stats;
 mod redeem;
+mod redis_cluster;
 mod replicas;
 mod sandbox;
 mod webdriver;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use actors::session::store::outbox_shard;
+use actors::session::store::chat_group;
 
 use crate::app::TestApp;
 use crate::helpers::eventually;
@@ -38,7 +38,7 @@ async fn a_chat_with_a_backlog_does_not_hold_back_another_chat_of_its_stream() {
         .telegram
         .outbox_streams_per_bot;
     let (noisy, quiet) = (9_004, 9_004 + streams as i64);
-    assert_eq!(outbox_shard(noisy, streams), outbox_shard(quiet, streams));
+    assert_eq!(chat_group(noisy, streams), chat_group(quiet, streams));
     // The reviewer's input: a user writing four times a second; Telegram's pace lets one reply a second out.
     for i in 0..8 {
         app.send("partner", noisy, &format!("hi {i}")).await;

@@ -150,7 +150,13 @@ async fn session_version(
     let pool = loyalty::db::redis_pool(&settings.redis).expect("pool");
     let mut conn = pool.get().await.expect("redis");
     deadpool_redis::redis::cmd("HMGET")
-        .arg(format!("{namespace}fsm:v1:{bot}:{chat}"))
+        .arg(
+            actors::session::store::Keys {
+                namespace,
+                groups: settings.telegram.outbox_streams(),
+            }
+            .state(fsm::BotKind::parse(bot).expect("a bot"), chat),
+        )
         .arg("v")
         .arg("s")
         .query_async(&mut conn)

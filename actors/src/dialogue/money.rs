@@ -39,7 +39,7 @@ pub struct MoneyEnv {
     pub time_zone: TimeZone,
     /// Where the `/find` counters live: Redis and the key namespace. `None` refuses every lookup as over the limit
     /// (a configuration without Redis must not allow unlimited lookups).
-    pub limiter: Option<(redis::aio::ConnectionManager, String)>,
+    pub limiter: Option<(crate::redis_conn::Redis, String)>,
 }
 
 impl Default for MoneyEnv {
@@ -250,7 +250,7 @@ async fn within_till_limit(env: &DialogueEnv, telegram_id: i64) -> Result<bool, 
 
 /// Increments the counter `prefix:<clock hour>` and gives it an hour's expiry, in one round trip; the new count.
 async fn count_this_hour(
-    conn: &redis::aio::ConnectionManager,
+    conn: &crate::redis_conn::Redis,
     prefix: &str,
 ) -> Result<u64, DialogueError> {
     let hour = std::time::SystemTime::now()

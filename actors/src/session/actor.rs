@@ -197,7 +197,7 @@ async fn fail_permanently(
         "session: update failed permanently; the user gets an apology"
     );
     deps.store
-        .mark_processed(msg.bot, msg.update_id)
+        .mark_processed(msg.bot, msg.sender.chat_id, msg.update_id)
         .await
         .map_err(|e| {
             tracing::warn!(error = %e, "session: state store unavailable");

@@ -11,10 +11,10 @@
 //! is Telegram's JSON, which the product never stores in Postgres.
 
 use fsm::BotKind;
-use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 
 use super::store::StoreError;
+use crate::redis_conn::Redis;
 
 /// One parked update, as stored and as `loyalty dead-letters list` prints it (one JSON object per line).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,18 +39,14 @@ pub struct DeadLetter {
 /// The attempt counters and the dead-letter hash of one network (cheap to clone).
 #[derive(Clone)]
 pub struct DeadLetters {
-    conn: ConnectionManager,
+    conn: Redis,
     namespace: String,
     /// How long an attempt counter lives (Telegram redelivers an update for up to a day).
     attempts_ttl_s: u64,
 }
 
 impl DeadLetters {
-    pub fn new(
-        conn: ConnectionManager,
-        namespace: impl Into<String>,
-        attempts_ttl_s: u64,
-    ) -> DeadLetters {
+    pub fn new(conn: Redis, namespace: impl Into<String>, attempts_ttl_s: u64) -> DeadLetters {
         DeadLetters {
             conn,
             namespace: namespace.into(),
@@ -94,23 +90,23 @@ impl DeadLetters {
         Ok(())
     }
 
-    /// Parks `letter` (replacing an earlier copy of the same update) and resets its attempt counter.
+    /// Parks `letter` (replacing an earlier copy of the same update) and resets its attempt counter: two round
+    /// trips, as the two keys may live on different cluster nodes (a counter left behind expires by itself).
     pub async fn park(&self, letter: &DeadLetter) -> Result<(), StoreError> {
         let json = serde_json::to_string(letter)
             .map_err(|e| StoreError::Unavailable(format!("dead letter as JSON: {e}")))?;
         let mut conn = self.conn.clone();
-        let _: () = redis::pipe()
-            .cmd("HSET")
+        let _: i64 = redis::cmd("HSET")
             .arg(self.hash_key())
             .arg(Self::field(&letter.bot, letter.update_id))
             .arg(json)
-            .ignore()
-            .cmd("DEL")
+            .query_async(&mut conn)
+            .await?;
+        let _: i64 = redis::cmd("DEL")
             .arg(format!(
                 "{}attempts:v1:{}:{}",
                 self.namespace, letter.bot, letter.update_id
             ))
-            .ignore()
             .query_async(&mut conn)
             .await?;
         Ok(())

@@ -1,0 +1,217 @@
+//! A real Redis Cluster for a test: three masters and three replicas on loopback (`redis-server
+//! --cluster-enabled yes`, joined by `redis-cli --cluster create`), in a temporary directory, killed on drop.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Nodes of the cluster: 3 masters, each with one replica.
+const NODES: usize = 6;
+/// How long to wait for the cluster to form or to fail over.
+const FORM_WAIT: Duration = Duration::from_secs(30);
+
+pub(crate) struct RedisCluster {
+    /// Every node's client port (the bus port is 10000 above).
+    pub(crate) ports: Vec<u16>,
+    children: Vec<(u16, Child)>,
+    dir: std::path::PathBuf,
+}
+
+/// A port `p` free on loopback with `p + 10000` free too (the cluster bus).
+fn free_cluster_port(taken: &[u16]) -> u16 {
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        if port > 55_000 || taken.contains(&port) {
+            continue;
+        }
+        if std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// `redis-cli -p port args...`, its output; panics when it fails.
+pub(crate) fn cli(port: u16, args: &[&str]) -> String {
+    let out = Command::new("redis-cli")
+        .arg("-p")
+        .arg(port.to_string())
+        .args(args)
+        .output()
+        .expect("redis-cli (install redis-tools / redis-server)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// One line of `CLUSTER NODES`: the node's port, id, whether it is a master, and its master's id if a replica.
+pub(crate) struct Node {
+    pub(crate) port: u16,
+    pub(crate) id: String,
+    pub(crate) master: bool,
+    pub(crate) master_id: Option<String>,
+    /// Not flagged `fail`.
+    pub(crate) alive: bool,
+}
+
+impl RedisCluster {
+    /// Starts six nodes and joins them (masters get equal, contiguous slot ranges), then waits until every node
+    /// reports `cluster_state:ok`.
+    pub(crate) fn start() -> RedisCluster {
+        let mut ports = Vec::new();
+        for _ in 0..NODES {
+            let port = free_cluster_port(&ports);
+            ports.push(port);
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "loyalty-cluster-{}-{}",
+            std::process::id(),
+            ports[0]
+        ));
+        let mut cluster = RedisCluster {
+            ports: ports.clone(),
+            children: Vec::new(),
+            dir,
+        };
+        for port in ports.clone() {
+            let node_dir = cluster.dir.join(port.to_string());
+            std::fs::create_dir_all(&node_dir).expect("node dir");
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"])
+                .args(["--appendonly", "no", "--save", ""])
+                .arg("--dir")
+                .arg(&node_dir)
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("redis-server (install redis-server)");
+            cluster.children.push((port, child));
+        }
+        for &port in &ports {
+            let started = Instant::now();
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(started.elapsed() < FORM_WAIT, "redis-server did not start");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        let addresses: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let created = Command::new("redis-cli")
+            .arg("--cluster")
+            .arg("create")
+            .args(&addresses)
+            .args(["--cluster-replicas", "1", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .status()
+            .expect("redis-cli --cluster create");
+        assert!(created.success(), "redis-cli --cluster create failed");
+        cluster.wait_ok();
+        cluster
+    }
+
+    /// Seed URLs for `redis.cluster_urls`, as TOML (for `LOYALTY__REDIS__CLUSTER_URLS`).
+    pub(crate) fn urls_toml(&self) -> String {
+        let urls: Vec<String> = self
+            .ports
+            .iter()
+            .map(|p| format!("\"redis://127.0.0.1:{p}\""))
+            .collect();
+        format!("[{}]", urls.join(","))
+    }
+
+    /// Waits until every live node reports `cluster_state:ok`.
+    pub(crate) fn wait_ok(&self) {
+        let started = Instant::now();
+        loop {
+            let ok = self
+                .children
+                .iter()
+                .all(|(port, _)| cli(*port, &["cluster", "info"]).contains("cluster_state:ok"));
+            if ok {
+                return;
+            }
+            assert!(started.elapsed() < FORM_WAIT, "the cluster did not form");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The cluster's nodes as a live node sees them.
+    pub(crate) fn nodes(&self) -> Vec<Node> {
+        let (port, _) = self.children.first().expect("a live node");
+        cli(*port, &["cluster", "nodes"])
+            .lines()
+            .filter_map(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let address = fields.get(1)?;
+                let port = address.split(['@', ',']).next()?.rsplit(':').next()?;
+                let flags = fields.get(2)?;
+                Some(Node {
+                    port: port.parse().ok()?,
+                    id: (*fields.first()?).to_owned(),
+                    master: flags.contains("master"),
+                    master_id: fields
+                        .get(3)
+                        .filter(|m| **m != "-")
+                        .map(|m| (*m).to_owned()),
+                    alive: !flags.contains("fail"),
+                })
+            })
+            .collect()
+    }
+
+    /// The ports of the live masters.
+    pub(crate) fn masters(&self) -> Vec<u16> {
+        self.nodes()
+            .into_iter()
+            .filter(|n| n.master && n.alive)
+            .map(|n| n.port)
+            .collect()
+    }
+
+    /// The replica of the master at `port`.
+    pub(crate) fn replica_of(&self, port: u16) -> u16 {
+        let nodes = self.nodes();
+        let master = nodes.iter().find(|n| n.port == port).expect("the master");
+        nodes
+            .iter()
+            .find(|n| n.master_id.as_deref() == Some(master.id.as_str()) && n.alive)
+            .expect("a replica")
+            .port
+    }
+
+    /// Waits until the node at `port` is a master, without holding up the test's runtime (the sandbox the product
+    /// talks to runs on it).
+    pub(crate) async fn wait_master(&self, port: u16) {
+        let started = Instant::now();
+        while !cli(port, &["role"]).starts_with("master") {
+            assert!(started.elapsed() < FORM_WAIT, "no promotion of {port}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// SIGKILLs the node at `port`.
+    pub(crate) fn kill(&mut self, port: u16) {
+        if let Some(at) = self.children.iter().position(|(p, _)| *p == port) {
+            let (_, mut child) = self.children.remove(at);
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+
+    /// The keys under `namespace` held by the node at `port`.
+    pub(crate) fn keys_on(&self, port: u16, namespace: &str) -> usize {
+        cli(port, &["--raw", "keys", &format!("{namespace}*")])
+            .lines()
+            .filter(|l| !l.is_empty())
+            .count()
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for (_, child) in &mut self.children {
+            child.kill().ok();
+            child.wait().ok();
+        }
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}

@@ -35,6 +35,9 @@ mod partner_backoffice;
 mod poison;
 // --- Partner money ---
 mod nps_stats;
+// --- Observability and shutdown ---
+mod observability;
+mod shutdown;
 mod redeem;
 mod replicas;
 mod sandbox;

@@ -199,7 +199,10 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
     // The shutdown keeps to the grace by itself; this is the backstop (a step stuck past it is cut: its update is
     // delivered again).
     let grace = running.grace;
-    if tokio::time::timeout(grace, running.shutdown()).await.is_err() {
+    if tokio::time::timeout(grace, running.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!(
             grace_ms = grace.as_millis() as u64,
             "shutdown: the grace ran out; exiting"

@@ -51,7 +51,7 @@ impl<'de> Deserialize<'de> for Secret<String> {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub database: DatabaseSettings,
@@ -402,26 +402,6 @@ pub struct LogSettings {
     pub level: String,
     /// `text` (one readable line per event, the default) or `json` (one JSON object per line, for log shippers).
     pub format: String,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            database: DatabaseSettings::default(),
-            redis: RedisSettings::default(),
-            http: HttpSettings::default(),
-            ledger: actors::LedgerConfig::default(),
-            money: MoneySettings::default(),
-            telegram: TelegramSettings::default(),
-            sessions: SessionSettings::default(),
-            log: LogSettings::default(),
-            network: NetworkSettings::default(),
-            partners: PartnerSettings::default(),
-            miniapp: MiniAppSettings::default(),
-            dashboard: DashboardSettings::default(),
-            sentry: SentrySettings::default(),
-        }
-    }
 }
 
 impl Default for DatabaseSettings {

@@ -117,7 +117,12 @@ async fn readyz(
     if !stalled.is_empty() {
         body["stalled_outbox_readers"] = json!(stalled);
     }
-    if pg_ok && redis_ok && stuck.is_empty() && stalled.is_empty() && !too_many_dead && !shutting_down
+    if pg_ok
+        && redis_ok
+        && stuck.is_empty()
+        && stalled.is_empty()
+        && !too_many_dead
+        && !shutting_down
     {
         HttpResponse::Ok().json(body)
     } else {

@@ -86,12 +86,7 @@ impl Default for BotMetrics {
 
 impl BotMetrics {
     /// Counts one update of `bot` that ended as `outcome`, `elapsed` after it arrived.
-    pub fn record(
-        &self,
-        bot: BotKind,
-        outcome: &Result<Accepted, NotAccepted>,
-        elapsed: Duration,
-    ) {
+    pub fn record(&self, bot: BotKind, outcome: &Result<Accepted, NotAccepted>, elapsed: Duration) {
         let bot = bot.as_str();
         self.received.get_or_create(&BotLabel { bot }).inc();
         let outcome = match outcome {
@@ -108,7 +103,9 @@ impl BotMetrics {
             Ok(Accepted::DeadLettered) => "dead_lettered",
             Err(NotAccepted) => "unavailable",
         };
-        self.outcomes.get_or_create(&BotOutcome { bot, outcome }).inc();
+        self.outcomes
+            .get_or_create(&BotOutcome { bot, outcome })
+            .inc();
     }
 
     /// Counts a step's storage error by where it happened.
@@ -218,10 +215,16 @@ pub fn encode(sources: &Sources<'_>) -> String {
             counters(&[
                 (outcome("processed"), m.processed.load(Relaxed)),
                 (outcome("duplicate"), m.duplicates.load(Relaxed)),
-                (outcome("rate_limited"), m.dropped_rate_limited.load(Relaxed)),
+                (
+                    outcome("rate_limited"),
+                    m.dropped_rate_limited.load(Relaxed),
+                ),
                 (outcome("ignored"), ignored),
                 (outcome("unavailable"), m.unavailable.load(Relaxed)),
-                (outcome("failed_permanent"), m.failed_permanent.load(Relaxed)),
+                (
+                    outcome("failed_permanent"),
+                    m.failed_permanent.load(Relaxed),
+                ),
                 (outcome("dead_lettered"), m.dead_lettered.load(Relaxed)),
             ]),
         );
@@ -290,11 +293,7 @@ pub fn encode(sources: &Sources<'_>) -> String {
         ));
     }
     if let Some(live) = sources.sessions_live {
-        r.register(
-            "sessions_live",
-            "Session actors alive",
-            gauge(live as u64),
-        );
+        r.register("sessions_live", "Session actors alive", gauge(live as u64));
     }
     r.register(
         "redis_errors",
@@ -325,7 +324,10 @@ fn encode_outbox(r: &mut Registry, o: &OutboxMetrics) {
         counters(&[
             (result("sent"), o.sent.load(Relaxed)),
             (result("failed"), o.failed.load(Relaxed)),
-            (result("dropped_queue_full"), o.dropped_queue_full.load(Relaxed)),
+            (
+                result("dropped_queue_full"),
+                o.dropped_queue_full.load(Relaxed),
+            ),
         ]),
     );
     r.register(

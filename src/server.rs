@@ -153,11 +153,13 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
     // The command line handles SIGTERM and Ctrl-C (`Running::shutdown`); actix's own handling would stop the HTTP
     // server first, under the pollers and the outbox that use it in the sandbox.
     .disable_signals()
-    .shutdown_timeout(if settings.http.shutdown_grace_ms >= 2 * HTTP_GRACE.as_millis() as u64 {
-        HTTP_GRACE.as_secs()
-    } else {
-        0
-    })
+    .shutdown_timeout(
+        if settings.http.shutdown_grace_ms >= 2 * HTTP_GRACE.as_millis() as u64 {
+            HTTP_GRACE.as_secs()
+        } else {
+            0
+        },
+    )
     .bind(&settings.http.listen)?;
     if settings.http.workers > 0 {
         server = server.workers(settings.http.workers);
@@ -265,9 +267,7 @@ async fn watch_webhooks(
                         .metrics
                         .by_bot
                         .webhook_pending
-                        .get_or_create(&crate::metrics::BotLabel {
-                            bot: kind.as_str(),
-                        })
+                        .get_or_create(&crate::metrics::BotLabel { bot: kind.as_str() })
                         .set(i64::from(info.pending_update_count));
                 }
                 Err(e) => tracing::debug!(bot = kind.as_str(), error = %e, "getWebhookInfo failed"),

@@ -314,7 +314,10 @@ impl Ingress {
         let attempts = match self.dead_letters.count_failure(bot, update_id).await {
             Ok(n) => n,
             Err(e) => {
-                self.metrics.by_bot.redis_errors.fetch_add(1, Ordering::Relaxed);
+                self.metrics
+                    .by_bot
+                    .redis_errors
+                    .fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(bot = bot.as_str(), update_id, error, store = %e, "ingress: update not processed");
                 return Err(NotAccepted);
             }

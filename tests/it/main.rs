@@ -37,8 +37,8 @@ mod poison;
 mod nps_stats;
 // --- Observability and shutdown ---
 mod observability;
-mod shutdown;
 mod redeem;
 mod replicas;
 mod sandbox;
+mod shutdown;
 mod webdriver;

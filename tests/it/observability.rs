@@ -127,13 +127,24 @@ async fn metrics_of_a_serving_process_count_what_its_dialogues_did() {
     let start = Instant::now();
     let before = loop {
         let before = scrape(port).await;
-        if before.samples.iter().any(|s| s.metric == "loyalty_updates_total") {
+        if before
+            .samples
+            .iter()
+            .any(|s| s.metric == "loyalty_updates_total")
+        {
             break before;
         }
         assert!(start.elapsed() < WAIT, "no bot figures");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    assert_eq!(value(&before, "loyalty_updates_total", &[("outcome", "processed")]), 0.0);
+    assert_eq!(
+        value(
+            &before,
+            "loyalty_updates_total",
+            &[("outcome", "processed")]
+        ),
+        0.0
+    );
 
     // The partner: one accrual dialogue, cancelled (4 updates). Two new clients: a welcome bonus each (the ledger).
     for text in ["/accrue", "+79991234567", "1000", "/cancel"] {
@@ -146,28 +157,123 @@ async fn metrics_of_a_serving_process_count_what_its_dialogues_did() {
     }
     let scrape = loop {
         let scrape = scrape(port).await;
-        if value(&scrape, "loyalty_outbox_messages_total", &[("result", "sent")]) >= 6.0 {
+        if value(
+            &scrape,
+            "loyalty_outbox_messages_total",
+            &[("result", "sent")],
+        ) >= 6.0
+        {
             break scrape;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let stderr = stderr_of(child);
-    let processed = |bot| value(&scrape, "loyalty_bot_updates_total", &[("bot", bot), ("outcome", "processed")]);
-    assert_eq!(value(&scrape, "loyalty_updates_total", &[("outcome", "processed")]), 6.0, "{stderr}");
+    let processed = |bot| {
+        value(
+            &scrape,
+            "loyalty_bot_updates_total",
+            &[("bot", bot), ("outcome", "processed")],
+        )
+    };
+    assert_eq!(
+        value(
+            &scrape,
+            "loyalty_updates_total",
+            &[("outcome", "processed")]
+        ),
+        6.0,
+        "{stderr}"
+    );
     assert_eq!(processed("partner"), 4.0);
     assert_eq!(processed("client"), 2.0);
-    assert_eq!(value(&scrape, "loyalty_bot_updates_received_total", &[("bot", "partner")]), 4.0);
+    assert_eq!(
+        value(
+            &scrape,
+            "loyalty_bot_updates_received_total",
+            &[("bot", "partner")]
+        ),
+        4.0
+    );
     // Every processed update is in the step-latency histogram of its bot.
-    assert_eq!(value(&scrape, "loyalty_step_latency_ms", &[("bot", "partner")]), 4.0);
-    assert_eq!(value(&scrape, "loyalty_step_latency_ms", &[("bot", "client")]), 2.0);
+    assert_eq!(
+        value(&scrape, "loyalty_step_latency_ms", &[("bot", "partner")]),
+        4.0
+    );
+    assert_eq!(
+        value(&scrape, "loyalty_step_latency_ms", &[("bot", "client")]),
+        2.0
+    );
     assert!(value(&scrape, "loyalty_ledger_commands_total", &[]) >= 2.0);
     assert!(value(&scrape, "loyalty_ledger_batch_size", &[]) >= 1.0);
     assert!(value(&scrape, "loyalty_ledger_transaction_latency_ms", &[]) >= 1.0);
     assert!(value(&scrape, "loyalty_sessions_live", &[]) >= 1.0);
-    assert_eq!(value(&scrape, "loyalty_redis_errors_total", &[("component", "sessions")]), 0.0);
-    assert_eq!(value(&scrape, "loyalty_postgres_errors_total", &[("component", "ledger")]), 0.0);
-    assert_eq!(value(&scrape, "loyalty_outbox_retry_after_waits_total", &[]), 0.0);
+    assert_eq!(
+        value(
+            &scrape,
+            "loyalty_redis_errors_total",
+            &[("component", "sessions")]
+        ),
+        0.0
+    );
+    assert_eq!(
+        value(
+            &scrape,
+            "loyalty_postgres_errors_total",
+            &[("component", "ledger")]
+        ),
+        0.0
+    );
+    assert_eq!(
+        value(&scrape, "loyalty_outbox_retry_after_waits_total", &[]),
+        0.0
+    );
     let _ = value(&scrape, "loyalty_outbox_stream_pending", &[]);
+}
+
+#[actix_rt::test]
+async fn in_webhook_mode_metrics_report_the_updates_telegram_holds_per_bot() {
+    let sandbox = Sandbox::start();
+    let database = seeded_database().await;
+    let namespace = format!("test:{database}:");
+    let port = free_port();
+    let child = serve(
+        &sandbox,
+        &database,
+        &namespace,
+        port,
+        &[
+            ("LOYALTY__TELEGRAM__MODE", "webhook".into()),
+            (
+                "LOYALTY__TELEGRAM__PUBLIC_URL",
+                format!("http://127.0.0.1:{port}"),
+            ),
+        ],
+    );
+    ready(port).await;
+    let start = Instant::now();
+    let scrape = loop {
+        let scrape = scrape(port).await;
+        let reported = |bot: &str| {
+            scrape.samples.iter().any(|s| {
+                s.metric == "loyalty_webhook_pending_updates" && s.labels.get("bot") == Some(bot)
+            })
+        };
+        if reported("partner") && reported("client") {
+            break scrape;
+        }
+        assert!(start.elapsed() < WAIT, "no getWebhookInfo figures");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    stderr_of(child);
+    assert_eq!(
+        value(
+            &scrape,
+            "loyalty_webhook_pending_updates",
+            &[("bot", "client")]
+        ),
+        0.0
+    );
+    assert!(sandbox.emulator.calls("client", "getWebhookInfo") >= 1);
 }
 
 /// Every string and number anywhere in `value`, flattened as `key=value` pairs.
@@ -206,26 +312,43 @@ async fn json_logs_name_the_update_and_the_chat_and_never_a_secret() {
     ready(port).await;
     let update_id = sandbox
         .emulator
-        .user_update("partner", PARTNER, "Анна", "ru", json!({ "text": "/accrue" }))
+        .user_update(
+            "partner",
+            PARTNER,
+            "Анна",
+            "ru",
+            json!({ "text": "/accrue" }),
+        )
         .expect("queued");
     sandbox.bot_messages("partner", PARTNER, 1).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let stderr = stderr_of(child);
     let mut named = false;
     for line in stderr.lines() {
-        let json: Value = serde_json::from_str(line)
-            .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        let json: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
         let mut f = HashMap::new();
         fields(&json, &mut f);
-        assert!(f.contains_key("level") && f.contains_key("timestamp"), "{line}");
+        assert!(
+            f.contains_key("level") && f.contains_key("timestamp"),
+            "{line}"
+        );
         if f.get("update_id") == Some(&update_id.to_string())
             && f.get("chat_id") == Some(&PARTNER.to_string())
         {
             named = true;
         }
     }
-    assert!(named, "no line names update {update_id} in chat {PARTNER}:\n{stderr}");
-    for secret in ["sandbox-partner", "sandbox-client", WEBHOOK_SECRET, DB_PASSWORD] {
+    assert!(
+        named,
+        "no line names update {update_id} in chat {PARTNER}:\n{stderr}"
+    );
+    for secret in [
+        "sandbox-partner",
+        "sandbox-client",
+        WEBHOOK_SECRET,
+        DB_PASSWORD,
+    ] {
         assert!(!stderr.contains(secret), "{secret} was logged:\n{stderr}");
     }
 }
@@ -238,7 +361,8 @@ async fn sentry_recorder() -> (u16, Arc<Mutex<Vec<String>>>) {
         actix_web::App::new().app_data(data.clone()).route(
             "/api/{project}/envelope/",
             actix_web::web::post().to(
-                |body: actix_web::web::Bytes, seen: actix_web::web::Data<Arc<Mutex<Vec<String>>>>| async move {
+                |body: actix_web::web::Bytes,
+                 seen: actix_web::web::Data<Arc<Mutex<Vec<String>>>>| async move {
                     seen.lock()
                         .expect("lock")
                         .push(String::from_utf8_lossy(&body).into_owned());
@@ -267,7 +391,10 @@ async fn an_update_that_fails_for_good_reaches_sentry_with_its_id_and_without_se
         &database,
         &namespace,
         port,
-        &[("SENTRY_DSN", format!("http://abc123public@127.0.0.1:{sentry_port}/42"))],
+        &[(
+            "SENTRY_DSN",
+            format!("http://abc123public@127.0.0.1:{sentry_port}/42"),
+        )],
     );
     ready(port).await;
     let client = 7201;
@@ -307,13 +434,22 @@ async fn an_update_that_fails_for_good_reaches_sentry_with_its_id_and_without_se
         }
         if start.elapsed() > WAIT {
             let stderr = stderr_of(child);
-            panic!("no Sentry event names update {update_id}: {:?}\n{stderr}", received.lock());
+            panic!(
+                "no Sentry event names update {update_id}: {:?}\n{stderr}",
+                received.lock()
+            );
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let stderr = stderr_of(child);
     assert!(event.contains("failed permanently"), "{event}");
-    for secret in ["sandbox-partner", "sandbox-client", WEBHOOK_SECRET, DB_PASSWORD, "79990001122"] {
+    for secret in [
+        "sandbox-partner",
+        "sandbox-client",
+        WEBHOOK_SECRET,
+        DB_PASSWORD,
+        "79990001122",
+    ] {
         assert!(!event.contains(secret), "{secret} sent to Sentry: {event}");
     }
     // The log keeps the cause for the operator (only Sentry's copy is scrubbed of the phone).

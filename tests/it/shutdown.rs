@@ -24,7 +24,8 @@ fn bot_messages(sandbox: &Sandbox, user: i64) -> usize {
 }
 
 #[actix_rt::test]
-async fn sigterm_under_traffic_exits_within_the_grace_and_the_restarted_process_answers_every_update_once() {
+async fn sigterm_under_traffic_exits_within_the_grace_and_the_restarted_process_answers_every_update_once()
+ {
     let sandbox = Sandbox::start();
     let database = seeded_database().await;
     let namespace = format!("test:{database}:");
@@ -56,7 +57,12 @@ async fn sigterm_under_traffic_exits_within_the_grace_and_the_restarted_process_
     for &user in &users {
         sandbox.send("client", user, "/start");
     }
-    while users.iter().filter(|&&u| bot_messages(&sandbox, u) > 0).count() < 3 {
+    while users
+        .iter()
+        .filter(|&&u| bot_messages(&sandbox, u) > 0)
+        .count()
+        < 3
+    {
         assert!(start.elapsed() < WAIT, "no traffic answered");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -86,7 +92,10 @@ async fn sigterm_under_traffic_exits_within_the_grace_and_the_restarted_process_
     ready(port).await;
     let everyone: Vec<i64> = std::iter::once(7301).chain(users.iter().copied()).collect();
     let start = Instant::now();
-    while everyone.iter().any(|&u| bot_messages(&sandbox, u) < per_start) {
+    while everyone
+        .iter()
+        .any(|&u| bot_messages(&sandbox, u) < per_start)
+    {
         let missing: Vec<i64> = everyone
             .iter()
             .copied()
@@ -111,4 +120,35 @@ async fn sigterm_under_traffic_exits_within_the_grace_and_the_restarted_process_
         held_up_sent_by_first, 0,
         "the held-up reply was left in the stream by the first process"
     );
+}
+
+#[actix_rt::test]
+async fn once_the_shutdown_begins_the_webhook_and_readyz_answer_503() {
+    use crate::app::{TestApp, WEBHOOK_SECRET, text_update};
+    let app = TestApp::spawn().await;
+    let first = text_update(95_000_001, 7401, "/start");
+    assert_eq!(
+        app.webhook("client", &first, Some(WEBHOOK_SECRET)).await,
+        200
+    );
+    app.running
+        .webhook
+        .shutting_down
+        .store(true, std::sync::atomic::Ordering::Release);
+    let second = text_update(95_000_002, 7402, "/start");
+    assert_eq!(
+        app.webhook("client", &second, Some(WEBHOOK_SECRET)).await,
+        503,
+        "Telegram delivers it again, to another replica"
+    );
+    let readyz = app
+        .http
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(readyz.status().as_u16(), 503);
+    let body: serde_json::Value = readyz.json().await.expect("json");
+    assert_eq!(body["shutting_down"], true, "{body}");
+    assert_eq!(body["postgres"], "ok");
 }

@@ -23,8 +23,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use actix::prelude::*;
 use deadpool_postgres::Pool;
 use fsm::{OperationId, Points, accrual_points};
-use tokio::sync::oneshot;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use tokio::sync::oneshot;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 

@@ -1,7 +1,7 @@
 //! Logging and error reporting. Logs: one event per line on stderr, as text or JSON (`[log] format`), at the
 //! configured level; an update's events carry its `update_id` and `chat_id` (the ingress's `update` span). Errors:
 //! with a Sentry DSN (`[sentry] dsn`, or `SENTRY_DSN`), every error-level event and every panic is reported, the
-//! warnings before it as breadcrumbs, after [`scrub`] took out the configured secrets and anything shaped like a
+//! warnings before it as breadcrumbs, after [`scrub_event`] took out the configured secrets and anything shaped like a
 //! phone number.
 
 use std::sync::Arc;
@@ -88,11 +88,10 @@ fn start_sentry(settings: &Settings) -> Option<sentry::ClientInitGuard> {
         release: sentry::release_name!(),
         send_default_pii: false,
         shutdown_timeout: SENTRY_FLUSH,
-        before_send: Some(Arc::new(move |event: sentry::protocol::Event<'static>| {
-            scrub(event, &secrets)
-        })),
-        before_breadcrumb: Some(Arc::new(move |crumb: sentry::protocol::Breadcrumb| {
-            scrub(crumb, &for_breadcrumbs)
+        before_send: Some(Arc::new(move |event| scrub_event(event, &secrets))),
+        before_breadcrumb: Some(Arc::new(move |mut crumb| {
+            scrub_crumb(&mut crumb, &for_breadcrumbs);
+            Some(crumb)
         })),
         ..Default::default()
     }))
@@ -124,16 +123,55 @@ fn secrets(settings: &Settings) -> Vec<String> {
     all
 }
 
-/// `value` with every string in it scrubbed: each secret replaced by `[redacted]`, each run of ten digits or more
-/// (a phone number, however it is written) by `[number]`. Numbers as numbers (an update id in the event's fields)
-/// are kept. A value that does not survive the round trip through JSON is dropped rather than sent unscrubbed.
-pub fn scrub<T: serde::Serialize + serde::de::DeserializeOwned>(
-    value: T,
+/// `event` with every text in it scrubbed (its message, exceptions, tags, extra data, contexts and breadcrumbs): each
+/// secret replaced by `[redacted]`, each run of ten digits or more (a phone number, however it is written) by
+/// `[number]`. Numbers as numbers (the update id among the event's fields) are kept. Scrubbed in place: a round trip
+/// through JSON lost some events.
+pub fn scrub_event(
+    mut event: sentry::protocol::Event<'static>,
     secrets: &[String],
-) -> Option<T> {
-    let mut json = serde_json::to_value(&value).ok()?;
-    scrub_value(&mut json, secrets);
-    serde_json::from_value(json).ok()
+) -> Option<sentry::protocol::Event<'static>> {
+    let text = |s: &mut String| *s = scrub_text(s, secrets);
+    if let Some(message) = &mut event.message {
+        text(message);
+    }
+    if let Some(entry) = &mut event.logentry {
+        text(&mut entry.message);
+        entry
+            .params
+            .iter_mut()
+            .for_each(|v| scrub_value(v, secrets));
+    }
+    for exception in event.exception.values.iter_mut() {
+        if let Some(value) = &mut exception.value {
+            text(value);
+        }
+    }
+    event.tags.values_mut().for_each(text);
+    event
+        .extra
+        .values_mut()
+        .for_each(|v| scrub_value(v, secrets));
+    for context in event.contexts.values_mut() {
+        if let sentry::protocol::Context::Other(map) = context {
+            map.values_mut().for_each(|v| scrub_value(v, secrets));
+        }
+    }
+    for crumb in event.breadcrumbs.values.iter_mut() {
+        scrub_crumb(crumb, secrets);
+    }
+    Some(event)
+}
+
+/// A breadcrumb (a warning before the error) scrubbed like an event.
+fn scrub_crumb(crumb: &mut sentry::protocol::Breadcrumb, secrets: &[String]) {
+    if let Some(message) = &mut crumb.message {
+        *message = scrub_text(message, secrets);
+    }
+    crumb
+        .data
+        .values_mut()
+        .for_each(|v| scrub_value(v, secrets));
 }
 
 fn scrub_value(value: &mut serde_json::Value, secrets: &[String]) {

@@ -18,6 +18,7 @@ mod deploy;
 mod driver;
 mod durable;
 mod engine;
+mod error_reports;
 mod hardening;
 mod helpers;
 mod keys;
@@ -40,5 +41,7 @@ mod observability;
 mod redeem;
 mod replicas;
 mod sandbox;
+
+mod serving;
 mod shutdown;
 mod webdriver;

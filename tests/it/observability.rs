@@ -1,90 +1,15 @@
 //! Observability of a real `loyalty serve` (issue 17): `/metrics` as Prometheus parses it moves by what the
-//! dialogues did; JSON logs name the update and the chat and no secret; an update that fails for good reaches a
-//! Sentry endpoint with its update id and without secrets or the user's phone; `/readyz` names too many dead letters.
+//! dialogues did (and, in webhook mode, reports what Telegram holds); JSON logs name the update and the chat and no
+//! secret; `/readyz` names too many dead letters. Error reports: `error_reports.rs`.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::app::TestApp;
-use crate::helpers::{connect, db_url, redis_url};
 use crate::replicas::{PARTNER, Sandbox, seeded_database};
-
-const WAIT: Duration = Duration::from_secs(20);
-const WEBHOOK_SECRET: &str = "obs-webhook-secret-0123456789";
-const DB_PASSWORD: &str = "obs-db-pass-31415";
-
-/// A port nobody listens on right now.
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// `loyalty serve` polling `sandbox` on `port`, stderr captured, with `extra` environment on top.
-pub(crate) fn serve(
-    sandbox: &Sandbox,
-    database: &str,
-    namespace: &str,
-    port: u16,
-    extra: &[(&str, String)],
-) -> Child {
-    // The password is not checked (trust), but it is in the URL, where it must stay.
-    let url = db_url(database).replacen("loyalty@", &format!("loyalty:{DB_PASSWORD}@"), 1);
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_loyalty"));
-    cmd.arg("serve")
-        .env_remove("LOYALTY_CONFIG")
-        .env_remove("SENTRY_DSN")
-        .env("LOYALTY__DATABASE__URL", url)
-        .env("LOYALTY__REDIS__URL", redis_url())
-        .env("LOYALTY__HTTP__LISTEN", format!("127.0.0.1:{port}"))
-        .env("LOYALTY__HTTP__WORKERS", "1")
-        .env("LOYALTY__LOG__LEVEL", "warn")
-        .env("LOYALTY__SESSIONS__REDIS_NAMESPACE", namespace)
-        .env("LOYALTY__TELEGRAM__API_URL", format!("{}/tg", sandbox.base))
-        .env("LOYALTY__TELEGRAM__PARTNER_TOKEN", "sandbox-partner")
-        .env("LOYALTY__TELEGRAM__CLIENT_TOKEN", "sandbox-client")
-        .env("LOYALTY__TELEGRAM__WEBHOOK_SECRET", WEBHOOK_SECRET)
-        .env("LOYALTY__TELEGRAM__POLL_TIMEOUT_S", "1")
-        .env("LOYALTY__TELEGRAM__SENDS_PER_CHAT_PER_S", "100")
-        .env("LOYALTY__TELEGRAM__SENDS_BURST_PER_CHAT", "100")
-        .env("LOYALTY__TELEGRAM__UPDATES_PER_USER_PER_S", "1000")
-        .env("LOYALTY__TELEGRAM__UPDATES_BURST_PER_USER", "1000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    for (key, value) in extra {
-        cmd.env(key, value);
-    }
-    cmd.spawn().expect("spawn loyalty serve")
-}
-
-/// Waits for `/readyz` of the process on `port` to answer 200.
-pub(crate) async fn ready(port: u16) {
-    let start = Instant::now();
-    let http = reqwest::Client::new();
-    loop {
-        let answer = http
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await;
-        if answer.is_ok_and(|a| a.status().is_success()) {
-            return;
-        }
-        assert!(start.elapsed() < WAIT, "loyalty serve never became ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Stops the process (SIGKILL) and returns everything it wrote to stderr.
-fn stderr_of(mut child: Child) -> String {
-    child.kill().ok();
-    let out = child.wait_with_output().expect("reaped");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use crate::serving::{DB_PASSWORD, WAIT, WEBHOOK_SECRET, free_port, ready, serve, stderr_of};
 
 /// The exposition of `/metrics`, parsed by `prometheus-parse`.
 async fn scrape(port: u16) -> prometheus_parse::Scrape {
@@ -351,109 +276,6 @@ async fn json_logs_name_the_update_and_the_chat_and_never_a_secret() {
     ] {
         assert!(!stderr.contains(secret), "{secret} was logged:\n{stderr}");
     }
-}
-
-/// A Sentry endpoint on loopback: records the body of every envelope posted to `/api/{project}/envelope/`.
-async fn sentry_recorder() -> (u16, Arc<Mutex<Vec<String>>>) {
-    let received: Arc<Mutex<Vec<String>>> = Arc::default();
-    let data = actix_web::web::Data::new(received.clone());
-    let server = actix_web::HttpServer::new(move || {
-        actix_web::App::new().app_data(data.clone()).route(
-            "/api/{project}/envelope/",
-            actix_web::web::post().to(
-                |body: actix_web::web::Bytes,
-                 seen: actix_web::web::Data<Arc<Mutex<Vec<String>>>>| async move {
-                    seen.lock()
-                        .expect("lock")
-                        .push(String::from_utf8_lossy(&body).into_owned());
-                    actix_web::HttpResponse::Ok().json(json!({}))
-                },
-            ),
-        )
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .expect("bind");
-    let port = server.addrs()[0].port();
-    actix_rt::spawn(server.run());
-    (port, received)
-}
-
-#[actix_rt::test]
-async fn an_update_that_fails_for_good_reaches_sentry_with_its_id_and_without_secrets_or_phone() {
-    let (sentry_port, received) = sentry_recorder().await;
-    let sandbox = Sandbox::start();
-    let database = seeded_database().await;
-    let namespace = format!("test:{database}:");
-    let port = free_port();
-    let child = serve(
-        &sandbox,
-        &database,
-        &namespace,
-        port,
-        &[(
-            "SENTRY_DSN",
-            format!("http://abc123public@127.0.0.1:{sentry_port}/42"),
-        )],
-    );
-    ready(port).await;
-    let client = 7201;
-    sandbox.send("client", client, "/start");
-    sandbox.bot_messages("client", client, 1).await;
-    // Saving this phone breaks a rule of the test database: the update fails for good, and the error's text (the
-    // failing row) holds the phone.
-    let phone = "+79990001122";
-    connect(&db_url(&database))
-        .await
-        .batch_execute(&format!(
-            "ALTER TABLE clients ADD CONSTRAINT test_poison_phone CHECK (phone IS DISTINCT FROM '{phone}')"
-        ))
-        .await
-        .expect("constraint");
-    let update_id = sandbox
-        .emulator
-        .user_update(
-            "client",
-            client,
-            "Анна",
-            "ru",
-            json!({ "contact": { "phone_number": phone, "first_name": "Анна", "user_id": client } }),
-        )
-        .expect("queued");
-    let start = Instant::now();
-    let needle = format!("\"update_id\":{update_id}");
-    let event = loop {
-        let found = received
-            .lock()
-            .expect("lock")
-            .iter()
-            .find(|body| body.contains(&needle))
-            .cloned();
-        if let Some(event) = found {
-            break event;
-        }
-        if start.elapsed() > WAIT {
-            let stderr = stderr_of(child);
-            panic!(
-                "no Sentry event names update {update_id}: {:?}\n{stderr}",
-                received.lock()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let stderr = stderr_of(child);
-    assert!(event.contains("failed permanently"), "{event}");
-    for secret in [
-        "sandbox-partner",
-        "sandbox-client",
-        WEBHOOK_SECRET,
-        DB_PASSWORD,
-        "79990001122",
-    ] {
-        assert!(!event.contains(secret), "{secret} sent to Sentry: {event}");
-    }
-    // The log keeps the cause for the operator (only Sentry's copy is scrubbed of the phone).
-    assert!(stderr.contains("failed permanently"), "{stderr}");
 }
 
 #[actix_rt::test]

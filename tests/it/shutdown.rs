@@ -5,8 +5,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::observability::{free_port, ready, serve};
 use crate::replicas::{Sandbox, seeded_database};
+use crate::serving::{free_port, ready, serve};
 
 const GRACE_MS: u64 = 2_000;
 /// How late the process may be on its grace: the exit itself (threads, sockets) on a loaded two-core machine.

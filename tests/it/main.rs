@@ -41,7 +41,6 @@ mod observability;
 mod redeem;
 mod replicas;
 mod sandbox;
-
 mod serving;
 mod shutdown;
 mod webdriver;

@@ -66,7 +66,8 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&settings.log.level);
+    // Held to the end: dropping it sends the error reports still queued.
+    let _reports = telemetry::init(&settings);
     let system = actix_rt::System::new();
     let result = system.block_on(run(cli.command, settings));
     match result {
@@ -195,7 +196,18 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
             tracing::info!("shutting down");
         }
     }
-    running.shutdown().await;
+    // The shutdown keeps to the grace by itself; this is the backstop (a step stuck past it is cut: its update is
+    // delivered again).
+    let grace = running.grace;
+    if tokio::time::timeout(grace, running.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            grace_ms = grace.as_millis() as u64,
+            "shutdown: the grace ran out; exiting"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

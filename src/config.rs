@@ -51,7 +51,7 @@ impl<'de> Deserialize<'de> for Secret<String> {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub database: DatabaseSettings,
@@ -68,6 +68,24 @@ pub struct Settings {
     pub partners: PartnerSettings,
     pub miniapp: MiniAppSettings,
     pub dashboard: DashboardSettings,
+    pub sentry: SentrySettings,
+}
+
+/// Error reporting to Sentry (or a compatible service).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SentrySettings {
+    /// The project's DSN; empty (the default) reports nothing. The `SENTRY_DSN` environment variable is used when
+    /// this is empty.
+    pub dsn: Secret<String>,
+}
+
+impl Default for SentrySettings {
+    fn default() -> Self {
+        SentrySettings {
+            dsn: Secret::new(String::new()),
+        }
+    }
 }
 
 /// The network as a whole.
@@ -168,6 +186,10 @@ pub struct HttpSettings {
     pub listen: String,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// On SIGTERM or Ctrl-C the process exits within this long (ms): it stops taking updates, lets the steps under
+    /// way commit, sends what it can of the replies in hand and leaves the rest in the Redis streams for another
+    /// replica.
+    pub shutdown_grace_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -237,6 +259,9 @@ pub struct TelegramSettings {
     /// `/readyz` answers 503, naming the bot, while one of its updates has waited longer than this to be accepted
     /// (seconds since it was first seen).
     pub stuck_update_max_s: u64,
+    /// `/readyz` answers 503, naming `dead_letters`, while more updates than this are parked as dead letters. The
+    /// count is the network's, so every replica says the same: a limit for "something is systematically broken".
+    pub dead_letter_ready_max: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -291,6 +316,7 @@ impl Default for TelegramSettings {
             client_bot_username: "loyalty_client_bot".into(),
             update_attempts_max: 5,
             stuck_update_max_s: 60,
+            dead_letter_ready_max: 1_000,
         }
     }
 }
@@ -390,29 +416,10 @@ impl DashboardSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
-    /// error, warn, info, debug or trace.
+    /// error, warn, info, debug or trace; or per module, `info,loyalty::telegram=debug` (tracing's `Targets`).
     pub level: String,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            database: DatabaseSettings::default(),
-            redis: RedisSettings::default(),
-            http: HttpSettings::default(),
-            ledger: actors::LedgerConfig::default(),
-            money: MoneySettings::default(),
-            telegram: TelegramSettings::default(),
-            sessions: SessionSettings::default(),
-            log: LogSettings {
-                level: "info".into(),
-            },
-            network: NetworkSettings::default(),
-            partners: PartnerSettings::default(),
-            miniapp: MiniAppSettings::default(),
-            dashboard: DashboardSettings::default(),
-        }
-    }
+    /// `text` (one readable line per event, the default) or `json` (one JSON object per line, for log shippers).
+    pub format: String,
 }
 
 impl Default for DatabaseSettings {
@@ -441,6 +448,7 @@ impl Default for HttpSettings {
         HttpSettings {
             listen: "127.0.0.1:8080".into(),
             workers: 0,
+            shutdown_grace_ms: 2_000,
         }
     }
 }
@@ -463,6 +471,7 @@ impl Default for LogSettings {
     fn default() -> Self {
         LogSettings {
             level: "info".into(),
+            format: "text".into(),
         }
     }
 }
@@ -527,6 +536,14 @@ impl Settings {
         self.office_settings()?;
         self.miniapp.validate()?;
         self.dashboard.validate()?;
+        anyhow::ensure!(
+            matches!(self.log.format.as_str(), "text" | "json"),
+            "log.format must be \"text\" or \"json\""
+        );
+        anyhow::ensure!(
+            self.http.shutdown_grace_ms >= 100,
+            "http.shutdown_grace_ms must be at least 100"
+        );
         self.telegram.validate()
     }
 

@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod db;
 pub mod dead_letters;
 pub mod http;
+pub mod metrics;
 pub mod migrate;
 pub mod miniapp;
 pub mod stress;

@@ -33,36 +33,64 @@ pub struct Running {
     pub task: actix_rt::task::JoinHandle<std::io::Result<()>>,
     /// Stops the HTTP server; [`Running::shutdown`] uses it.
     pub http: actix_web::dev::ServerHandle,
+    /// What the webhook route and `/metrics` see of the engine; its `shutting_down` turns the webhook away.
+    pub webhook: actix_web::web::Data<WebhookState>,
+    /// `http.shutdown_grace_ms`: the whole shutdown fits in it.
+    pub grace: Duration,
 }
 
-/// How long the pollers may take to finish the batch in hand once told to stop.
-const POLLERS_GRACE: Duration = Duration::from_millis(800);
-/// How long, from the start of the shutdown, replies already produced may take to go out.
-const OUTBOX_GRACE: Duration = Duration::from_millis(1_000);
-/// How long in-flight HTTP requests (webhook posts, the sandbox's own long polls) may take once the server stops.
-const HTTP_GRACE_S: u64 = 1;
+/// How long in-flight HTTP requests (webhook posts, the sandbox's own long polls) may take once the server stops,
+/// out of the grace; a grace under two of these leaves none (requests are cut at once).
+const HTTP_GRACE: Duration = Duration::from_secs(1);
 
 impl Running {
-    /// Stops in order, within about 2 s (issue 12, item 10): the pollers stop taking updates (their long polls
-    /// are abandoned, not waited out) and finish the batch in hand, so every update either is stored or will be
-    /// delivered again; the outbox sends what is queued; then the HTTP server lets in-flight webhook posts finish
-    /// and closes. The outbox goes before the server because in the sandbox it sends to that very server.
+    /// Stops in order, within `http.shutdown_grace_ms` (2 s by default; issue 12, item 10 and issue 17): no update is
+    /// taken any more (the webhook answers 503, `/readyz` too; the pollers abandon their long polls, which confirms
+    /// nothing to Telegram) and the pollers finish the batch in hand, so every update either is stored or will be
+    /// delivered again; the outbox's lanes finish the send under way and start no other, their acknowledgements
+    /// land and the stream leases are released, so another replica (or this one restarted) sends the rest at once;
+    /// then the HTTP server lets in-flight webhook posts finish their step and closes. The outbox goes before the
+    /// server because in the sandbox it sends to that very server. A step still running when the grace ends is
+    /// either committed or not (one Redis script): its update is delivered again and deduplicated.
     pub async fn shutdown(self) {
         let started = Instant::now();
+        let http_grace = if self.grace >= 2 * HTTP_GRACE {
+            HTTP_GRACE
+        } else {
+            Duration::ZERO
+        };
+        let engine_deadline = started + self.grace.saturating_sub(http_grace);
+        self.webhook
+            .shutting_down
+            .store(true, std::sync::atomic::Ordering::Release);
         if let Some(bots) = self.bots {
             bots.stop.cancel();
             let pollers = futures_util::future::join_all(bots.pollers);
-            if tokio::time::timeout(POLLERS_GRACE, pollers).await.is_err() {
+            if tokio::time::timeout_at(engine_deadline.into(), pollers)
+                .await
+                .is_err()
+            {
                 tracing::info!(
                     "shutdown: a poller was still working on its batch; it will be delivered again"
                 );
             }
-            while bots.outbox_metrics.depth() > 0 && started.elapsed() < OUTBOX_GRACE {
-                tokio::time::sleep(Duration::from_millis(10)).await;
+            while bots
+                .outbox_metrics
+                .lease_keepers
+                .load(std::sync::atomic::Ordering::SeqCst)
+                > 0
+                && Instant::now() < engine_deadline
+            {
+                tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
-        self.http.stop(true).await;
-        let _ = self.task.await;
+        let http = self.http.stop(true);
+        if tokio::time::timeout(http_grace + Duration::from_millis(100), http)
+            .await
+            .is_err()
+        {
+            tracing::info!("shutdown: HTTP requests still running were cut");
+        }
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "stopped");
     }
 }
@@ -92,6 +120,7 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         ingress: OnceLock::new(),
         outbox: OnceLock::new(),
         registry: OnceLock::new(),
+        shutting_down: std::sync::atomic::AtomicBool::new(false),
     });
     let services = Services::start(settings.clone()).await?;
     let miniapp = actix_web::web::Data::new(crate::miniapp::MiniApp::new(&settings, sandbox)?);
@@ -124,7 +153,13 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
     // The command line handles SIGTERM and Ctrl-C (`Running::shutdown`); actix's own handling would stop the HTTP
     // server first, under the pollers and the outbox that use it in the sandbox.
     .disable_signals()
-    .shutdown_timeout(HTTP_GRACE_S)
+    .shutdown_timeout(
+        if settings.http.shutdown_grace_ms >= 2 * HTTP_GRACE.as_millis() as u64 {
+            HTTP_GRACE.as_secs()
+        } else {
+            0
+        },
+    )
     .bind(&settings.http.listen)?;
     if settings.http.workers > 0 {
         server = server.workers(settings.http.workers);
@@ -187,6 +222,13 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         }
         let url = settings.dashboard.base_url(&settings.telegram.public_url);
         dashboard.wire(runtime.store.clone(), &url);
+        if settings.telegram.mode == "webhook" {
+            actix_rt::spawn(watch_webhooks(
+                crate::telegram::BotApiClients::new(&settings.telegram)?,
+                runtime.ingress.clone(),
+                runtime.stop.clone(),
+            ));
+        }
         Some(runtime)
     } else {
         tracing::warn!("no bot tokens configured: serving health endpoints only");
@@ -200,5 +242,43 @@ pub async fn start(mut settings: Settings, sandbox: bool) -> anyhow::Result<Runn
         demo_referral,
         task,
         http,
+        webhook: webhook_state,
+        grace: Duration::from_millis(settings.http.shutdown_grace_ms),
     })
+}
+
+/// How often the webhook mode asks Telegram how many updates it holds for each bot.
+const WEBHOOK_INFO_EVERY: Duration = Duration::from_secs(30);
+
+/// Every [`WEBHOOK_INFO_EVERY`], `getWebhookInfo` of each bot into `loyalty_webhook_pending_updates{bot}`: updates
+/// Telegram could not deliver yet (this replica or another answering 5xx, or slow). A failed call keeps the last
+/// figure and is logged at debug level.
+async fn watch_webhooks(
+    bots: crate::telegram::BotApiClients,
+    ingress: Arc<crate::telegram::ingress::Ingress>,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    use teloxide_core::requests::Requester;
+    loop {
+        for kind in bots.kinds() {
+            let Some(bot) = bots.get(kind) else {
+                continue;
+            };
+            match bot.get_webhook_info().await {
+                Ok(info) => {
+                    ingress
+                        .metrics
+                        .by_bot
+                        .webhook_pending
+                        .get_or_create(&crate::metrics::BotLabel { bot: kind.as_str() })
+                        .set(i64::from(info.pending_update_count));
+                }
+                Err(e) => tracing::debug!(bot = kind.as_str(), error = %e, "getWebhookInfo failed"),
+            }
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(WEBHOOK_INFO_EVERY) => {}
+        }
+    }
 }

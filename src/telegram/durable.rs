@@ -18,7 +18,7 @@
 //! (`actors::outgoing::record_sent`), before it is acknowledged.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -83,6 +83,10 @@ struct Reader {
     in_flight: Mutex<HashSet<String>>,
     /// To the stream's acknowledger.
     acks: mpsc::UnboundedSender<String>,
+    /// Lanes in the middle of a send (from their check of the lease to the id queued for acknowledgement).
+    sending: AtomicUsize,
+    /// Ids queued for acknowledgement whose `XACK` has not answered yet.
+    unacked: AtomicUsize,
 }
 
 /// Creates the consumer groups and starts one reader (and its lease keeper) per stream of every bot.
@@ -127,6 +131,8 @@ pub async fn start(
                 lanes: Mutex::new(HashMap::new()),
                 in_flight: Mutex::new(HashSet::new()),
                 acks,
+                sending: AtomicUsize::new(0),
+                unacked: AtomicUsize::new(0),
             });
             // Each task is started again if it panics: a dead reader would leave its stream's replies unsent
             // with nothing to say so (`/readyz` also names a reader that stopped going round).
@@ -219,8 +225,12 @@ return 0
 "#;
 
 /// Renews the lease while held (and records the stream's length and pending count); releases it on stop, so a
-/// restarted process or another replica takes over at once.
+/// restarted process or another replica takes over at once. Before releasing, the lanes' sends under way finish and
+/// their acknowledgements land (the next holder must not send them again), and no lane starts another: what they
+/// hold stays pending for the next holder. The process's shutdown waits for this (`OutboxMetrics::lease_keepers`)
+/// within its grace, and exits at the grace regardless; the lease then expires by itself.
 async fn keep_lease(r: Arc<Reader>, stop: CancellationToken) {
+    let _running = KeeperRunning::new(&r.metrics);
     let renew = redis::Script::new(RENEW_LUA);
     let lease_ms = r.settings.lease.as_millis() as u64;
     loop {
@@ -260,7 +270,23 @@ async fn keep_lease(r: Arc<Reader>, stop: CancellationToken) {
             streams.insert(r.key.clone(), (len, pending));
         }
     }
-    if r.holds.swap(false, Ordering::AcqRel) {
+    if r.holds.swap(false, Ordering::SeqCst) {
+        // No bound here: a send held up (a 429 wait) keeps the lease until the process exits at its grace, and the
+        // lease then expires by itself. Released earlier, the send could wake and go out beside the next holder's.
+        // Renewed meanwhile, so no other holder starts on the stream under the send.
+        let mut renewed = Instant::now();
+        while r.sending.load(Ordering::SeqCst) > 0 || r.unacked.load(Ordering::SeqCst) > 0 {
+            if renewed.elapsed() >= r.settings.lease / 3 {
+                renewed = Instant::now();
+                let _: redis::RedisResult<i64> = renew
+                    .key(&r.lease_key)
+                    .arg(&r.settings.consumer)
+                    .arg(lease_ms)
+                    .invoke_async(&mut r.shared.clone())
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         let released: redis::RedisResult<i64> = redis::Script::new(RELEASE_LUA)
             .key(&r.lease_key)
             .arg(&r.settings.consumer)
@@ -290,6 +316,7 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
             None => match r.client.dedicated(r.read_timeout).await {
                 Ok(conn) => connected.insert(conn),
                 Err(e) => {
+                    r.metrics.redis_errors.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(error = %e, "outbox: Redis unavailable");
                     pause(&stop, REDIS_RETRY).await;
                     continue;
@@ -318,6 +345,7 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
                 }
                 Ok(_) => pause(&stop, Duration::from_millis(block_ms)).await,
                 Err(e) => {
+                    r.metrics.redis_errors.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(error = %e, "outbox: Redis unavailable");
                     connected = None;
                     pause(&stop, REDIS_RETRY).await;
@@ -383,6 +411,7 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
 
 /// After a Redis error: a fresh connection next time, and the group again if Redis lost it (restarted empty).
 async fn recover(r: &Reader, e: &redis::RedisError, connected: &mut Option<Redis>) {
+    r.metrics.redis_errors.fetch_add(1, Ordering::Relaxed);
     *connected = None;
     if e.code() == Some("NOGROUP")
         && let Err(e) = create_group(&mut r.shared.clone(), &r.key).await
@@ -450,13 +479,13 @@ fn dispatch(r: &Arc<Reader>, (id, fields): Entry) {
         Some(Err(e)) => {
             r.metrics.failed.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(error = %e, "outbox: unreadable entry dropped");
-            let _ = r.acks.send(id);
+            ack(r, id);
             return;
         }
         None => {
             // Deleted meanwhile: nothing to send.
             r.metrics.failed.fetch_add(1, Ordering::Relaxed);
-            let _ = r.acks.send(id);
+            ack(r, id);
             return;
         }
     };
@@ -505,7 +534,10 @@ async fn lane(r: Arc<Reader>, chat: i64, mut queue: mpsc::UnboundedReceiver<(Str
         let Some((id, msg)) = next else {
             return;
         };
-        if !r.holds.load(Ordering::Acquire) {
+        // Counted before the lease is checked: a stopping lease keeper either sees this send or is seen here.
+        r.sending.fetch_add(1, Ordering::SeqCst);
+        if !r.holds.load(Ordering::SeqCst) {
+            r.sending.fetch_sub(1, Ordering::SeqCst);
             if let Ok(mut lanes) = r.lanes.lock() {
                 lanes.remove(&chat);
             }
@@ -522,7 +554,32 @@ async fn lane(r: Arc<Reader>, chat: i64, mut queue: mpsc::UnboundedReceiver<(Str
             }
             Sent::Delivered(None) => {}
         }
-        let _ = r.acks.send(id);
+        ack(&r, id);
+        r.sending.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Queues `id` for acknowledgement.
+fn ack(r: &Reader, id: String) {
+    r.unacked.fetch_add(1, Ordering::SeqCst);
+    if r.acks.send(id).is_err() {
+        r.unacked.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Counts a running lease keeper in `OutboxMetrics::lease_keepers`, until dropped (also when its task panics).
+struct KeeperRunning(Arc<OutboxMetrics>);
+
+impl KeeperRunning {
+    fn new(metrics: &Arc<OutboxMetrics>) -> KeeperRunning {
+        metrics.lease_keepers.fetch_add(1, Ordering::SeqCst);
+        KeeperRunning(metrics.clone())
+    }
+}
+
+impl Drop for KeeperRunning {
+    fn drop(&mut self) {
+        self.0.lease_keepers.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -573,6 +630,7 @@ async fn acknowledger(
             .query_async(&mut conn)
             .await;
         if let Err(e) = acked {
+            r.metrics.redis_errors.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(error = %e, "outbox: acknowledgement failed; the replies may be sent again");
         }
         if let Ok(mut set) = r.in_flight.lock() {
@@ -580,6 +638,7 @@ async fn acknowledger(
                 set.remove(id);
             }
         }
+        r.unacked.fetch_sub(ids.len(), Ordering::SeqCst);
     }
 }
 

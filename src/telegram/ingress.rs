@@ -55,6 +55,8 @@ pub struct IngressMetrics {
     pub failed_permanent: AtomicU64,
     /// Failed transiently `update_attempts_max` times: parked in the dead-letter store and acknowledged.
     pub dead_lettered: AtomicU64,
+    /// The same outcomes by bot, the step latency and the storage errors (`crate::metrics`).
+    pub by_bot: crate::metrics::BotMetrics,
 }
 
 impl IngressMetrics {
@@ -190,8 +192,21 @@ impl Ingress {
 
     /// Runs one update from the transport. A transient failure is counted per update; at the
     /// `update_attempts_max`-th the update is parked as a dead letter and acknowledged (`Ok(DeadLettered)`).
+    /// Runs in a span carrying the bot, the update id and the chat id, so every log line of the step names them.
     pub async fn accept(&self, bot: BotKind, update: &Update) -> Result<Accepted, NotAccepted> {
-        self.run(bot, update, true).await
+        use tracing::Instrument;
+        let arrived = Instant::now();
+        let span = tracing::info_span!(
+            "update",
+            bot = bot.as_str(),
+            update_id = update.id.0,
+            chat_id = update.chat().map(|c| c.id.0)
+        );
+        let outcome = self.run(bot, update, true).instrument(span.clone()).await;
+        let elapsed = arrived.elapsed();
+        self.metrics.by_bot.record(bot, &outcome, elapsed);
+        tracing::debug!(parent: &span, ?outcome, elapsed_us = elapsed.as_micros() as u64, "update handled");
+        outcome
     }
 
     /// Runs a dead letter again (`loyalty dead-letters replay`): like [`Ingress::accept`], but a failure is
@@ -260,6 +275,7 @@ impl Ingress {
                 Ok(Accepted::FailedPermanently)
             }
             Ok(Err(e)) => {
+                self.metrics.by_bot.storage_error(&e);
                 self.failed(bot, update, chat_id, &e.to_string(), park)
                     .await
             }
@@ -298,6 +314,10 @@ impl Ingress {
         let attempts = match self.dead_letters.count_failure(bot, update_id).await {
             Ok(n) => n,
             Err(e) => {
+                self.metrics
+                    .by_bot
+                    .redis_errors
+                    .fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(bot = bot.as_str(), update_id, error, store = %e, "ingress: update not processed");
                 return Err(NotAccepted);
             }

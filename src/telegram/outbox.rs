@@ -31,6 +31,10 @@ pub struct OutboxMetrics {
     pub failed: AtomicU64,
     pub dropped_queue_full: AtomicU64,
     pub retry_after_waits: AtomicU64,
+    /// Time spent waiting out those 429s, ms.
+    pub retry_after_wait_ms: AtomicU64,
+    /// Redis operations of the stream readers, lease keepers and acknowledgers that failed.
+    pub redis_errors: AtomicU64,
     /// Stream entries taken over from a dead or previous consumer (`XAUTOCLAIM`).
     pub claimed: AtomicU64,
     /// Final refusals (403 "bot was blocked", 400 "chat not found", ...): recorded, not retried.
@@ -42,6 +46,9 @@ pub struct OutboxMetrics {
     pub reader_ticks: std::sync::Mutex<HashMap<String, std::time::Instant>>,
     /// Outbox tasks that panicked and were started again.
     pub restarts: AtomicU64,
+    /// Stream lease keepers running; on shutdown each ends once its stream's sends under way are acknowledged and
+    /// its lease released, so the shutdown waits for 0.
+    pub lease_keepers: std::sync::atomic::AtomicUsize,
 }
 
 impl OutboxMetrics {
@@ -356,6 +363,9 @@ pub(super) async fn send_with_retries(
             }
             Err(RequestError::RetryAfter(wait)) if attempt < SEND_ATTEMPTS_MAX => {
                 metrics.retry_after_waits.fetch_add(1, Ordering::Relaxed);
+                metrics
+                    .retry_after_wait_ms
+                    .fetch_add(wait.duration().as_millis() as u64, Ordering::Relaxed);
                 tokio::time::sleep(wait.duration()).await;
             }
             Err(RequestError::Network(_) | RequestError::Io(_)) if attempt < SEND_ATTEMPTS_MAX => {

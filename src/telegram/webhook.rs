@@ -1,7 +1,7 @@
 //! Webhooks: `POST /webhook/{bot}`. The secret header is compared in constant time (`subtle`); a wrong or missing one is a 403
 //! with no side effect. 200 only after the update is durably accepted (processed, failed permanently with an apology,
 //! or parked as a dead letter after `telegram.update_attempts_max` transient failures); 503 otherwise, so Telegram
-//! delivers it again.
+//! delivers it again, and 503 at once while the process shuts down (another replica takes the redelivery).
 
 use std::sync::{Arc, OnceLock};
 
@@ -20,6 +20,16 @@ pub struct WebhookState {
     pub ingress: OnceLock<Arc<Ingress>>,
     pub outbox: OnceLock<Arc<crate::telegram::outbox::OutboxMetrics>>,
     pub registry: OnceLock<actix::Addr<actors::session::SessionRegistry>>,
+    /// Set when the shutdown begins: no new update is taken (webhook and `/readyz` answer 503).
+    pub shutting_down: std::sync::atomic::AtomicBool,
+}
+
+impl WebhookState {
+    /// Whether the shutdown has begun.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -51,6 +61,9 @@ async fn webhook(
     let Some(ingress) = state.ingress.get() else {
         return HttpResponse::ServiceUnavailable().finish();
     };
+    if state.is_shutting_down() {
+        return HttpResponse::ServiceUnavailable().finish();
+    }
     match ingress.accept(bot, &update).await {
         Ok(_) => HttpResponse::Ok().finish(),
         Err(_) => HttpResponse::ServiceUnavailable().finish(),

@@ -45,7 +45,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-        loyalty::telemetry::init("warn");
+        loyalty::telemetry::init_text("warn");
         let database = fresh_database().await;
         let mut settings = test_settings(&database);
         adjust(&mut settings);

@@ -168,7 +168,7 @@ impl TestWorld {
         settings.log.level = "warn".into();
         adjust(&mut settings);
         // Shown by the test runner only when a test fails.
-        loyalty::telemetry::init("warn");
+        loyalty::telemetry::init_text("warn");
         let services = Services::start(settings.clone())
             .await
             .expect("services start");

@@ -19,6 +19,7 @@ mod deploy;
 mod driver;
 mod durable;
 mod engine;
+mod error_reports;
 mod hardening;
 mod helpers;
 mod keys;
@@ -36,8 +37,12 @@ mod partner_backoffice;
 mod poison;
 // --- Partner money ---
 mod nps_stats;
+// --- Observability and shutdown ---
+mod observability;
 mod redeem;
 mod redis_cluster;
 mod replicas;
 mod sandbox;
+mod serving;
+mod shutdown;
 mod webdriver;

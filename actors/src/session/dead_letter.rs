@@ -36,6 +36,11 @@ pub struct DeadLetter {
     pub update: String,
 }
 
+/// The hash holding every dead letter of the network under `namespace` (`HLEN` of it is their number).
+pub fn hash_key(namespace: &str) -> String {
+    format!("{namespace}dead:v1")
+}
+
 /// The attempt counters and the dead-letter hash of one network (cheap to clone).
 #[derive(Clone)]
 pub struct DeadLetters {
@@ -59,7 +64,7 @@ impl DeadLetters {
     }
 
     fn hash_key(&self) -> String {
-        format!("{}dead:v1", self.namespace)
+        hash_key(&self.namespace)
     }
 
     fn field(bot: &str, update_id: i64) -> String {

@@ -79,7 +79,6 @@ impl Services {
             !bots.kinds().is_empty(),
             "no bot token configured (telegram.partner_token, ...)"
         );
-        let (outbox, outbox_metrics, limits) = Outbox::start(&bots, telegram);
         let streams_per_bot = match telegram.outbox_streams_per_bot {
             0 => telegram.outbox_lanes_per_bot.max(1),
             n => n,
@@ -97,6 +96,15 @@ impl Services {
             .get_connection_manager_with_config(redis_config)
             .await
             .context("connecting to Redis for the sessions")?;
+        // The per-user and per-bot limits across replicas share the sessions' connection (issue 17).
+        let shared_limits = telegram.shared_limits.then(|| {
+            crate::telegram::shared_limit::SharedLimits::new(
+                redis.clone(),
+                &sessions.redis_namespace,
+            )
+        });
+        let (outbox, outbox_metrics, limits) =
+            Outbox::start(&bots, telegram, shared_limits.as_ref());
         let dead_letters = actors::session::dead_letter::DeadLetters::new(
             redis.clone(),
             sessions.redis_namespace.clone(),
@@ -199,6 +207,7 @@ impl Services {
             bots.clone(),
             outbox.recipient(),
             dead_letters,
+            shared_limits,
             telegram,
         );
         let mut pollers = Vec::new();

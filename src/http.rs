@@ -95,6 +95,12 @@ async fn metrics(
                 &by_reason,
             );
             line(
+                "loyalty_shared_limit_unavailable_total",
+                "Rate-limit checks that found Redis unavailable and let the local limit decide.",
+                "counter",
+                &[("", ingress.shared_limit_unavailable())],
+            );
+            line(
                 "loyalty_rate_limiter_keys",
                 "Users tracked by the rate limiters.",
                 "gauge",

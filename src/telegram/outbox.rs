@@ -1,6 +1,6 @@
 //! The outbox: sends messages not tied to a commit (the ingress's slow-down notice, in memory: lost in a crash, which
 //! is harmless) and, through [`super::durable`], the replies the commits appended to the Redis streams. It sends in per-chat order, over several lanes per bot (a chat keeps to one lane), within Telegram's limits (about 1 msg/s per chat with a small burst,
-//! 30 msg/s per bot), waits out `retry_after` on 429, and keeps a bounded queue per bot whose depth is a metric.
+//! 30 msg/s per bot; the per-bot limit also across replicas, `shared_limit::SendTokens`), waits out `retry_after` on 429, and keeps a bounded queue per bot whose depth is a metric.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -17,6 +17,7 @@ use teloxide_core::types::{ParseMode, ReplyMarkup};
 use teloxide_core::{ApiError, RequestError};
 use tokio::sync::mpsc;
 
+use super::shared_limit::{SendTokens, SharedLimits};
 use super::{BotApiClients, convert};
 use crate::config::TelegramSettings;
 
@@ -75,10 +76,12 @@ pub struct Outbox {
 
 impl Outbox {
     /// Starts one sender task per bot on the current actix system.
-    /// Also returns each bot's rate limits, for the stream readers to share.
+    /// Also returns each bot's rate limits, for the stream readers to share. With `shared`, each bot's send limit
+    /// also holds across the replicas using the same Redis.
     pub fn start(
         bots: &BotApiClients,
         settings: &TelegramSettings,
+        shared: Option<&SharedLimits>,
     ) -> (
         Addr<Outbox>,
         Arc<OutboxMetrics>,
@@ -102,6 +105,14 @@ impl Outbox {
                     settings.sends_per_chat_per_s,
                     settings.sends_burst_per_chat,
                 )),
+                shared: shared.map(|s| {
+                    SendTokens::new(
+                        s.clone(),
+                        kind,
+                        settings.sends_per_bot_per_s,
+                        settings.sends_per_bot_per_s,
+                    )
+                }),
             });
             all_limits.insert(kind, limits.clone());
             let mut lane_senders = Vec::with_capacity(lanes);
@@ -306,6 +317,8 @@ fn quota(per_s: u32, burst: u32) -> Quota {
 pub struct Limits {
     per_bot: DefaultDirectRateLimiter,
     per_chat: DefaultKeyedRateLimiter<i64>,
+    /// The bot's send limit across replicas, after the local `per_bot`.
+    shared: Option<SendTokens>,
 }
 
 /// How a message ended.
@@ -326,6 +339,9 @@ pub(super) async fn send_with_retries(
 ) -> Sent {
     limits.per_chat.until_key_ready(&msg.chat_id).await;
     limits.per_bot.until_ready().await;
+    if let Some(shared) = &limits.shared {
+        shared.acquire().await;
+    }
     let mut attempt = 0;
     loop {
         match deliver(bot, msg).await {

@@ -38,4 +38,5 @@ mod nps_stats;
 mod redeem;
 mod replicas;
 mod sandbox;
+mod shared_limits;
 mod webdriver;

@@ -392,6 +392,34 @@ impl World {
         model.joined = shared.is_some();
     }
 
+    /// After the faults: every partner's chat and every joined client's chat still answers (`/cancel`,
+    /// `/balance`). Returns the chats that stayed silent for [`STEP_TIMEOUT`].
+    pub async fn probe(&self) -> Vec<String> {
+        let partners = self.partners.iter().map(|p| async move {
+            let answered = self.say("probe", "partner", p.tg, "/cancel").await;
+            answered.is_none().then(|| format!("partner {}", p.tg))
+        });
+        let clients = self.clients.iter().map(|c| async move {
+            if !c.chat.lock().await.joined {
+                return None;
+            }
+            let answered = self.say("probe", "client", c.tg, "/balance").await;
+            answered.is_none().then(|| format!("client {}", c.tg))
+        });
+        let mut silent: Vec<String> = futures_util::future::join_all(partners)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        silent.extend(
+            futures_util::future::join_all(clients)
+                .await
+                .into_iter()
+                .flatten(),
+        );
+        silent
+    }
+
     /// One action of the mix, on random (Zipf-skewed) people.
     pub async fn act(&self, rng: &mut StdRng) {
         let m = self.mix;

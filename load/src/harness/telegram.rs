@@ -104,7 +104,7 @@ pub async fn deliver(
                 .find("/webhook/")
                 .map_or_else(String::new, |i| url[i..].to_string());
             counted += 1;
-            let mut pushes = if redeliver_every > 0 && counted % redeliver_every == 0 {
+            let mut pushes = if redeliver_every > 0 && counted.is_multiple_of(redeliver_every) {
                 2
             } else {
                 1

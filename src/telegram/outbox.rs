@@ -327,15 +327,19 @@ pub(super) enum Sent {
     Delivered(Option<i32>),
     /// Telegram refused it for good (or the retries ran out): not to be tried again.
     Failed(RequestError),
+    /// Not sent: `still_ours` said this process may no longer send it (its stream's lease ran out meanwhile).
+    NotOurs,
 }
 
 /// Sends one message within the bot's limits, waiting out `retry_after` and retrying network errors a few times.
-/// Counts it as sent or failed.
+/// Counts it as sent or failed. `still_ours` is asked right before every attempt, after the waits: a process that
+/// was frozen (SIGSTOP, a long pause) past its stream's lease must not send what another replica now sends.
 pub(super) async fn send_with_retries(
     bot: &teloxide_core::Bot,
     msg: &Outgoing,
     limits: &Limits,
     metrics: &OutboxMetrics,
+    still_ours: &dyn Fn() -> bool,
 ) -> Sent {
     limits.per_chat.until_key_ready(&msg.chat_id).await;
     limits.per_bot.until_ready().await;
@@ -344,6 +348,9 @@ pub(super) async fn send_with_retries(
     }
     let mut attempt = 0;
     loop {
+        if !still_ours() {
+            return Sent::NotOurs;
+        }
         match deliver(bot, msg).await {
             Ok(sent) => {
                 metrics.sent.fetch_add(1, Ordering::Relaxed);
@@ -375,7 +382,7 @@ async fn run_sender(
 ) {
     let mut sent_since_prune = 0u32;
     while let Some(msg) = rx.recv().await {
-        send_with_retries(&bot, &msg, &limits, &metrics).await;
+        send_with_retries(&bot, &msg, &limits, &metrics, &|| true).await;
         sent_since_prune += 1;
         if sent_since_prune >= 1_000 {
             limits.prune();

@@ -542,10 +542,18 @@ async fn drive(
             .iter()
             .map(|chat| format!("{chat} did not answer after the faults")),
     );
+    let sent_twice = world.replies_sent_twice();
+    let twice = sent_twice.len();
+    verdict.violations.extend(
+        sent_twice
+            .iter()
+            .map(|m| format!("a reply was sent twice: {m}")),
+    );
     let redelivered = delivery_stats.redelivered.load(Relaxed);
     if redelivered > 0 || args.chaos {
         println!(
-            "updates delivered twice: {redelivered}; chats probed after the faults: {} silent",
+            "updates delivered twice: {redelivered}; chats probed after the faults: {} silent; replies with a \
+             step's own button sent twice: {twice}",
             silent.len()
         );
     }

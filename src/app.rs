@@ -80,7 +80,6 @@ impl Services {
             !bots.kinds().is_empty(),
             "no bot token configured (telegram.partner_token, ...)"
         );
-        let (outbox, outbox_metrics, limits) = Outbox::start(&bots, telegram);
         let streams_per_bot = telegram.outbox_streams();
         let sessions = &self.settings.sessions;
         // Short timeouts (`actors::redis_conn`): while Redis is down an update must fail fast (webhook 503).
@@ -89,6 +88,15 @@ impl Services {
             .get()
             .await
             .context("connecting to Redis for the sessions")?;
+        // The per-user and per-bot limits across replicas share the sessions' connection (issue 17).
+        let shared_limits = telegram.shared_limits.then(|| {
+            crate::telegram::shared_limit::SharedLimits::new(
+                redis.clone(),
+                &sessions.redis_namespace,
+            )
+        });
+        let (outbox, outbox_metrics, limits) =
+            Outbox::start(&bots, telegram, shared_limits.as_ref());
         let dead_letters = actors::session::dead_letter::DeadLetters::new(
             redis.clone(),
             sessions.redis_namespace.clone(),
@@ -193,6 +201,7 @@ impl Services {
             bots.clone(),
             outbox.recipient(),
             dead_letters,
+            shared_limits,
             telegram,
         );
         let mut pollers = Vec::new();

@@ -235,6 +235,9 @@ pub struct TelegramSettings {
     pub sends_burst_per_chat: u32,
     /// Outgoing messages per bot per second (Telegram: about 30/s).
     pub sends_per_bot_per_s: u32,
+    /// Whether the per-user update limit and the per-bot send limit also hold across replicas (a GCRA in Redis
+    /// behind the local limiters, issue 17). Off: each replica limits alone, so N replicas admit N times the rate.
+    pub shared_limits: bool,
     /// Messages waiting to be sent per bot; beyond it new ones are dropped and counted.
     pub outbox_queue_max: usize,
     /// Concurrent senders per bot; a chat always uses the same one, so its messages keep their order.
@@ -307,6 +310,7 @@ impl Default for TelegramSettings {
             sends_per_chat_per_s: 1,
             sends_burst_per_chat: 3,
             sends_per_bot_per_s: 30,
+            shared_limits: true,
             outbox_queue_max: 10_000,
             outbox_lanes_per_bot: 8,
             outbox_streams_per_bot: 0,

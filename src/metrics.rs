@@ -270,6 +270,11 @@ pub fn encode(sources: &Sources<'_>) -> String {
             "Users tracked by the rate limiters",
             gauge(ingress.limiter_keys() as u64),
         );
+        r.register(
+            "shared_limit_unavailable",
+            "Rate-limit checks that found Redis unavailable and let the local limit decide",
+            counter(ingress.shared_limit_unavailable()),
+        );
         redis_errors.push((
             Component {
                 component: "sessions",

@@ -40,6 +40,9 @@ pub struct Args {
     /// /webhook/{bot}, as Telegram does in production).
     #[arg(long, default_value = "polling")]
     transport: String,
+    /// Limit each replica alone: no Redis check of the per-user and per-bot limits (issue 17), to measure their cost.
+    #[arg(long)]
+    no_shared_limits: bool,
 }
 
 /// Where and how a step's update is delivered.
@@ -140,6 +143,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     settings.sessions.idle_stop_s = 5;
     let t = &mut settings.telegram;
     t.webhook_secret = Secret::new(WEBHOOK_SECRET.into());
+    t.shared_limits = !args.no_shared_limits;
     let running = loyalty::server::start(settings, true).await?;
     let emulator = Delivery {
         emulator: running.emulator.clone().context("sandbox emulator")?,
@@ -163,8 +167,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     )
     .await?;
     println!(
-        "dialogue benchmark: accrual dialogue of 4 steps (1 ledger write), one process, sandbox over HTTP, updates by {}{}",
+        "dialogue benchmark: accrual dialogue of 4 steps (1 ledger write), one process, sandbox over HTTP, updates by {}{}{}",
         args.transport,
+        if args.no_shared_limits {
+            ", limits per replica only"
+        } else {
+            ", limits shared in Redis"
+        },
         if sandbox_only_http {
             " (sandbox: 1 HTTP worker)"
         } else {

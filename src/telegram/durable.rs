@@ -18,7 +18,7 @@
 //! (`actors::outgoing::record_sent`), before it is acknowledged.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -72,6 +72,11 @@ struct Reader {
     shared: Redis,
     pg: deadpool_postgres::Pool,
     holds: Arc<AtomicBool>,
+    /// Until when (µs since `epoch`) the lease is certainly still this process's: the time before the last
+    /// successful take or renewal, plus the lease, less a tenth. Lanes check it before every send, so a process
+    /// frozen past its lease (SIGSTOP) sends nothing once it runs again, before its lease keeper even notices.
+    valid_until_us: AtomicU64,
+    epoch: Instant,
     /// For the reader's own connection (a blocking read must not hold the shared one), made again after an error
     /// (a single node's multiplexed connection does not reconnect).
     client: RedisClient,
@@ -126,6 +131,8 @@ pub async fn start(
                 shared: shared.clone(),
                 pg: pg.clone(),
                 holds: Arc::new(AtomicBool::new(false)),
+                valid_until_us: AtomicU64::new(0),
+                epoch: Instant::now(),
                 client: client.clone(),
                 read_timeout,
                 lanes: Mutex::new(HashMap::new()),
@@ -240,13 +247,16 @@ async fn keep_lease(r: Arc<Reader>, stop: CancellationToken) {
         }
         let mut conn = r.shared.clone();
         if r.holds.load(Ordering::Acquire) {
+            let asked = Instant::now();
             let kept: redis::RedisResult<i64> = renew
                 .key(&r.lease_key)
                 .arg(&r.settings.consumer)
                 .arg(lease_ms)
                 .invoke_async(&mut conn)
                 .await;
-            if !matches!(kept, Ok(1)) {
+            if matches!(kept, Ok(1)) {
+                r.lease_valid_from(asked);
+            } else {
                 tracing::warn!(stream = %r.key, "outbox: stream lease lost");
                 r.holds.store(false, Ordering::Release);
             }
@@ -326,6 +336,7 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
         if !r.holds.load(Ordering::Acquire) {
             // Lanes stop sending once the lease is gone; what they held stays pending for the next holder.
             forget_in_flight(&r);
+            let asked = Instant::now();
             let took: redis::RedisResult<i64> = redis::Script::new(ACQUIRE_LUA)
                 .key(&r.lease_key)
                 .arg(&r.settings.consumer)
@@ -334,6 +345,7 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
                 .await;
             match took {
                 Ok(1) => {
+                    r.lease_valid_from(asked);
                     r.holds.store(true, Ordering::Release);
                     last_claim = Instant::now();
                     if let Err(e) = claim_all(&r, conn, 0).await {
@@ -543,7 +555,24 @@ async fn lane(r: Arc<Reader>, chat: i64, mut queue: mpsc::UnboundedReceiver<(Str
             }
             return;
         }
-        match send_with_retries(&r.bot, &msg, &r.limits, &r.metrics).await {
+        match send_with_retries(&r.bot, &msg, &r.limits, &r.metrics, &|| r.still_ours()).await {
+            Sent::NotOurs => {
+                // Left pending in the stream, with whatever this lane still held, and no longer in flight: the
+                // lease's next holder takes them over (this process too, should its renewal succeed after all).
+                if let Ok(mut lanes) = r.lanes.lock() {
+                    lanes.remove(&chat);
+                }
+                let mut ids = vec![id];
+                while let Ok((id, _)) = queue.try_recv() {
+                    ids.push(id);
+                }
+                if let Ok(mut set) = r.in_flight.lock() {
+                    for id in &ids {
+                        set.remove(id);
+                    }
+                }
+                return;
+            }
             Sent::Failed(e) => refused(&r, &msg, &e).await,
             Sent::Delivered(Some(message_id)) => {
                 if let Some(track) = msg.track()
@@ -580,6 +609,23 @@ impl KeeperRunning {
 impl Drop for KeeperRunning {
     fn drop(&mut self) {
         self.0.lease_keepers.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Reader {
+    /// Records a take or renewal of the lease asked for at `asked`.
+    fn lease_valid_from(&self, asked: Instant) {
+        let until = asked.duration_since(self.epoch) + self.settings.lease * 9 / 10;
+        self.valid_until_us
+            .store(until.as_micros() as u64, Ordering::Release);
+    }
+
+    /// Whether this process may still send its stream's entries: it holds the lease, and the lease cannot have run
+    /// out since it was last taken or renewed.
+    fn still_ours(&self) -> bool {
+        self.holds.load(Ordering::Acquire)
+            && (self.epoch.elapsed().as_micros() as u64)
+                < self.valid_until_us.load(Ordering::Acquire)
     }
 }
 

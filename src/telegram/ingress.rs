@@ -1,7 +1,8 @@
 //! The ingress: every update from polling or a webhook comes through here. In order: updates the product does not
 //! handle (not from a private chat, a chat that is not the sender's, edits and the like) are acknowledged and counted
 //! by reason; a button press is answered at once; the per-user and global rate limits drop floods
-//! (counted, with at most one "slow down" reply per user per window); an update is charged to them once, so its
+//! (counted, with at most one "slow down" reply per user per window); the per-user limit and the notice's window
+//! also hold across replicas (`shared_limit`: asked only for what the local limiters admit); an update is charged to them once, so its
 //! redeliveries after a failure (a refetched batch, a webhook retry) cannot use up its sender's allowance and have it
 //! dropped; then the chat's session actor runs it, which skips an update already processed (its dedup check shares a
 //! Redis round trip with the state read, and its compare-and-set decides for certain). `accept` returns Ok only once
@@ -26,6 +27,7 @@ use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLim
 use teloxide_core::requests::Requester;
 use teloxide_core::types::{CallbackQueryId, Update};
 
+use super::shared_limit::{Rate, SharedLimits};
 use super::{BotApiClients, convert};
 use crate::config::TelegramSettings;
 
@@ -80,6 +82,18 @@ pub enum Accepted {
     DeadLettered,
 }
 
+/// What the rate limits made of an update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Admission {
+    Admitted,
+    /// Refused by this process's limiters (Redis not asked).
+    RefusedHere,
+    /// Refused by the limit shared across replicas; `notify`: this replica sends the slow-down notice.
+    RefusedShared {
+        notify: bool,
+    },
+}
+
 /// The update was not durably accepted: the transport must not acknowledge it (webhook 5xx, polling offset kept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("update not accepted: storage unavailable")]
@@ -92,6 +106,8 @@ pub struct Ingress {
     per_user: DefaultKeyedRateLimiter<i64>,
     global: DefaultDirectRateLimiter,
     slow_down_sent: DefaultKeyedRateLimiter<i64>,
+    /// The per-user limit across replicas (`telegram.shared_limits`), behind the local one.
+    shared: Option<(SharedLimits, Rate)>,
     admitted: Mutex<Admitted>,
     dead_letters: DeadLetters,
     /// `telegram.update_attempts_max`.
@@ -111,6 +127,7 @@ impl Ingress {
         bots: BotApiClients,
         outbox: Recipient<Outgoing>,
         dead_letters: DeadLetters,
+        shared: Option<SharedLimits>,
         settings: &TelegramSettings,
     ) -> Arc<Ingress> {
         let per_user = Quota::per_second(nz(settings.updates_per_user_per_s))
@@ -125,6 +142,13 @@ impl Ingress {
             per_user: RateLimiter::keyed(per_user),
             global: RateLimiter::direct(global),
             slow_down_sent: RateLimiter::keyed(slow_down),
+            shared: shared.map(|s| {
+                let rate = Rate::new(
+                    settings.updates_per_user_per_s,
+                    settings.updates_burst_per_user,
+                );
+                (s, rate)
+            }),
             admitted: Mutex::new(Admitted::default()),
             dead_letters,
             attempts_max: u64::from(settings.update_attempts_max.max(1)),
@@ -175,19 +199,55 @@ impl Ingress {
         stuck
     }
 
-    /// Whether the rate limits let this update through. An update admitted before (this is a redelivery) passes
-    /// without being charged again.
-    fn admit(&self, bot: BotKind, update_id: i64, user: i64) -> bool {
-        let mut admitted = self.admitted();
+    /// Checks that found the shared limit's Redis unavailable and let the local limits decide (ingress and outbox).
+    pub fn shared_limit_unavailable(&self) -> u64 {
+        self.shared
+            .as_ref()
+            .map_or(0, |(s, _)| s.unavailable.load(Ordering::Relaxed))
+    }
+
+    /// Whether the rate limits let this update through: the local limiters first, then, for what they admit, the
+    /// shared per-user limit. An update admitted before by this process (a redelivery) passes without being charged
+    /// again; a redelivery that reaches another replica is charged there once more.
+    async fn admit(&self, bot: BotKind, update_id: i64, user: i64) -> Admission {
         let key = (bot, update_id);
-        if admitted.current.contains(&key) || admitted.previous.contains(&key) {
-            return true;
+        {
+            let admitted = self.admitted();
+            if admitted.current.contains(&key) || admitted.previous.contains(&key) {
+                return Admission::Admitted;
+            }
+            if self.global.check().is_err() || self.per_user.check_key(&user).is_err() {
+                return Admission::RefusedHere;
+            }
         }
-        if self.global.check().is_err() || self.per_user.check_key(&user).is_err() {
-            return false;
+        if let Some((shared, rate)) = &self.shared
+            && let Some(verdict) = shared.take_update(user, *rate, SLOW_DOWN_WINDOW).await
+            && verdict.granted == 0
+        {
+            return Admission::RefusedShared {
+                notify: verdict.notify,
+            };
         }
-        admitted.current.insert(key);
-        true
+        self.admitted().current.insert(key);
+        Admission::Admitted
+    }
+
+    /// Whether this refusal is the one that tells the user to slow down: once per [`SLOW_DOWN_WINDOW`] per user,
+    /// across replicas when the limits are shared (the local limiter first, so a flood asks Redis about the notice
+    /// at most once a window per replica).
+    async fn tell_slow_down(&self, user: i64, refusal: Admission) -> bool {
+        match (refusal, &self.shared) {
+            (Admission::RefusedShared { notify }, _) => {
+                // Taken in the shared window: the local one is marked too, so refusals here stop asking.
+                let _ = self.slow_down_sent.check_key(&user);
+                notify
+            }
+            (_, Some((shared, rate))) => {
+                self.slow_down_sent.check_key(&user).is_ok()
+                    && shared.claim_notice(user, *rate, SLOW_DOWN_WINDOW).await
+            }
+            (_, None) => self.slow_down_sent.check_key(&user).is_ok(),
+        }
     }
 
     /// Runs one update from the transport. A transient failure is counted per update; at the
@@ -235,11 +295,12 @@ impl Ingress {
             });
         }
         let user = inbound.sender.user_id;
-        if !self.admit(bot, inbound.update_id, user) {
+        let admission = self.admit(bot, inbound.update_id, user).await;
+        if admission != Admission::Admitted {
             self.metrics
                 .dropped_rate_limited
                 .fetch_add(1, Ordering::Relaxed);
-            if self.slow_down_sent.check_key(&user).is_ok() {
+            if self.tell_slow_down(user, admission).await {
                 let reply = Reply::new(render(inbound.sender.lang, &CommonText::SlowDown));
                 self.outbox
                     .do_send(Outgoing::send(bot, inbound.sender.chat_id, reply));

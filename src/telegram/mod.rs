@@ -8,6 +8,7 @@ pub mod outbox;
 pub mod photo;
 pub mod polling;
 pub mod sanitize;
+pub mod shared_limit;
 pub mod webhook;
 
 use std::collections::HashMap;

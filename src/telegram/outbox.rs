@@ -1,6 +1,6 @@
 //! The outbox: sends messages not tied to a commit (the ingress's slow-down notice, in memory: lost in a crash, which
 //! is harmless) and, through [`super::durable`], the replies the commits appended to the Redis streams. It sends in per-chat order, over several lanes per bot (a chat keeps to one lane), within Telegram's limits (about 1 msg/s per chat with a small burst,
-//! 30 msg/s per bot), waits out `retry_after` on 429, and keeps a bounded queue per bot whose depth is a metric.
+//! 30 msg/s per bot; the per-bot limit also across replicas, `shared_limit::SendTokens`), waits out `retry_after` on 429, and keeps a bounded queue per bot whose depth is a metric.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -17,6 +17,7 @@ use teloxide_core::types::{ParseMode, ReplyMarkup};
 use teloxide_core::{ApiError, RequestError};
 use tokio::sync::mpsc;
 
+use super::shared_limit::{SendTokens, SharedLimits};
 use super::{BotApiClients, convert};
 use crate::config::TelegramSettings;
 
@@ -82,10 +83,12 @@ pub struct Outbox {
 
 impl Outbox {
     /// Starts one sender task per bot on the current actix system.
-    /// Also returns each bot's rate limits, for the stream readers to share.
+    /// Also returns each bot's rate limits, for the stream readers to share. With `shared`, each bot's send limit
+    /// also holds across the replicas using the same Redis.
     pub fn start(
         bots: &BotApiClients,
         settings: &TelegramSettings,
+        shared: Option<&SharedLimits>,
     ) -> (
         Addr<Outbox>,
         Arc<OutboxMetrics>,
@@ -109,6 +112,14 @@ impl Outbox {
                     settings.sends_per_chat_per_s,
                     settings.sends_burst_per_chat,
                 )),
+                shared: shared.map(|s| {
+                    SendTokens::new(
+                        s.clone(),
+                        kind,
+                        settings.sends_per_bot_per_s,
+                        settings.sends_per_bot_per_s,
+                    )
+                }),
             });
             all_limits.insert(kind, limits.clone());
             let mut lane_senders = Vec::with_capacity(lanes);
@@ -334,6 +345,8 @@ fn quota(per_s: u32, burst: u32) -> Quota {
 pub struct Limits {
     per_bot: DefaultDirectRateLimiter,
     per_chat: DefaultKeyedRateLimiter<i64>,
+    /// The bot's send limit across replicas, after the local `per_bot`.
+    shared: Option<SendTokens>,
 }
 
 /// How a message ended.
@@ -342,20 +355,30 @@ pub(super) enum Sent {
     Delivered(Option<i32>),
     /// Telegram refused it for good (or the retries ran out): not to be tried again.
     Failed(RequestError),
+    /// Not sent: `still_ours` said this process may no longer send it (its stream's lease ran out meanwhile).
+    NotOurs,
 }
 
 /// Sends one message within the bot's limits, waiting out `retry_after` and retrying network errors a few times.
-/// Counts it as sent or failed.
+/// Counts it as sent or failed. `still_ours` is asked right before every attempt, after the waits: a process that
+/// was frozen (SIGSTOP, a long pause) past its stream's lease must not send what another replica now sends.
 pub(super) async fn send_with_retries(
     bot: &teloxide_core::Bot,
     msg: &Outgoing,
     limits: &Limits,
     metrics: &OutboxMetrics,
+    still_ours: &dyn Fn() -> bool,
 ) -> Sent {
     limits.per_chat.until_key_ready(&msg.chat_id).await;
     limits.per_bot.until_ready().await;
+    if let Some(shared) = &limits.shared {
+        shared.acquire().await;
+    }
     let mut attempt = 0;
     loop {
+        if !still_ours() {
+            return Sent::NotOurs;
+        }
         match deliver(bot, msg).await {
             Ok(sent) => {
                 metrics.sent.fetch_add(1, Ordering::Relaxed);
@@ -390,7 +413,7 @@ async fn run_sender(
 ) {
     let mut sent_since_prune = 0u32;
     while let Some(msg) = rx.recv().await {
-        send_with_retries(&bot, &msg, &limits, &metrics).await;
+        send_with_retries(&bot, &msg, &limits, &metrics, &|| true).await;
         sent_since_prune += 1;
         if sent_since_prune >= 1_000 {
             limits.prune();

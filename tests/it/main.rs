@@ -44,5 +44,6 @@ mod redis_cluster;
 mod replicas;
 mod sandbox;
 mod serving;
+mod shared_limits;
 mod shutdown;
 mod webdriver;

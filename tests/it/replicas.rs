@@ -318,14 +318,14 @@ async fn in_webhook_mode_the_bots_register_their_webhook_and_serve_what_telegram
 }
 
 /// A Redis of the test's own, so stopping it disturbs no other test.
-struct OwnRedis {
+pub(crate) struct OwnRedis {
     port: u16,
     dir: std::path::PathBuf,
     child: Option<Child>,
 }
 
 impl OwnRedis {
-    fn start(port: u16, dir: std::path::PathBuf) -> OwnRedis {
+    pub(crate) fn start(port: u16, dir: std::path::PathBuf) -> OwnRedis {
         std::fs::create_dir_all(&dir).expect("redis dir");
         let child = Command::new("redis-server")
             .args([
@@ -360,7 +360,7 @@ impl OwnRedis {
         }
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             child.kill().ok();
             child.wait().ok();
@@ -379,7 +379,7 @@ impl Drop for OwnRedis {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+mod chaos;
 pub mod history;
 mod peer;
 mod replicas;
@@ -57,6 +58,21 @@ pub struct Args {
     /// SIGKILL replica 0 this many seconds into the mixed load (a fault; needs 2 replicas or more).
     #[arg(long)]
     kill_after_s: Option<u64>,
+    /// The faults of issue 17 spread over the mixed load: SIGKILL replica 0 (started again 2 s later), restart
+    /// Redis, stop Postgres with `-m immediate` and start it, SIGSTOP the last replica past every stream lease and
+    /// SIGCONT it; with `--redeliver 0.2` unless given. Implies `--own-services`; webhook mode, 2 replicas or more.
+    #[arg(long)]
+    chaos: bool,
+    /// Start a Redis and a Postgres of the run's own on free loopback ports (instead of `--redis-url`,
+    /// `--pg-url`), which the faults may restart.
+    #[arg(long)]
+    own_services: bool,
+    /// Share of the updates pushed twice (to two replicas), as Telegram redelivers when an answer is lost.
+    #[arg(long)]
+    redeliver: Option<f64>,
+    /// The replicas' `telegram.outbox_lease_ms` (default 10,000; 3,000 with `--chaos`).
+    #[arg(long)]
+    lease_ms: Option<u64>,
     /// The `loyalty` binary (default: the one beside this binary).
     #[arg(long)]
     server_bin: Option<PathBuf>,
@@ -130,7 +146,7 @@ async fn connect(url: &str) -> anyhow::Result<tokio_postgres::Client> {
 }
 
 /// Runs the harness; `Ok(false)` when the check found violations.
-pub async fn run(args: Args) -> anyhow::Result<bool> {
+pub async fn run(mut args: Args) -> anyhow::Result<bool> {
     anyhow::ensure!(
         args.users > 0 && args.partners > 0,
         "--users and --partners must be positive"
@@ -143,8 +159,26 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         args.kill_after_s.is_none() || args.replicas >= 2,
         "--kill-after-s needs at least 2 replicas (someone must survive)"
     );
+    anyhow::ensure!(
+        !args.chaos || (args.transport == "webhook" && args.replicas >= 2),
+        "--chaos needs webhook mode and at least 2 replicas"
+    );
+    anyhow::ensure!(
+        args.redeliver.is_none() || args.transport == "webhook",
+        "--redeliver needs webhook mode"
+    );
     std::fs::create_dir_all(&args.out)?;
     let bin = replicas::server_bin(args.server_bin.as_deref())?;
+    // The services the faults restart: the run's own, never the shared ones.
+    let services = if args.chaos || args.own_services {
+        let own = chaos::OwnServices::start(&args.out.join("services"))?;
+        println!("own services: {} and {}", own.pg_url, own.redis_url);
+        args.pg_url = own.pg_url.clone();
+        args.redis_url = own.redis_url.clone();
+        Some(Arc::new(std::sync::Mutex::new(own)))
+    } else {
+        None
+    };
     // A fresh database, as the benchmarks make it.
     crate::dialogue_bench::bench_settings(&args.pg_url, &args.redis_url, &args.database).await?;
     let db_url = loyalty::db::url_with_database(&args.pg_url, &args.database);
@@ -159,6 +193,9 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         api_url: &api_url,
         mode: &args.transport,
         webhook_secret: WEBHOOK_SECRET,
+        lease_ms: args
+            .lease_ms
+            .unwrap_or(if args.chaos { 3_000 } else { 10_000 }),
     };
     let mut fleet = Vec::new();
     for i in 0..args.replicas {
@@ -169,7 +206,12 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         }
     }
     replicas::wait_ready(&mut fleet, &args.out, Duration::from_secs(90)).await?;
-    let outcome = drive(&args, &emulator, &mut fleet, &db_url).await;
+    let faults = Faults {
+        bin: &bin,
+        services: services.clone(),
+        lease: Duration::from_millis(config.lease_ms),
+    };
+    let outcome = drive(&args, &emulator, &mut fleet, &db_url, &faults).await;
     for r in &mut fleet {
         replicas::stop(r, Duration::from_secs(5)).await;
     }
@@ -185,7 +227,36 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         crate::dialogue_bench::forget_namespace(&redis, &namespace).await?
     };
     println!("removed the run's {removed} Redis keys under {namespace}");
+    drop(faults);
+    // The run's own services stop here (the last reference).
+    drop(services);
     outcome
+}
+
+/// What the faults need: the server binary (to start a killed replica again) and the run's own services.
+struct Faults<'a> {
+    bin: &'a std::path::Path,
+    services: Option<Arc<std::sync::Mutex<chaos::OwnServices>>>,
+    lease: Duration,
+}
+
+impl Faults<'_> {
+    /// Runs `f` on the run's own services off the async threads (`pg_ctl` waits); an error names the fault.
+    async fn on_services(
+        &self,
+        f: fn(&mut chaos::OwnServices) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let services = self
+            .services
+            .clone()
+            .context("this fault needs --own-services")?;
+        actix_rt::task::spawn_blocking(move || {
+            let mut own = services.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut own)
+        })
+        .await
+        .context("the fault's thread")?
+    }
 }
 
 async fn drive(
@@ -193,6 +264,7 @@ async fn drive(
     emulator: &loyalty::sandbox::Emulator,
     fleet: &mut [replicas::Replica],
     db_url: &str,
+    faults: &Faults<'_>,
 ) -> anyhow::Result<bool> {
     let db = connect(db_url).await?;
     // Partners, approved at 5 %, and their referral codes.
@@ -246,6 +318,10 @@ async fn drive(
             targets.clone(),
             WEBHOOK_SECRET.into(),
             40 * fleet.len(),
+            match args.redeliver.or(args.chaos.then_some(0.2)) {
+                Some(share) if share > 0.0 => (1.0 / share.min(1.0)).round() as u64,
+                _ => 0,
+            },
             delivery_stats.clone(),
             stop.clone(),
         ));
@@ -319,6 +395,18 @@ async fn drive(
     }
     let mut rss: Vec<Vec<Option<f64>>> = Vec::new();
     let mut killed = false;
+    let mut schedule = if args.chaos {
+        chaos::schedule(args.seconds)
+    } else {
+        Vec::new()
+    };
+    // Each fault is printed as it happens (above the progress bar, if any).
+    let note = |event: String| match &progress {
+        Some(bar) => bar.println(format!("fault at {event}")),
+        None => println!("fault at {event}"),
+    };
+    let mut restart_at: Option<Instant> = None;
+    let mut resume_at: Option<Instant> = None;
     while Instant::now() < deadline && !interrupted.load(Relaxed) {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let second = start.elapsed().as_secs() as usize;
@@ -336,6 +424,61 @@ async fn drive(
                 bar.println(format!("killed replica 0 at {at} s"));
             }
         }
+        while let Some(&(at, fault)) = schedule.first()
+            && load_start.elapsed() >= at
+        {
+            schedule.remove(0);
+            let what = match fault {
+                chaos::Fault::KillReplica => {
+                    targets[0].alive.store(false, Relaxed);
+                    replicas::kill(&mut fleet[0]);
+                    restart_at = Some(Instant::now() + Duration::from_secs(2));
+                    "SIGKILL replica 0".to_string()
+                }
+                chaos::Fault::RestartRedis => {
+                    faults
+                        .on_services(chaos::OwnServices::restart_redis)
+                        .await?;
+                    "Redis restarted".to_string()
+                }
+                chaos::Fault::RestartPostgres => {
+                    faults
+                        .on_services(chaos::OwnServices::restart_postgres)
+                        .await?;
+                    "Postgres stopped -m immediate and started".to_string()
+                }
+                chaos::Fault::PauseReplica => {
+                    let last = fleet.len() - 1;
+                    chaos::signal(fleet[last].child.id(), "STOP");
+                    let pause = faults.lease + Duration::from_secs(2);
+                    resume_at = Some(Instant::now() + pause);
+                    format!("SIGSTOP replica {last} for {:.1} s", pause.as_secs_f64())
+                }
+            };
+            note(format!(
+                "{:.1} s: {what}",
+                load_start.elapsed().as_secs_f64()
+            ));
+        }
+        if restart_at.is_some_and(|at| Instant::now() >= at) {
+            restart_at = None;
+            replicas::restart(faults.bin, &args.out, &mut fleet[0])?;
+            replicas::wait_ready(&mut fleet[..1], &args.out, Duration::from_secs(60)).await?;
+            targets[0].alive.store(true, Relaxed);
+            note(format!(
+                "{:.1} s: replica 0 started again and ready",
+                load_start.elapsed().as_secs_f64()
+            ));
+        }
+        if resume_at.is_some_and(|at| Instant::now() >= at) {
+            resume_at = None;
+            let last = fleet.len() - 1;
+            chaos::signal(fleet[last].child.id(), "CONT");
+            note(format!(
+                "{:.1} s: SIGCONT replica {last}",
+                load_start.elapsed().as_secs_f64()
+            ));
+        }
         if let Some(bar) = &progress {
             bar.set_position(load_start.elapsed().as_secs().min(args.seconds));
             bar.set_message(format!(
@@ -348,6 +491,21 @@ async fn drive(
     for t in tasks {
         let _ = t.await;
     }
+    // A load shorter than the schedule still ends with every replica running.
+    if restart_at.is_some() {
+        replicas::restart(faults.bin, &args.out, &mut fleet[0])?;
+        replicas::wait_ready(&mut fleet[..1], &args.out, Duration::from_secs(60)).await?;
+        targets[0].alive.store(true, Relaxed);
+    }
+    if resume_at.is_some() {
+        chaos::signal(fleet[fleet.len() - 1].child.id(), "CONT");
+    }
+    // Every dialogue continues after the faults: each chat answers once more.
+    let silent = if args.chaos {
+        world.probe().await
+    } else {
+        Vec::new()
+    };
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
@@ -376,7 +534,29 @@ async fn drive(
 
     let ops = world.history.finish();
     std::fs::write(args.out.join("history.json"), serde_json::to_vec(&ops)?)?;
-    let verdict = history::check(&db, &ops).await?;
+    // A connection of its own: Postgres may have restarted under the first one.
+    let db = connect(db_url).await?;
+    let mut verdict = history::check(&db, &ops).await?;
+    verdict.violations.extend(
+        silent
+            .iter()
+            .map(|chat| format!("{chat} did not answer after the faults")),
+    );
+    let sent_twice = world.replies_sent_twice();
+    let twice = sent_twice.len();
+    verdict.violations.extend(
+        sent_twice
+            .iter()
+            .map(|m| format!("a reply was sent twice: {m}")),
+    );
+    let redelivered = delivery_stats.redelivered.load(Relaxed);
+    if redelivered > 0 || args.chaos {
+        println!(
+            "updates delivered twice: {redelivered}; chats probed after the faults: {} silent; replies with a \
+             step's own button sent twice: {twice}",
+            silent.len()
+        );
+    }
     let samples = world
         .samples
         .lock()

@@ -20,6 +20,8 @@ pub struct ReplicaConfig<'a> {
     /// `webhook` or `polling`.
     pub mode: &'a str,
     pub webhook_secret: &'a str,
+    /// `telegram.outbox_lease_ms`: how long a stopped or dead replica's streams wait for another.
+    pub lease_ms: u64,
 }
 
 /// A running replica.
@@ -76,6 +78,7 @@ fn config_toml(c: &ReplicaConfig<'_>, port: u16) -> anyhow::Result<String> {
             "updates_global_per_s": 1_000_000,
             "updates_per_user_per_s": 1_000,
             "updates_burst_per_user": 1_000,
+            "outbox_lease_ms": c.lease_ms,
         },
         "sessions": { "redis_namespace": c.namespace },
         // A synthetic till serves customers faster than any real one: the per-partner lookup limits (an
@@ -97,8 +100,29 @@ pub fn start(
     let port = free_port()?;
     let config = dir.join(format!("replica-{index}.toml"));
     std::fs::write(&config, config_toml(c, port)?)?;
-    let log = std::fs::File::create(dir.join(format!("replica-{index}.log")))?;
-    let child = Command::new(bin)
+    let _ = std::fs::remove_file(dir.join(format!("replica-{index}.log")));
+    Ok(Replica {
+        index,
+        base: format!("http://127.0.0.1:{port}"),
+        child: spawn(bin, dir, index)?,
+        killed: false,
+    })
+}
+
+/// Starts a killed replica again: the same configuration and port, its log appended to.
+pub fn restart(bin: &Path, dir: &Path, r: &mut Replica) -> anyhow::Result<()> {
+    r.child = spawn(bin, dir, r.index)?;
+    r.killed = false;
+    Ok(())
+}
+
+fn spawn(bin: &Path, dir: &Path, index: usize) -> anyhow::Result<Child> {
+    let config = dir.join(format!("replica-{index}.toml"));
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("replica-{index}.log")))?;
+    Command::new(bin)
         .arg("--config")
         .arg(&config)
         .arg("serve")
@@ -106,13 +130,7 @@ pub fn start(
         .stdout(log.try_clone()?)
         .stderr(log)
         .spawn()
-        .with_context(|| format!("starting {}", bin.display()))?;
-    Ok(Replica {
-        index,
-        base: format!("http://127.0.0.1:{port}"),
-        child,
-        killed: false,
-    })
+        .with_context(|| format!("starting {}", bin.display()))
 }
 
 /// Waits until every replica answers `/readyz` with 200, or fails after `wait` naming the replica and its log.

@@ -58,14 +58,19 @@ pub struct Target {
 pub struct DeliveryStats {
     /// Pushes refused or failed (each was retried elsewhere).
     pub failed: AtomicU64,
+    /// Updates pushed a second time after one replica accepted them (`--redeliver`).
+    pub redelivered: AtomicU64,
 }
 
-/// Pushes queued updates to the replicas until `stop` is set, with `concurrency` pushes in flight.
+/// Pushes queued updates to the replicas until `stop` is set, with `concurrency` pushes in flight. Every
+/// `redeliver_every`-th update (0: none) is pushed once more, to the next live replica, after one accepted it: as
+/// Telegram does when an answer is lost.
 pub async fn deliver(
     emulator: Emulator,
     targets: Arc<Vec<Target>>,
     secret: String,
     concurrency: usize,
+    redeliver_every: u64,
     stats: Arc<DeliveryStats>,
     stop: Arc<AtomicBool>,
 ) {
@@ -74,6 +79,7 @@ pub async fn deliver(
         .build()
         .unwrap_or_default();
     let next = Arc::new(AtomicUsize::new(0));
+    let mut counted = 0u64;
     let permits = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     while !stop.load(Relaxed) {
         let batch = emulator.take_webhook_batch();
@@ -97,6 +103,12 @@ pub async fn deliver(
             let path = url
                 .find("/webhook/")
                 .map_or_else(String::new, |i| url[i..].to_string());
+            counted += 1;
+            let mut pushes = if redeliver_every > 0 && counted.is_multiple_of(redeliver_every) {
+                2
+            } else {
+                1
+            };
             actix_rt::spawn(async move {
                 let _permit = permit;
                 for _ in 0..targets.len() * 20 {
@@ -115,7 +127,12 @@ pub async fn deliver(
                         .await;
                     if matches!(&pushed, Ok(r) if r.status().is_success()) {
                         target.delivered.fetch_add(1, Relaxed);
-                        return;
+                        pushes -= 1;
+                        if pushes == 0 {
+                            return;
+                        }
+                        stats.redelivered.fetch_add(1, Relaxed);
+                        continue;
                     }
                     stats.failed.fetch_add(1, Relaxed);
                     tokio::time::sleep(Duration::from_millis(50)).await;

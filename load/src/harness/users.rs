@@ -392,6 +392,65 @@ impl World {
         model.joined = shared.is_some();
     }
 
+    /// After the faults: every partner's chat and every joined client's chat still answers (`/cancel`,
+    /// `/balance`). Returns the chats that stayed silent for [`STEP_TIMEOUT`].
+    pub async fn probe(&self) -> Vec<String> {
+        let partners = self.partners.iter().map(|p| async move {
+            let answered = self.say("probe", "partner", p.tg, "/cancel").await;
+            answered.is_none().then(|| format!("partner {}", p.tg))
+        });
+        let clients = self.clients.iter().map(|c| async move {
+            if !c.chat.lock().await.joined {
+                return None;
+            }
+            let answered = self.say("probe", "client", c.tg, "/balance").await;
+            answered.is_none().then(|| format!("client {}", c.tg))
+        });
+        let mut silent: Vec<String> = futures_util::future::join_all(partners)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        silent.extend(
+            futures_util::future::join_all(clients)
+                .await
+                .into_iter()
+                .flatten(),
+        );
+        silent
+    }
+
+    /// Messages the bots sent more than once, among those that carry a button unique to one step (a confirm screen
+    /// names its draft, a consent request its request, a rating question its operation): a reply sent twice
+    /// (e.g. by two replicas' outboxes) shows as a second message with the same button. Messages without such a
+    /// button cannot be told apart from a repeated answer and are not counted.
+    /// Each is described as `bot user button`.
+    pub fn replies_sent_twice(&self) -> Vec<String> {
+        let unique = |d: &str| {
+            ["1:acc:ok:", "1:red:ok:", "1:cns:ok:", "1:nps:"]
+                .iter()
+                .any(|p| d.starts_with(p))
+        };
+        let chats = self
+            .partners
+            .iter()
+            .map(|p| ("partner", p.tg))
+            .chain(self.clients.iter().map(|c| ("client", c.tg)));
+        let mut twice = Vec::new();
+        for (bot, user) in chats {
+            let mut seen = std::collections::HashSet::new();
+            for entry in self.emulator.transcript(bot, user) {
+                if let Some(data) =
+                    first_button(&entry).filter(|d| entry.from == "bot" && unique(d))
+                    && !seen.insert(data.clone())
+                {
+                    twice.push(format!("{bot} {user} {data}"));
+                }
+            }
+        }
+        twice
+    }
+
     /// One action of the mix, on random (Zipf-skewed) people.
     pub async fn act(&self, rng: &mut StdRng) {
         let m = self.mix;

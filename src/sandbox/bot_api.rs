@@ -96,6 +96,10 @@ pub async fn bot_api(
                 "parameters": { "retry_after": retry_after },
             }));
         }
+        if bot.empty_answers > 0 && method != "getupdates" {
+            bot.empty_answers -= 1;
+            return HttpResponse::Ok().content_type("application/json").finish();
+        }
         if method.starts_with("send")
             && p.i64("chat_id")
                 .is_some_and(|chat| bot.blocked_by.contains(&chat))

@@ -58,6 +58,9 @@ pub(super) struct Bot {
     pub webhook_max_connections: i64,
     /// Answer this many next calls with 429.
     pub throttle: u32,
+    /// Answer this many next calls (not getUpdates) with an empty body and no JSON at all, as a connection cut by a
+    /// proxy in front of the Bot API can.
+    pub empty_answers: u32,
     pub retry_after_s: u32,
     /// Users who blocked the bot: sending to them answers 403 "bot was blocked by the user".
     pub blocked_by: std::collections::HashSet<i64>,
@@ -288,6 +291,19 @@ impl Emulator {
         };
         bot.throttle = count;
         bot.retry_after_s = retry_after_s;
+        true
+    }
+
+    /// Makes the next `count` Bot API calls of that bot (getUpdates aside) answer with an empty body, not JSON.
+    pub fn empty_answers(&self, name: &str, count: u32) -> bool {
+        let mut s = self.lock();
+        let Some(token) = s.names.get(name).cloned() else {
+            return false;
+        };
+        let Some(bot) = s.bots.get_mut(&token) else {
+            return false;
+        };
+        bot.empty_answers = count;
         true
     }
 

@@ -21,8 +21,15 @@ use super::shared_limit::{SendTokens, SharedLimits};
 use super::{BotApiClients, convert};
 use crate::config::TelegramSettings;
 
-/// How often a send is retried (after `retry_after` or a network error) before it is dropped and counted.
-const SEND_ATTEMPTS_MAX: u32 = 5;
+/// How long a message is retried while Telegram cannot be reached or answers something that is not an answer (a
+/// network error, a proxy's HTML page, 429) before it is given up, logged as an error and counted as failed. Long
+/// enough to ride out an outage of the Bot API or of the network; meanwhile only this chat's lane waits.
+const SEND_GIVE_UP: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The pause before the retry after the `attempt`-th failure (0-based): 200 ms doubling, at most 3.2 s.
+fn backoff(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(200 << attempt.min(4))
+}
 
 /// Outbox figures for `/metrics` and the benchmark.
 #[derive(Debug, Default)]
@@ -353,14 +360,16 @@ pub struct Limits {
 pub(super) enum Sent {
     /// Accepted; the id of the message sent, when one was (not for an edit or a command menu).
     Delivered(Option<i32>),
-    /// Telegram refused it for good (or the retries ran out): not to be tried again.
+    /// Telegram refused it for good (an API error: blocked, chat not found, bad request), or it could not be
+    /// delivered for [`SEND_GIVE_UP`]: not to be tried again.
     Failed(RequestError),
     /// Not sent: `still_ours` said this process may no longer send it (its stream's lease ran out meanwhile).
     NotOurs,
 }
 
-/// Sends one message within the bot's limits, waiting out `retry_after` and retrying network errors a few times.
-/// Counts it as sent or failed. `still_ours` is asked right before every attempt, after the waits: a process that
+/// Sends one message within the bot's limits, waiting out `retry_after` and retrying what did not reach Telegram or
+/// got no answer from it (network and I/O errors, a body that is not the Bot API's JSON, such as a proxy's error page)
+/// for up to [`SEND_GIVE_UP`]; an API error is final at once. Counts it as sent or failed. `still_ours` is asked right before every attempt, after the waits: a process that
 /// was frozen (SIGSTOP, a long pause) past its stream's lease must not send what another replica now sends.
 pub(super) async fn send_with_retries(
     bot: &teloxide_core::Bot,
@@ -374,29 +383,47 @@ pub(super) async fn send_with_retries(
     if let Some(shared) = &limits.shared {
         shared.acquire().await;
     }
+    let started = std::time::Instant::now();
     let mut attempt = 0;
     loop {
         if !still_ours() {
             return Sent::NotOurs;
         }
-        match deliver(bot, msg).await {
+        let e = match deliver(bot, msg).await {
             Ok(sent) => {
                 metrics.sent.fetch_add(1, Ordering::Relaxed);
                 return Sent::Delivered(sent);
             }
-            Err(RequestError::RetryAfter(wait)) if attempt < SEND_ATTEMPTS_MAX => {
+            Err(e) => e,
+        };
+        let wait = match &e {
+            RequestError::RetryAfter(wait) => {
                 metrics.retry_after_waits.fetch_add(1, Ordering::Relaxed);
                 metrics
                     .retry_after_wait_ms
                     .fetch_add(wait.duration().as_millis() as u64, Ordering::Relaxed);
-                tokio::time::sleep(wait.duration()).await;
+                Some(wait.duration())
             }
-            Err(RequestError::Network(_) | RequestError::Io(_)) if attempt < SEND_ATTEMPTS_MAX => {
-                tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
+            RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
+                Some(backoff(attempt))
             }
-            Err(e) => {
+            _ => None,
+        };
+        match wait {
+            Some(wait) if started.elapsed() + wait < SEND_GIVE_UP => {
+                if attempt % 10 == 0 {
+                    tracing::warn!(chat_id = msg.chat_id, attempt, error = %e, "outbox: send failed, retrying");
+                }
+                tokio::time::sleep(wait).await;
+            }
+            Some(_) => {
                 metrics.failed.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(error = %e, "outbox: message not sent");
+                tracing::error!(chat_id = msg.chat_id, error = %e, "outbox: message given up after retrying");
+                return Sent::Failed(e);
+            }
+            None => {
+                metrics.failed.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(chat_id = msg.chat_id, error = %e, "outbox: message refused by Telegram");
                 return Sent::Failed(e);
             }
         }

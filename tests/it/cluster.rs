@@ -161,7 +161,7 @@ async fn a_master_failing_over_during_traffic_loses_and_repeats_no_reply_and_dia
     // A coordinated failover (the replica takes over once it has every write) while the second step is under
     // way: no reply is lost or sent twice, and every dialogue continues from its state.
     let master = cluster.masters()[0];
-    let replica = cluster.replica_of(master);
+    let replica = cluster.replica_of(master).await;
     let (text, _) = &steps()[1];
     for partner in PARTNERS {
         sandbox.send("partner", partner, text);
@@ -180,7 +180,7 @@ async fn a_master_failing_over_during_traffic_loses_and_repeats_no_reply_and_dia
     // A master SIGKILLed: its replica is promoted after the node timeout. Replication is asynchronous, so the
     // last writes before the kill may be lost (a step then runs again): here only "every chat is answered".
     let victim = cluster.masters()[1];
-    let heir = cluster.replica_of(victim);
+    let heir = cluster.replica_of(victim).await;
     cluster.kill(victim);
     cluster.wait_master(heir).await;
     for partner in PARTNERS {

@@ -167,15 +167,22 @@ impl RedisCluster {
             .collect()
     }
 
-    /// The replica of the master at `port`.
-    pub(crate) fn replica_of(&self, port: u16) -> u16 {
-        let nodes = self.nodes();
-        let master = nodes.iter().find(|n| n.port == port).expect("the master");
-        nodes
-            .iter()
-            .find(|n| n.master_id.as_deref() == Some(master.id.as_str()) && n.alive)
-            .expect("a replica")
-            .port
+    /// The replica of the master at `port`, once the node asked knows it: `cluster_state:ok` comes before every
+    /// node has heard, by gossip, which replica follows which master (seen once in CI).
+    pub(crate) async fn replica_of(&self, port: u16) -> u16 {
+        let started = Instant::now();
+        loop {
+            let nodes = self.nodes();
+            let master = nodes.iter().find(|n| n.port == port).expect("the master");
+            if let Some(replica) = nodes
+                .iter()
+                .find(|n| n.master_id.as_deref() == Some(master.id.as_str()) && n.alive)
+            {
+                return replica.port;
+            }
+            assert!(started.elapsed() < FORM_WAIT, "no replica of {port}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Waits until the node at `port` is a master, without holding up the test's runtime (the sandbox the product

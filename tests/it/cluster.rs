@@ -179,8 +179,7 @@ async fn a_master_failing_over_during_traffic_loses_and_repeats_no_reply_and_dia
 
     // A master SIGKILLed: its replica is promoted after the node timeout. Replication is asynchronous, so the
     // last writes before the kill may be lost (a step then runs again): here only "every chat is answered".
-    let victim = cluster.masters()[1];
-    let heir = cluster.replica_of(victim).await;
+    let (victim, heir) = cluster.master_with_replica(replica).await;
     cluster.kill(victim);
     cluster.wait_master(heir).await;
     for partner in PARTNERS {

@@ -44,12 +44,26 @@ pub(crate) fn cli(port: u16, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// One line of `CLUSTER NODES`: the node's port, id, whether it is a master, and its master's id if a replica.
+/// The port of the first online replica the master at `port` reports, if any.
+fn online_replica(port: u16) -> Option<u16> {
+    cli(port, &["info", "replication"])
+        .lines()
+        .find_map(|line| {
+            let fields = line.strip_prefix("slave")?.split_once(':')?.1;
+            fields.contains("state=online").then_some(())?;
+            fields
+                .split(',')
+                .find_map(|f| f.strip_prefix("port="))?
+                .trim()
+                .parse()
+                .ok()
+        })
+}
+
+/// One line of `CLUSTER NODES`: the node's port and whether it is a master.
 pub(crate) struct Node {
     pub(crate) port: u16,
-    pub(crate) id: String,
     pub(crate) master: bool,
-    pub(crate) master_id: Option<String>,
     /// Not flagged `fail`.
     pub(crate) alive: bool,
 }
@@ -78,7 +92,7 @@ impl RedisCluster {
             std::fs::create_dir_all(&node_dir).expect("node dir");
             let child = Command::new("redis-server")
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"])
+                .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "5000"])
                 .args(["--appendonly", "no", "--save", ""])
                 .arg("--dir")
                 .arg(&node_dir)
@@ -146,12 +160,7 @@ impl RedisCluster {
                 let flags = fields.get(2)?;
                 Some(Node {
                     port: port.parse().ok()?,
-                    id: (*fields.first()?).to_owned(),
                     master: flags.contains("master"),
-                    master_id: fields
-                        .get(3)
-                        .filter(|m| **m != "-")
-                        .map(|m| (*m).to_owned()),
                     alive: !flags.contains("fail"),
                 })
             })
@@ -167,20 +176,36 @@ impl RedisCluster {
             .collect()
     }
 
-    /// The replica of the master at `port`, once the node asked knows it: `cluster_state:ok` comes before every
-    /// node has heard, by gossip, which replica follows which master (seen once in CI).
+    /// The port of an online replica of the master at `port`, as the master itself reports it (`INFO replication`:
+    /// `slave0:ip=…,port=…,state=online`), waiting for one: gossip (`CLUSTER NODES` on another node) can lag behind
+    /// on a loaded machine, and a replica that has just changed masters is online only once it has synced.
     pub(crate) async fn replica_of(&self, port: u16) -> u16 {
         let started = Instant::now();
         loop {
-            let nodes = self.nodes();
-            let master = nodes.iter().find(|n| n.port == port).expect("the master");
-            if let Some(replica) = nodes
-                .iter()
-                .find(|n| n.master_id.as_deref() == Some(master.id.as_str()) && n.alive)
-            {
-                return replica.port;
+            if let Some(replica) = online_replica(port) {
+                return replica;
             }
-            assert!(started.elapsed() < FORM_WAIT, "no replica of {port}");
+            assert!(started.elapsed() < FORM_WAIT, "no online replica of {port}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// A live master other than `except` with an online replica, and that replica, waiting for one.
+    pub(crate) async fn master_with_replica(&self, except: u16) -> (u16, u16) {
+        let started = Instant::now();
+        loop {
+            let found = self
+                .masters()
+                .into_iter()
+                .filter(|&m| m != except)
+                .find_map(|m| online_replica(m).map(|r| (m, r)));
+            if let Some(pair) = found {
+                return pair;
+            }
+            assert!(
+                started.elapsed() < FORM_WAIT,
+                "no master with an online replica"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

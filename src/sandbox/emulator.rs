@@ -177,6 +177,10 @@ impl State {
     pub(super) fn bot_by_name(&self, name: &str) -> Option<&Bot> {
         self.names.get(name).and_then(|t| self.bots.get(t))
     }
+
+    pub(super) fn bot_by_name_mut(&mut self, name: &str) -> Option<&mut Bot> {
+        self.names.get(name).and_then(|t| self.bots.get_mut(t))
+    }
 }
 
 /// The picture's type for the browser: teloxide sends an in-memory file without a useful `Content-Type`, and
@@ -283,10 +287,7 @@ impl Emulator {
     /// Makes the next `count` Bot API calls of that bot fail with 429 and `retry_after`.
     pub fn throttle(&self, name: &str, count: u32, retry_after_s: u32) -> bool {
         let mut s = self.lock();
-        let Some(token) = s.names.get(name).cloned() else {
-            return false;
-        };
-        let Some(bot) = s.bots.get_mut(&token) else {
+        let Some(bot) = s.bot_by_name_mut(name) else {
             return false;
         };
         bot.throttle = count;
@@ -297,10 +298,7 @@ impl Emulator {
     /// Makes the next `count` Bot API calls of that bot (getUpdates aside) answer with an empty body, not JSON.
     pub fn empty_answers(&self, name: &str, count: u32) -> bool {
         let mut s = self.lock();
-        let Some(token) = s.names.get(name).cloned() else {
-            return false;
-        };
-        let Some(bot) = s.bots.get_mut(&token) else {
+        let Some(bot) = s.bot_by_name_mut(name) else {
             return false;
         };
         bot.empty_answers = count;
@@ -310,11 +308,7 @@ impl Emulator {
     /// Makes `user` block bot `name`: its messages to them are refused with 403 from now on.
     pub fn block_bot(&self, name: &str, user: i64) -> bool {
         let mut s = self.lock();
-        let Some(token) = s.names.get(name).cloned() else {
-            return false;
-        };
-        s.bots
-            .get_mut(&token)
+        s.bot_by_name_mut(name)
             .map(|bot| bot.blocked_by.insert(user))
             .is_some()
     }

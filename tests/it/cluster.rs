@@ -160,8 +160,7 @@ async fn a_master_failing_over_during_traffic_loses_and_repeats_no_reply_and_dia
 
     // A coordinated failover (the replica takes over once it has every write) while the second step is under
     // way: no reply is lost or sent twice, and every dialogue continues from its state.
-    let master = cluster.masters()[0];
-    let replica = cluster.replica_of(master).await;
+    let (_, replica) = cluster.master_with_replica(0).await;
     let (text, _) = &steps()[1];
     for partner in PARTNERS {
         sandbox.send("partner", partner, text);

@@ -97,6 +97,8 @@ impl RedisCluster {
                 .args(["--appendonly", "no", "--save", ""])
                 .arg("--dir")
                 .arg(&node_dir)
+                .arg("--logfile")
+                .arg(node_dir.join("redis.log"))
                 .stdout(Stdio::null())
                 .spawn()
                 .expect("redis-server (install redis-server)");
@@ -144,7 +146,11 @@ impl RedisCluster {
             if ok {
                 return;
             }
-            assert!(started.elapsed() < FORM_WAIT, "the cluster did not form");
+            assert!(
+                started.elapsed() < FORM_WAIT,
+                "the cluster did not form\n{}",
+                self.logs()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -177,21 +183,10 @@ impl RedisCluster {
             .collect()
     }
 
-    /// The port of an online replica of the master at `port`, as the master itself reports it (`INFO replication`:
-    /// `slave0:ip=…,port=…,state=online`), waiting for one: gossip (`CLUSTER NODES` on another node) can lag behind
-    /// on a loaded machine, and a replica that has just changed masters is online only once it has synced.
-    pub(crate) async fn replica_of(&self, port: u16) -> u16 {
-        let started = Instant::now();
-        loop {
-            if let Some(replica) = online_replica(port) {
-                return replica;
-            }
-            assert!(started.elapsed() < FORM_WAIT, "no online replica of {port}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// A live master other than `except` with an online replica, and that replica, waiting for one.
+    /// A live master other than `except` (0: any) with an online replica, and that replica, waiting for one. The
+    /// replica is read from the master's own `INFO replication` (`slave0:ip=…,port=…,state=online`): gossip
+    /// (`CLUSTER NODES` on another node) can lag behind on a loaded machine, and a replica is online only once it
+    /// has synced.
     pub(crate) async fn master_with_replica(&self, except: u16) -> (u16, u16) {
         let started = Instant::now();
         loop {
@@ -205,7 +200,8 @@ impl RedisCluster {
             }
             assert!(
                 started.elapsed() < FORM_WAIT,
-                "no master with an online replica"
+                "no master with an online replica\n{}",
+                self.logs()
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -216,9 +212,29 @@ impl RedisCluster {
     pub(crate) async fn wait_master(&self, port: u16) {
         let started = Instant::now();
         while !cli(port, &["role"]).starts_with("master") {
-            assert!(started.elapsed() < FORM_WAIT, "no promotion of {port}");
+            assert!(
+                started.elapsed() < FORM_WAIT,
+                "no promotion of {port}\n{}",
+                self.logs()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// What a failed wait shows: every node's role and replication state, and the end of its log.
+    pub(crate) fn logs(&self) -> String {
+        let mut out = String::new();
+        for port in &self.ports {
+            let log = std::fs::read_to_string(self.dir.join(port.to_string()).join("redis.log"))
+                .unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(25).collect();
+            out.push_str(&format!(
+                "--- node {port}: {}\n{}\n",
+                cli(*port, &["info", "replication"]).replace("\r\n", " "),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            ));
+        }
+        out
     }
 
     /// SIGKILLs the node at `port`.

@@ -44,6 +44,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_consent_message",
         include_str!("../sql/migrations/0006_consent_message.sql"),
     ),
+    (
+        "0007_operations_key_index",
+        include_str!("../sql/migrations/0007_operations_key_index.sql"),
+    ),
 ];
 
 /// Every function file, as (name, text); the name is the file's under `sql/functions/` without `.sql`. Applied in

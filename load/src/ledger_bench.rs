@@ -5,9 +5,9 @@ use std::process::Command;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use actix::Addr;
+use actix::{Actor, Addr};
 use actors::db::{clients, partners};
-use actors::{IdempotencyKey, LedgerActor, LedgerCommand, LedgerOp, LedgerOutcome};
+use actors::{IdempotencyKey, LedgerActor, LedgerCommand, LedgerConfig, LedgerOp, LedgerOutcome};
 use anyhow::Context;
 use fsm::{CashbackRate, ClientId, Kopecks, PartnerId, Points};
 use loyalty::config::{Secret, Settings};
@@ -67,17 +67,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "{:>8} {:>14} {:>9} {:>9} {:>16} {:>8}",
         "clients", "ledger ops/s", "p50 ms", "p99 ms", "pgbench -N tps", "ratio"
     );
-    let mut seq = 0u64;
+    let mut work = Workload {
+        clients: &clients,
+        partners: &partners,
+        duration: Duration::from_secs(args.seconds),
+        seq: 0,
+    };
     for &n in &args.clients {
-        let point = closed_loop(
-            &services.ledger,
-            n,
-            Duration::from_secs(args.seconds),
-            &clients,
-            &partners,
-            &mut seq,
-        )
-        .await;
+        let point = work.closed_loop(&services.ledger, n).await;
         let tps = pgbench(&args.pg_url, n, args.seconds)?;
         println!(
             "{n:>8} {:>14.0} {:>9.2} {:>9.2} {tps:>16.0} {:>7.2}x",
@@ -93,17 +90,27 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                  one submitter waits for each commit, so no ledger exceeds this",
                 floor / tps
             );
+            // The anchor of the single-statement path: the same submitter through ledger_apply_batch() alone.
+            let batch_only = LedgerActor::new(
+                db::pg_pool(&settings.database, 1)?,
+                LedgerConfig {
+                    single_statement: false,
+                    ..settings.ledger.clone()
+                },
+            )
+            .start();
+            let anchor = work.closed_loop(&batch_only, 1).await;
+            println!(
+                "         1 client, ledger = {:.0} % of the floor (single statement); through ledger_apply_batch() \
+                 alone: {:.0} ops/s = {:.0} % of the floor, p50 {:.2} ms",
+                100.0 * point.ops_per_s / floor,
+                anchor.ops_per_s,
+                100.0 * anchor.ops_per_s / floor,
+                anchor.p50_ms
+            );
         }
     }
-    let open = open_loop(
-        &services.ledger,
-        args.open_rate,
-        Duration::from_secs(args.seconds),
-        &clients,
-        &partners,
-        &mut seq,
-    )
-    .await;
+    let open = work.open_loop(&services.ledger, args.open_rate).await;
     println!(
         "open loop at {} ops/s: achieved {:.0} ops/s, p50 {:.2} ms, p99 {:.2} ms (from intended send time)",
         args.open_rate, open.ops_per_s, open.p50_ms, open.p99_ms
@@ -223,70 +230,73 @@ fn summarize(mut latencies: Vec<Duration>, elapsed: Duration) -> Point {
     }
 }
 
-async fn closed_loop(
-    ledger: &Addr<LedgerActor>,
-    submitters: usize,
+/// The commands of the measurements: random accruals and redemptions over the seeded wallets and partners, keys
+/// numbered on from one measurement to the next so none repeats.
+struct Workload<'a> {
+    clients: &'a [ClientId],
+    partners: &'a [PartnerId],
+    /// Per measurement point.
     duration: Duration,
-    clients: &[ClientId],
-    partners: &[PartnerId],
-    seq: &mut u64,
-) -> Point {
-    let start = Instant::now();
-    let base = *seq;
-    let workers = (0..submitters).map(|w| {
-        let ledger = ledger.clone();
-        async move {
-            let mut latencies = Vec::new();
-            let mut i = 0u64;
-            while start.elapsed() < duration {
-                let cmd = command(base + (i * submitters as u64) + w as u64, clients, partners);
-                let t = Instant::now();
-                if let Ok(Ok(_)) = ledger.send(cmd).await {
-                    latencies.push(t.elapsed());
-                }
-                i += 1;
-            }
-            (latencies, i)
-        }
-    });
-    let results = futures_util::future::join_all(workers).await;
-    let elapsed = start.elapsed();
-    *seq = base
-        + results.iter().map(|(_, i)| *i).max().unwrap_or(0) * submitters as u64
-        + submitters as u64;
-    summarize(results.into_iter().flat_map(|(l, _)| l).collect(), elapsed)
+    /// The next command's number.
+    seq: u64,
 }
 
-async fn open_loop(
-    ledger: &Addr<LedgerActor>,
-    rate: u64,
-    duration: Duration,
-    clients: &[ClientId],
-    partners: &[PartnerId],
-    seq: &mut u64,
-) -> Point {
-    let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
-    let total = (duration.as_secs_f64() * rate as f64) as u64;
-    let start = Instant::now();
-    let mut pending = Vec::with_capacity(total as usize);
-    for i in 0..total {
-        let intended = start + interval * i as u32;
-        tokio::time::sleep_until(intended.into()).await;
-        let cmd = command(*seq + i, clients, partners);
-        let ledger = ledger.clone();
-        pending.push(actix_rt::spawn(async move {
-            let ok = matches!(ledger.send(cmd).await, Ok(Ok(_)));
-            ok.then(|| intended.elapsed())
-        }));
+impl Workload<'_> {
+    async fn closed_loop(&mut self, ledger: &Addr<LedgerActor>, submitters: usize) -> Point {
+        let (duration, clients, partners) = (self.duration, self.clients, self.partners);
+        let seq = &mut self.seq;
+        let start = Instant::now();
+        let base = *seq;
+        let workers = (0..submitters).map(|w| {
+            let ledger = ledger.clone();
+            async move {
+                let mut latencies = Vec::new();
+                let mut i = 0u64;
+                while start.elapsed() < duration {
+                    let cmd = command(base + (i * submitters as u64) + w as u64, clients, partners);
+                    let t = Instant::now();
+                    if let Ok(Ok(_)) = ledger.send(cmd).await {
+                        latencies.push(t.elapsed());
+                    }
+                    i += 1;
+                }
+                (latencies, i)
+            }
+        });
+        let results = futures_util::future::join_all(workers).await;
+        let elapsed = start.elapsed();
+        *seq = base
+            + results.iter().map(|(_, i)| *i).max().unwrap_or(0) * submitters as u64
+            + submitters as u64;
+        summarize(results.into_iter().flat_map(|(l, _)| l).collect(), elapsed)
     }
-    *seq += total;
-    let mut latencies = Vec::with_capacity(pending.len());
-    for handle in pending {
-        if let Ok(Some(l)) = handle.await {
-            latencies.push(l);
+
+    async fn open_loop(&mut self, ledger: &Addr<LedgerActor>, rate: u64) -> Point {
+        let (duration, clients, partners) = (self.duration, self.clients, self.partners);
+        let seq = &mut self.seq;
+        let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+        let total = (duration.as_secs_f64() * rate as f64) as u64;
+        let start = Instant::now();
+        let mut pending = Vec::with_capacity(total as usize);
+        for i in 0..total {
+            let intended = start + interval * i as u32;
+            tokio::time::sleep_until(intended.into()).await;
+            let cmd = command(*seq + i, clients, partners);
+            let ledger = ledger.clone();
+            pending.push(actix_rt::spawn(async move {
+                let ok = matches!(ledger.send(cmd).await, Ok(Ok(_)));
+                ok.then(|| intended.elapsed())
+            }));
         }
+        *seq += total;
+        let mut latencies = Vec::with_capacity(pending.len());
+        for handle in pending {
+            if let Ok(Some(l)) = handle.await {
+                latencies.push(l);
+            }
+        }
+        summarize(latencies, start.elapsed())
     }
-    summarize(latencies, start.elapsed())
 }
 
 /// pgbench connection flags from the URL.

@@ -250,10 +250,10 @@ async fn run_case(world: &TestWorld, case: i64, cmds: Vec<Cmd>) -> Result<(), Te
     Ok(())
 }
 
-#[test]
-fn random_command_sequences_match_an_in_memory_model() {
+/// Runs 24 random sequences against the ledger `adjust` configures, then `check-ledger`.
+fn check_against_the_model(adjust: impl FnOnce(&mut loyalty::config::Settings)) {
     let system = actix_rt::System::new();
-    let world = system.block_on(TestWorld::new());
+    let world = system.block_on(TestWorld::with_settings(adjust));
     let case = AtomicI64::new(0);
     let config = ProptestConfig {
         cases: 24,
@@ -268,4 +268,17 @@ fn random_command_sequences_match_an_in_memory_model() {
         .block_on(actors::ledger::audit::check(&world.db))
         .expect("audit");
     assert!(checks.iter().all(|c| c.violations == 0), "{checks:?}");
+}
+
+/// Commands sent one at a time: a lone accrual or redemption takes the single-statement path
+/// (`sql/queries/ledger_apply_one.sql`), the rest `ledger_apply_batch()`.
+#[test]
+fn random_command_sequences_match_an_in_memory_model() {
+    check_against_the_model(|_| {});
+}
+
+/// The same sequences with every command through `ledger_apply_batch()`: both paths give the model's outcomes.
+#[test]
+fn random_command_sequences_through_the_batch_function_alone_match_the_model() {
+    check_against_the_model(|settings| settings.ledger.single_statement = false);
 }

@@ -2,7 +2,6 @@
 //! master, complete with each reply sent once; a coordinated failover of a master during traffic loses and
 //! duplicates nothing; after a master is SIGKILLed every chat keeps being answered.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fsm::text::PartnerText;
@@ -11,6 +10,7 @@ use fsm::{CashbackRate, Kopecks, Points};
 use crate::helpers::{connect, db_url, ru};
 use crate::redis_cluster::{RedisCluster, cli};
 use crate::replicas::{Sandbox, seeded_database};
+use crate::serving::{Serve, Server};
 
 /// Partner chats: two per chat group (eight groups, the default), so every master holds some.
 const PARTNERS: std::ops::Range<i64> = 7_100_000..7_100_016;
@@ -29,28 +29,15 @@ async fn partners_database() -> String {
 }
 
 /// `loyalty serve` polling the sandbox, its sessions and outbox on `cluster`.
-fn serve(sandbox: &Sandbox, cluster: &RedisCluster, database: &str, namespace: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_loyalty"))
-        .arg("serve")
-        .env_remove("LOYALTY_CONFIG")
-        .env("LOYALTY__DATABASE__URL", db_url(database))
+fn serve(sandbox: &Sandbox, cluster: &RedisCluster, database: &str, namespace: &str) -> Server {
+    Serve::new(sandbox, database)
         .env("LOYALTY__REDIS__CLUSTER_URLS", cluster.urls_toml())
-        .env("LOYALTY__HTTP__LISTEN", "127.0.0.1:0")
-        .env("LOYALTY__HTTP__WORKERS", "1")
-        .env("LOYALTY__LOG__LEVEL", "warn")
         .env("LOYALTY__SESSIONS__REDIS_NAMESPACE", namespace)
-        .env("LOYALTY__TELEGRAM__API_URL", format!("{}/tg", sandbox.base))
-        .env("LOYALTY__TELEGRAM__PARTNER_TOKEN", "sandbox-partner")
-        .env("LOYALTY__TELEGRAM__POLL_TIMEOUT_S", "1")
-        .env("LOYALTY__TELEGRAM__OUTBOX_LEASE_MS", "3000")
-        .env("LOYALTY__TELEGRAM__SENDS_PER_CHAT_PER_S", "100")
-        .env("LOYALTY__TELEGRAM__SENDS_BURST_PER_CHAT", "100")
-        .env("LOYALTY__TELEGRAM__UPDATES_PER_USER_PER_S", "1000")
-        .env("LOYALTY__TELEGRAM__UPDATES_BURST_PER_USER", "1000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .polling(&["partner"])
+        .lease_ms(3000)
+        .sends_unthrottled()
+        .bursts()
         .spawn()
-        .expect("spawn loyalty serve")
 }
 
 /// The replies of one accrual dialogue that ends with `/cancel`, step by step.
@@ -140,8 +127,7 @@ async fn dialogues_of_many_chats_complete_on_a_three_master_cluster_with_each_re
         clients.iter().all(|&n| n <= 8 + 1 + 1),
         "8 readers + 1 shared connection (+ redis-cli asking) per master: {clients:?}"
     );
-    server.kill().ok();
-    server.wait().ok();
+    server.stop();
     assert_eq!(holding.len(), 3, "three masters");
     assert!(
         holding.iter().all(|&keys| keys > 0),
@@ -191,6 +177,5 @@ async fn a_master_failing_over_during_traffic_loses_and_repeats_no_reply_and_dia
             "partner {partner} answered after the kill: {replies:#?}"
         );
     }
-    server.kill().ok();
-    server.wait().ok();
+    server.stop();
 }

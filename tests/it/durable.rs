@@ -1,13 +1,13 @@
 //! Durable replies: a reply committed but not yet sent when its process dies is sent after all, once — by the
 //! restarted process or by a surviving replica — and a user who blocked the bot is recorded, not retried.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fsm::text::PartnerText;
 
 use crate::helpers::{connect, db_url, redis_url, ru};
 use crate::replicas::{PARTNER, Sandbox, seeded_database};
+use crate::serving::{Serve, Server};
 
 /// The stream lease in these tests: a dead process's replies wait at most this long for another.
 const LEASE_MS: u64 = 600;
@@ -16,27 +16,13 @@ const STALL_S: u32 = 60;
 const WAIT: Duration = Duration::from_secs(20);
 
 /// `loyalty serve` polling the sandbox with a short stream lease.
-fn replica(sandbox: &Sandbox, database: &str, namespace: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_loyalty"))
-        .arg("serve")
-        .env_remove("LOYALTY_CONFIG")
-        .env("LOYALTY__DATABASE__URL", db_url(database))
-        .env("LOYALTY__REDIS__URL", redis_url())
-        .env("LOYALTY__HTTP__LISTEN", "127.0.0.1:0")
-        .env("LOYALTY__HTTP__WORKERS", "1")
-        .env("LOYALTY__LOG__LEVEL", "warn")
-        .env("LOYALTY__SESSIONS__REDIS_NAMESPACE", namespace)
-        .env("LOYALTY__TELEGRAM__API_URL", format!("{}/tg", sandbox.base))
-        .env("LOYALTY__TELEGRAM__PARTNER_TOKEN", "sandbox-partner")
-        .env("LOYALTY__TELEGRAM__CLIENT_TOKEN", "sandbox-client")
-        .env("LOYALTY__TELEGRAM__POLL_TIMEOUT_S", "1")
-        .env("LOYALTY__TELEGRAM__OUTBOX_LEASE_MS", LEASE_MS.to_string())
-        .env("LOYALTY__TELEGRAM__SENDS_PER_CHAT_PER_S", "100")
-        .env("LOYALTY__TELEGRAM__SENDS_BURST_PER_CHAT", "100")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+fn replica(sandbox: &Sandbox, database: &str, namespace: &str) -> Server {
+    Serve::new(sandbox, database)
+        .shared_redis(namespace)
+        .polling(&["partner", "client"])
+        .lease_ms(LEASE_MS)
+        .sends_unthrottled()
         .spawn()
-        .expect("spawn loyalty serve")
 }
 
 fn menu() -> String {
@@ -106,8 +92,7 @@ async fn a_reply_committed_but_unsent_at_sigkill_is_sent_once_after_restart() {
 
     let mut second = replica(&sandbox, &database, &namespace);
     let messages = settled_messages(&sandbox, 2).await;
-    second.kill().ok();
-    second.wait().ok();
+    second.stop();
     assert_eq!(messages.len(), 2, "the reply once: {messages:#?}");
     assert_eq!(messages[1], menu());
 }
@@ -132,8 +117,7 @@ async fn with_two_replicas_the_survivor_sends_the_dead_ones_pending_reply_once()
 
     let messages = settled_messages(&sandbox, 2).await;
     let taken_over = stream_holder(&namespace).await;
-    survivor.kill().ok();
-    survivor.wait().ok();
+    survivor.stop();
     assert_eq!(messages.len(), 2, "the reply once: {messages:#?}");
     assert_eq!(messages[1], menu());
     assert_eq!(
@@ -172,8 +156,7 @@ async fn a_client_who_blocked_the_bot_is_recorded_and_not_retried() {
     }
     tokio::time::sleep(Duration::from_millis(3 * LEASE_MS)).await;
     let attempts = sandbox.emulator.calls("client", "sendMessage") - before;
-    server.kill().ok();
-    server.wait().ok();
+    server.stop();
     assert_eq!(attempts, 1, "a 403 is final: one attempt");
     assert!(
         !sandbox

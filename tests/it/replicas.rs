@@ -10,7 +10,8 @@ use loyalty::sandbox::Emulator;
 use serde_json::Value;
 
 use crate::app::{TestApp, WEBHOOK_SECRET, test_settings, text_update};
-use crate::helpers::{connect, db_url, fresh_database, redis_url, ru};
+use crate::helpers::{connect, db_url, fresh_database, ru};
+use crate::serving::{Serve, Server, free_port};
 
 /// The seeded client's phone as a partner sees it.
 const MASKED: &str = "+7 *** **4567";
@@ -98,29 +99,13 @@ impl Sandbox {
 }
 
 /// `loyalty serve` polling the sandbox, on `database`, with the Redis namespace `namespace`.
-fn replica(sandbox: &Sandbox, database: &str, namespace: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_loyalty"))
-        .arg("serve")
-        .env_remove("LOYALTY_CONFIG")
-        .env("LOYALTY__DATABASE__URL", db_url(database))
-        .env("LOYALTY__REDIS__URL", redis_url())
-        .env("LOYALTY__HTTP__LISTEN", "127.0.0.1:0")
-        .env("LOYALTY__HTTP__WORKERS", "1")
-        .env("LOYALTY__LOG__LEVEL", "warn")
-        .env("LOYALTY__SESSIONS__REDIS_NAMESPACE", namespace)
-        .env("LOYALTY__TELEGRAM__API_URL", format!("{}/tg", sandbox.base))
-        .env("LOYALTY__TELEGRAM__PARTNER_TOKEN", "sandbox-partner")
-        .env("LOYALTY__TELEGRAM__CLIENT_TOKEN", "sandbox-client")
-        .env("LOYALTY__TELEGRAM__POLL_TIMEOUT_S", "1")
-        .env("LOYALTY__TELEGRAM__SENDS_PER_CHAT_PER_S", "100")
-        .env("LOYALTY__TELEGRAM__SENDS_BURST_PER_CHAT", "100")
-        // These tests send bursts on purpose; flood limiting has its own test.
-        .env("LOYALTY__TELEGRAM__UPDATES_PER_USER_PER_S", "1000")
-        .env("LOYALTY__TELEGRAM__UPDATES_BURST_PER_USER", "1000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+fn replica(sandbox: &Sandbox, database: &str, namespace: &str) -> Server {
+    Serve::new(sandbox, database)
+        .shared_redis(namespace)
+        .polling(&["partner", "client"])
+        .sends_unthrottled()
+        .bursts()
         .spawn()
-        .expect("spawn loyalty serve")
 }
 
 /// A database with the demo partner and one client who has a verified phone.
@@ -183,8 +168,7 @@ async fn a_dialogue_half_way_through_survives_sigkill_and_continues_after_restar
     let mut second = replica(&sandbox, &database, &namespace);
     sandbox.send("partner", PARTNER, "1000");
     let confirm = sandbox.bot_messages("partner", PARTNER, 3).await[2].clone();
-    second.kill().ok();
-    second.wait().ok();
+    second.stop();
     assert_eq!(confirm, confirm_1000(), "the amount step continued");
 }
 
@@ -208,10 +192,8 @@ async fn two_replicas_on_interleaved_updates_of_one_chat_lose_no_transition() {
         .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let replies_after = sandbox.bot_messages("partner", PARTNER, 0).await;
-    a.kill().ok();
-    b.kill().ok();
-    a.wait().ok();
-    b.wait().ok();
+    a.stop();
+    b.stop();
     assert_eq!(
         replies_after.len(),
         rounds * round.len(),
@@ -260,18 +242,9 @@ async fn in_webhook_mode_the_bots_register_their_webhook_and_serve_what_telegram
     let sandbox = Sandbox::start();
     let database = seeded_database().await;
     let port = free_port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_loyalty"))
-        .arg("serve")
-        .env_remove("LOYALTY_CONFIG")
-        .env("LOYALTY__DATABASE__URL", db_url(&database))
-        .env("LOYALTY__REDIS__URL", redis_url())
-        .env("LOYALTY__HTTP__LISTEN", format!("127.0.0.1:{port}"))
-        .env("LOYALTY__LOG__LEVEL", "warn")
-        .env(
-            "LOYALTY__SESSIONS__REDIS_NAMESPACE",
-            format!("test:{database}:"),
-        )
-        .env("LOYALTY__TELEGRAM__API_URL", format!("{}/tg", sandbox.base))
+    let mut server = Serve::new(&sandbox, &database)
+        .shared_redis(&format!("test:{database}:"))
+        .listen(port)
         .env("LOYALTY__TELEGRAM__CLIENT_TOKEN", "sandbox-client")
         .env("LOYALTY__TELEGRAM__MODE", "webhook")
         .env(
@@ -279,14 +252,10 @@ async fn in_webhook_mode_the_bots_register_their_webhook_and_serve_what_telegram
             format!("http://127.0.0.1:{port}"),
         )
         .env("LOYALTY__TELEGRAM__WEBHOOK_SECRET", WEBHOOK_SECRET)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn loyalty serve");
+        .spawn();
     sandbox.send("client", 4001, "/start");
     let reply = sandbox.bot_messages("client", 4001, 1).await;
-    server.kill().ok();
-    server.wait().ok();
+    server.stop();
     let welcome = ru(&ClientText::WelcomeNew {
         bonus: Points::new(100).expect("positive"),
         partner: None,
@@ -379,14 +348,6 @@ impl Drop for OwnRedis {
     }
 }
 
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
 #[actix_rt::test]
 async fn with_redis_down_the_webhook_answers_5xx_and_the_redelivery_is_processed_exactly_once() {
     let port = free_port();
@@ -475,22 +436,12 @@ async fn a_redis_write_outage_with_stderr_broken_leaves_no_chat_unanswered() {
     };
     let sandbox = Sandbox::start();
     let database = seeded_database().await;
-    let mut server = Command::new(env!("CARGO_BIN_EXE_loyalty"))
-        .arg("serve")
-        .env_remove("LOYALTY_CONFIG")
-        .env("LOYALTY__DATABASE__URL", db_url(&database))
+    let mut server = Serve::new(&sandbox, &database)
         .env("LOYALTY__REDIS__URL", format!("redis://127.0.0.1:{port}"))
-        .env("LOYALTY__HTTP__LISTEN", "127.0.0.1:0")
-        .env("LOYALTY__HTTP__WORKERS", "1")
-        .env("LOYALTY__LOG__LEVEL", "warn")
-        .env("LOYALTY__TELEGRAM__API_URL", format!("{}/tg", sandbox.base))
-        .env("LOYALTY__TELEGRAM__CLIENT_TOKEN", "sandbox-client")
-        .env("LOYALTY__TELEGRAM__POLL_TIMEOUT_S", "1")
-        .env("LOYALTY__TELEGRAM__OUTBOX_LEASE_MS", "2000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn loyalty serve");
+        .polling(&["client"])
+        .lease_ms(2000)
+        .stderr_piped()
+        .spawn();
     // Nobody reads the server's stderr any more: every log line from now on fails to be written.
     drop(server.stderr.take());
     let first = 4_100;
@@ -512,6 +463,5 @@ async fn a_redis_write_outage_with_stderr_broken_leaves_no_chat_unanswered() {
     for user in 4_101..4_131 {
         sandbox.bot_messages("client", user, 1).await;
     }
-    server.kill().ok();
-    server.wait().ok();
+    server.stop();
 }

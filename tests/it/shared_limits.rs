@@ -14,7 +14,8 @@ use loyalty::telegram::shared_limit::{Rate, SharedLimits};
 
 use crate::app::{TestApp, WEBHOOK_SECRET, text_update};
 use crate::helpers::{redis_url, ru};
-use crate::replicas::{OwnRedis, Sandbox, free_port};
+use crate::replicas::{OwnRedis, Sandbox};
+use crate::serving::free_port;
 
 const WAIT: Duration = Duration::from_secs(15);
 

@@ -106,8 +106,7 @@ async fn sigterm_under_traffic_exits_within_the_grace_and_the_restarted_process_
     }
     // Longer than a lease: a copy sent twice would have arrived by now.
     tokio::time::sleep(Duration::from_millis(2 * LEASE_MS)).await;
-    second.kill().ok();
-    second.wait().ok();
+    second.stop();
     for &user in &everyone {
         assert_eq!(
             bot_messages(&sandbox, user),

@@ -3,11 +3,12 @@
 //! secret; `/readyz` names too many dead letters. Error reports: `error_reports.rs`.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::app::TestApp;
+use crate::helpers::eventually;
 use crate::replicas::{PARTNER, Sandbox, seeded_database};
 use crate::serving::{DB_PASSWORD, WAIT, WEBHOOK_SECRET, free_port, ready, serve, stderr_of};
 
@@ -20,6 +21,21 @@ async fn scrape(port: u16) -> prometheus_parse::Scrape {
         .await
         .expect("body");
     prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).expect("parses")
+}
+
+/// Scrapes `/metrics` until `done` holds for a scrape, and returns that one; fails the test (naming `what`) after
+/// `WAIT`.
+async fn scrape_until(
+    port: u16,
+    what: &str,
+    done: impl Fn(&prometheus_parse::Scrape) -> bool,
+) -> prometheus_parse::Scrape {
+    let done = &done;
+    eventually(WAIT, what, || async move {
+        let scrape = scrape(port).await;
+        done(&scrape).then_some(scrape)
+    })
+    .await
 }
 
 /// The value of the sample `name` whose labels include every pair of `labels`.
@@ -49,19 +65,13 @@ async fn metrics_of_a_serving_process_count_what_its_dialogues_did() {
     let child = serve(&sandbox, &database, &namespace, port, &[]);
     ready(port).await;
     // The bots' figures appear once the bots run (the HTTP server answers a moment before).
-    let start = Instant::now();
-    let before = loop {
-        let before = scrape(port).await;
-        if before
+    let before = scrape_until(port, "no bot figures", |scrape| {
+        scrape
             .samples
             .iter()
             .any(|s| s.metric == "loyalty_updates_total")
-        {
-            break before;
-        }
-        assert!(start.elapsed() < WAIT, "no bot figures");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    })
+    .await;
     assert_eq!(
         value(
             &before,
@@ -80,18 +90,14 @@ async fn metrics_of_a_serving_process_count_what_its_dialogues_did() {
         sandbox.send("client", client, "/start");
         sandbox.bot_messages("client", client, 1).await;
     }
-    let scrape = loop {
-        let scrape = scrape(port).await;
-        if value(
-            &scrape,
+    let scrape = scrape_until(port, "six messages sent", |scrape| {
+        value(
+            scrape,
             "loyalty_outbox_messages_total",
             &[("result", "sent")],
         ) >= 6.0
-        {
-            break scrape;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    })
+    .await;
     let stderr = stderr_of(child);
     let processed = |bot| {
         value(
@@ -175,20 +181,15 @@ async fn in_webhook_mode_metrics_report_the_updates_telegram_holds_per_bot() {
         ],
     );
     ready(port).await;
-    let start = Instant::now();
-    let scrape = loop {
-        let scrape = scrape(port).await;
+    let scrape = scrape_until(port, "no getWebhookInfo figures", |scrape| {
         let reported = |bot: &str| {
             scrape.samples.iter().any(|s| {
                 s.metric == "loyalty_webhook_pending_updates" && s.labels.get("bot") == Some(bot)
             })
         };
-        if reported("partner") && reported("client") {
-            break scrape;
-        }
-        assert!(start.elapsed() < WAIT, "no getWebhookInfo figures");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+        reported("partner") && reported("client")
+    })
+    .await;
     stderr_of(child);
     assert_eq!(
         value(

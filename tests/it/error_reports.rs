@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::helpers::{connect, db_url};
-use crate::replicas::{Sandbox, seeded_database};
-use crate::serving::{DB_PASSWORD, WAIT, WEBHOOK_SECRET, free_port, ready, serve, stderr_of};
+use crate::serving::{DB_PASSWORD, Served, WAIT, WEBHOOK_SECRET, stderr_of};
 
 /// A Sentry endpoint on loopback: records the body of every envelope posted to `/api/{project}/envelope/`.
 async fn sentry_recorder() -> (u16, Arc<Mutex<Vec<String>>>) {
@@ -39,21 +38,18 @@ async fn sentry_recorder() -> (u16, Arc<Mutex<Vec<String>>>) {
 #[actix_rt::test]
 async fn an_update_that_fails_for_good_reaches_sentry_with_its_id_and_without_secrets_or_phone() {
     let (sentry_port, received) = sentry_recorder().await;
-    let sandbox = Sandbox::start();
-    let database = seeded_database().await;
-    let namespace = format!("test:{database}:");
-    let port = free_port();
-    let child = serve(
-        &sandbox,
-        &database,
-        &namespace,
-        port,
-        &[(
+    let Served {
+        sandbox,
+        database,
+        server: child,
+        ..
+    } = Served::start(|_| {
+        vec![(
             "SENTRY_DSN",
             format!("http://abc123public@127.0.0.1:{sentry_port}/42"),
-        )],
-    );
-    ready(port).await;
+        )]
+    })
+    .await;
     let client = 7201;
     sandbox.send("client", client, "/start");
     sandbox.bot_messages("client", client, 1).await;

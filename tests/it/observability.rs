@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use crate::app::TestApp;
 use crate::helpers::eventually;
-use crate::replicas::{PARTNER, Sandbox, seeded_database};
-use crate::serving::{DB_PASSWORD, WAIT, WEBHOOK_SECRET, free_port, ready, serve, stderr_of};
+use crate::replicas::PARTNER;
+use crate::serving::{DB_PASSWORD, Served, WAIT, WEBHOOK_SECRET, stderr_of};
 
 /// The exposition of `/metrics`, parsed by `prometheus-parse`.
 async fn scrape(port: u16) -> prometheus_parse::Scrape {
@@ -58,12 +58,12 @@ fn value(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)])
 
 #[actix_rt::test]
 async fn metrics_of_a_serving_process_count_what_its_dialogues_did() {
-    let sandbox = Sandbox::start();
-    let database = seeded_database().await;
-    let namespace = format!("test:{database}:");
-    let port = free_port();
-    let child = serve(&sandbox, &database, &namespace, port, &[]);
-    ready(port).await;
+    let Served {
+        sandbox,
+        port,
+        server: child,
+        ..
+    } = Served::start(|_| vec![]).await;
     // The bots' figures appear once the bots run (the HTTP server answers a moment before).
     let before = scrape_until(port, "no bot figures", |scrape| {
         scrape
@@ -163,24 +163,21 @@ async fn metrics_of_a_serving_process_count_what_its_dialogues_did() {
 
 #[actix_rt::test]
 async fn in_webhook_mode_metrics_report_the_updates_telegram_holds_per_bot() {
-    let sandbox = Sandbox::start();
-    let database = seeded_database().await;
-    let namespace = format!("test:{database}:");
-    let port = free_port();
-    let child = serve(
-        &sandbox,
-        &database,
-        &namespace,
+    let Served {
+        sandbox,
         port,
-        &[
+        server: child,
+        ..
+    } = Served::start(|port| {
+        vec![
             ("LOYALTY__TELEGRAM__MODE", "webhook".into()),
             (
                 "LOYALTY__TELEGRAM__PUBLIC_URL",
                 format!("http://127.0.0.1:{port}"),
             ),
-        ],
-    );
-    ready(port).await;
+        ]
+    })
+    .await;
     let scrape = scrape_until(port, "no getWebhookInfo figures", |scrape| {
         let reported = |bot: &str| {
             scrape.samples.iter().any(|s| {
@@ -221,21 +218,17 @@ fn fields(value: &Value, out: &mut HashMap<String, String>) {
 
 #[actix_rt::test]
 async fn json_logs_name_the_update_and_the_chat_and_never_a_secret() {
-    let sandbox = Sandbox::start();
-    let database = seeded_database().await;
-    let namespace = format!("test:{database}:");
-    let port = free_port();
-    let child = serve(
-        &sandbox,
-        &database,
-        &namespace,
-        port,
-        &[
+    let Served {
+        sandbox,
+        server: child,
+        ..
+    } = Served::start(|_| {
+        vec![
             ("LOYALTY__LOG__FORMAT", "json".into()),
             ("LOYALTY__LOG__LEVEL", "info,loyalty=debug".into()),
-        ],
-    );
-    ready(port).await;
+        ]
+    })
+    .await;
     let update_id = sandbox
         .emulator
         .user_update(

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::helpers::{db_url, redis_url};
-use crate::replicas::Sandbox;
+use crate::replicas::{Sandbox, seeded_database};
 
 pub(crate) const WAIT: Duration = Duration::from_secs(20);
 pub(crate) const WEBHOOK_SECRET: &str = "obs-webhook-secret-0123456789";
@@ -155,6 +155,33 @@ pub(crate) fn serve(
         serve = serve.env(key, value);
     }
     serve.spawn()
+}
+
+/// A sandbox and a seeded database with a ready [`serve`] process on them, in a Redis namespace of the database's
+/// name: the observability and error-report tests' world.
+pub(crate) struct Served {
+    pub(crate) sandbox: Sandbox,
+    pub(crate) database: String,
+    pub(crate) port: u16,
+    pub(crate) server: Server,
+}
+
+impl Served {
+    /// Starts it all, with the environment `extra` gives for the process's port on top, and waits for `/readyz`.
+    pub(crate) async fn start(extra: impl FnOnce(u16) -> Vec<(&'static str, String)>) -> Served {
+        let sandbox = Sandbox::start();
+        let database = seeded_database().await;
+        let namespace = format!("test:{database}:");
+        let port = free_port();
+        let server = serve(&sandbox, &database, &namespace, port, &extra(port));
+        ready(port).await;
+        Served {
+            sandbox,
+            database,
+            port,
+            server,
+        }
+    }
 }
 
 /// Waits for `/readyz` of the process on `port` to answer 200.

@@ -117,6 +117,42 @@ async fn request(app: &TestApp, user: i64, phone: &str, pts: i64, n: usize) -> V
     app.bot_messages("client", user, n).await[n - 1].clone()
 }
 
+/// An app whose consent requests expire after 1 s, swept every `sweep_ms`, where `user` joined with `phone` and the
+/// partner confirmed a redemption of `pts` from them. Returns the app, the client's member code, and the partner's
+/// message count once the confirm screen was sent (as [`redemption_screen`]).
+async fn expiring_request(
+    sweep_ms: u64,
+    user: i64,
+    phone: &str,
+    pts: &str,
+) -> (TestApp, String, usize) {
+    let app = TestApp::spawn_with(|s| {
+        s.money.redemption_consent_ttl_s = 1;
+        s.partners.redemption_sweep_ms = sweep_ms;
+    })
+    .await;
+    let code = join(&app, user, phone).await;
+    let (screen, at) = redemption_screen(&app, phone, pts).await;
+    let id = screen["message_id"].as_i64().expect("id");
+    app.press("partner", PARTNER, id, &inline_button(&screen, 0))
+        .await;
+    (app, code, at)
+}
+
+/// The partner's message `n` tells them the request to the client `code` for `pts` expired.
+async fn expect_partner_told_expired(app: &TestApp, n: usize, code: &str, pts: i64) {
+    app.expect_nth(
+        "partner",
+        PARTNER,
+        n,
+        &ru(&PartnerText::RedemptionExpired {
+            client: code,
+            points: points(pts),
+        }),
+    )
+    .await;
+}
+
 async fn request_status(app: &TestApp) -> Vec<(String, Option<i64>)> {
     app.db
         .query(
@@ -423,16 +459,7 @@ async fn a_declined_redemption_moves_nothing_and_tells_the_partner() {
 #[actix_rt::test]
 async fn a_press_after_expiry_answers_expired_marks_it_and_tells_the_partner() {
     // A sweeper too slow to get there first: the press itself finds the request expired.
-    let app = TestApp::spawn_with(|s| {
-        s.money.redemption_consent_ttl_s = 1;
-        s.partners.redemption_sweep_ms = 3_600_000;
-    })
-    .await;
-    let code = join(&app, 2105, "+7 999 210-11-05").await;
-    let (screen, at) = redemption_screen(&app, "+7 999 210-11-05", "20").await;
-    let id = screen["message_id"].as_i64().expect("id");
-    app.press("partner", PARTNER, id, &inline_button(&screen, 0))
-        .await;
+    let (app, code, at) = expiring_request(3_600_000, 2105, "+7 999 210-11-05", "20").await;
     app.expect_nth(
         "partner",
         PARTNER,
@@ -455,16 +482,7 @@ async fn a_press_after_expiry_answers_expired_marks_it_and_tells_the_partner() {
         }),
     )
     .await;
-    app.expect_nth(
-        "partner",
-        PARTNER,
-        at + 2,
-        &ru(&PartnerText::RedemptionExpired {
-            client: &code,
-            points: points(20),
-        }),
-    )
-    .await;
+    expect_partner_told_expired(&app, at + 2, &code, 20).await;
     assert_eq!(request_status(&app).await, vec![("expired".into(), None)]);
     assert_eq!(redemptions(&app).await, 0);
     assert_eq!(balance_of(&app, 2105).await, 100);
@@ -472,16 +490,7 @@ async fn a_press_after_expiry_answers_expired_marks_it_and_tells_the_partner() {
 
 #[actix_rt::test]
 async fn the_sweeper_expires_an_unanswered_request_by_editing_its_message_and_tells_the_partner() {
-    let app = TestApp::spawn_with(|s| {
-        s.money.redemption_consent_ttl_s = 1;
-        s.partners.redemption_sweep_ms = 200;
-    })
-    .await;
-    let code = join(&app, 2106, "+7 999 210-11-06").await;
-    let (screen, at) = redemption_screen(&app, "+7 999 210-11-06", "25").await;
-    let id = screen["message_id"].as_i64().expect("id");
-    app.press("partner", PARTNER, id, &inline_button(&screen, 0))
-        .await;
+    let (app, code, at) = expiring_request(200, 2106, "+7 999 210-11-06", "25").await;
     let asked = app.bot_messages("client", 2106, 3).await[2].clone();
     assert!(
         !asked["reply_markup"].is_null(),
@@ -498,16 +507,7 @@ async fn the_sweeper_expires_an_unanswered_request_by_editing_its_message_and_te
         expired["reply_markup"].is_null(),
         "no buttons under an expired request: {expired:#}"
     );
-    app.expect_nth(
-        "partner",
-        PARTNER,
-        at + 2,
-        &ru(&PartnerText::RedemptionExpired {
-            client: &code,
-            points: points(25),
-        }),
-    )
-    .await;
+    expect_partner_told_expired(&app, at + 2, &code, 25).await;
     // The notices are queued just before the sweep commits.
     eventually(
         Duration::from_secs(5),

@@ -360,19 +360,52 @@ fn encode_outbox(r: &mut Registry, o: &OutboxMetrics) {
         "Messages Telegram refused for good (blocked, chat not found): recorded, not retried",
         counter(o.refused.load(Relaxed)),
     );
-    let (length, pending) = o.streams.lock().map_or((0, 0), |streams| {
-        streams
-            .values()
-            .fold((0, 0), |(l, p), (sl, sp)| (l + sl, p + sp))
-    });
+    // One sample per stream this process has seen (it reads the figures of the streams whose lease it holds):
+    // `{bot="partner",group="3"}`, so a stream that falls behind shows itself; `sum()` gives the bot's total.
+    let (length, pending) = (
+        Family::<StreamLabel, Gauge>::default(),
+        Family::<StreamLabel, Gauge>::default(),
+    );
+    if let Ok(streams) = o.streams.lock() {
+        for (key, (len, lag)) in streams.iter() {
+            let labels = StreamLabel::of(key);
+            length
+                .get_or_create(&labels)
+                .set(i64::try_from(*len).unwrap_or(i64::MAX));
+            pending
+                .get_or_create(&labels)
+                .set(i64::try_from(*lag).unwrap_or(i64::MAX));
+        }
+    }
     r.register(
         "outbox_stream_entries",
-        "Replies in the outbox streams (committed, not yet acknowledged), as last seen",
-        gauge(length),
+        "Replies in an outbox stream (committed, not yet acknowledged), as last seen, by bot and group",
+        length,
     );
     r.register(
         "outbox_stream_pending",
-        "Stream entries read by a consumer and not yet acknowledged (the lag), as last seen",
-        gauge(pending),
+        "Entries of an outbox stream read by a consumer and not yet acknowledged (the lag), as last seen, by bot and group",
+        pending,
     );
+}
+
+/// `{bot="partner",group="3"}`: an outbox stream, named by the last two parts of its key
+/// (`{ns}out:v2:{<group>}:<bot>`, `actors::session::store::outbox_stream_key`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StreamLabel {
+    bot: String,
+    group: String,
+}
+
+impl StreamLabel {
+    fn of(key: &str) -> StreamLabel {
+        let mut parts = key.rsplit(':');
+        let bot = parts.next().unwrap_or_default().to_owned();
+        let group = parts
+            .next()
+            .unwrap_or_default()
+            .trim_matches(|c| c == '{' || c == '}')
+            .to_owned();
+        StreamLabel { bot, group }
+    }
 }

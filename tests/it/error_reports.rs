@@ -1,5 +1,6 @@
-//! Error reports (issue 17): an update that fails for good reaches a Sentry endpoint (a recorder on loopback) with
-//! its update id, and without the bot tokens, the webhook secret, the database password or the user's phone.
+//! Error reports (issue 17): an update that fails for good, and a panic, reach a Sentry endpoint (a recorder on
+//! loopback) with what identifies them (the update id, the panic's message), and without the bot tokens, the webhook
+//! secret, the database password or the user's phone.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -107,4 +108,42 @@ async fn an_update_that_fails_for_good_reaches_sentry_with_its_id_and_without_se
     }
     // The log keeps the cause for the operator (only Sentry's copy is scrubbed of the phone).
     assert!(stderr.contains("failed permanently"), "{stderr}");
+}
+
+/// A panic anywhere in the process (here a worker thread's) reaches Sentry with its message, scrubbed of the
+/// configured secrets and of phone numbers, through `telemetry::init` as `loyalty serve` calls it.
+#[actix_rt::test]
+async fn a_panic_reaches_sentry_with_its_message_and_without_secrets_or_phone() {
+    let (sentry_port, received) = sentry_recorder().await;
+    let mut settings = loyalty::config::Settings::default();
+    settings.sentry.dsn =
+        loyalty::config::Secret::new(format!("http://abc123public@127.0.0.1:{sentry_port}/42"));
+    settings.telegram.partner_token =
+        loyalty::config::Secret::new("4242:partner-token-secret".into());
+    settings.log.level = "error".into();
+    let guard = loyalty::telemetry::init(&settings).expect("Sentry starts with a DSN");
+    let panicked = std::thread::spawn(|| {
+        panic!(
+            "test panic: token 4242:partner-token-secret, phone +7 999 000-11-22 (the marker 91c5)"
+        )
+    })
+    .join();
+    assert!(panicked.is_err(), "the thread panicked");
+    let event = crate::helpers::eventually(WAIT, "the panic reported to Sentry", || {
+        let received = received.clone();
+        async move {
+            received
+                .lock()
+                .expect("lock")
+                .iter()
+                .find(|body| body.contains("marker 91c5"))
+                .cloned()
+        }
+    })
+    .await;
+    drop(guard);
+    assert!(event.contains("test panic"), "{event}");
+    for secret in ["partner-token-secret", "9990001122", "999 000-11-22"] {
+        assert!(!event.contains(secret), "{secret} sent to Sentry: {event}");
+    }
 }

@@ -38,6 +38,14 @@ pub async fn client(world: &TestWorld, telegram_id: i64) -> ClientId {
         .0
 }
 
+/// Another replica's ledger actor on the same database (not started), with the world's ledger settings.
+fn second_replica(world: &TestWorld) -> LedgerActor {
+    LedgerActor::new(
+        db::pg_pool(&world.settings.database, 2).expect("pool"),
+        world.settings.ledger.clone(),
+    )
+}
+
 pub fn accrue(client: ClientId, partner: PartnerId, kopecks: i64) -> LedgerOp {
     LedgerOp::Accrue {
         client,
@@ -173,11 +181,7 @@ async fn two_redemptions_of_the_whole_balance_from_two_replicas_succeed_exactly_
     let world = TestWorld::new().await;
     let p = partner(&world, 1).await;
     // Several rounds, each a fresh client with 100 points and two replicas' ledgers racing for them.
-    let replica_b = LedgerActor::new(
-        db::pg_pool(&world.settings.database, 2).expect("pool"),
-        world.settings.ledger.clone(),
-    )
-    .start();
+    let replica_b = second_replica(&world).start();
     for round in 0..10 {
         let c = client(&world, 100 + round).await;
         send(&world, &format!("welcome:{round}"), welcome(c)).await;
@@ -573,5 +577,81 @@ async fn one_batch_decides_its_commands_as_if_they_ran_one_after_another() {
         LedgerOutcome::InsufficientPoints { balance: 40 }
     );
     assert!(again.replayed);
+    assert_ledger_clean(&world).await;
+}
+
+/// One key racing through both paths of two replicas at once: alone on one (the single statement) and inside a group
+/// commit on the other (`ledger_apply_batch()`). They share the key's advisory lock, so the redemption is booked once
+/// and both submitters get the same answer, one of them replayed; the batch's other commands are unaffected.
+#[actix_rt::test]
+async fn one_key_alone_on_one_replica_and_in_a_batch_on_another_moves_points_once() {
+    let world = TestWorld::new().await;
+    let p = partner(&world, 1).await;
+    let replica_b = second_replica(&world);
+    let b_metrics = replica_b.metrics();
+    let replica_b = replica_b.start();
+    let others: Vec<ClientId> =
+        futures_util::future::join_all((0..9).map(|i| client(&world, 900 + i))).await;
+    for round in 0..10 {
+        let c = client(&world, 100 + round).await;
+        send(&world, &format!("welcome:{round}"), welcome(c)).await;
+        let shared = format!("shared:{round}");
+        let alone = world.services.ledger.send(LedgerCommand {
+            key: key(&shared),
+            op: redeem(c, p, 100),
+        });
+        // Sent in one turn of the scheduler, so replica B takes them in one transaction.
+        let batch = futures_util::future::join_all(
+            std::iter::once(LedgerCommand {
+                key: key(&shared),
+                op: redeem(c, p, 100),
+            })
+            .chain(others.iter().enumerate().map(|(i, o)| LedgerCommand {
+                key: key(&format!("other:{round}:{i}")),
+                op: accrue(*o, p, 100_00),
+            }))
+            .map(|command| replica_b.send(command)),
+        );
+        let (alone, batch) = futures_util::future::join(alone, batch).await;
+        let alone = alone.expect("alive").expect("final");
+        let mut batch = batch.into_iter().map(|r| r.expect("alive").expect("final"));
+        let in_batch = batch.next().expect("the shared key's reply");
+        assert!(
+            matches!(alone.outcome, LedgerOutcome::Applied { balance: 0, .. }),
+            "round {round}: {alone:?}"
+        );
+        assert_eq!(alone.outcome, in_batch.outcome, "round {round}");
+        assert!(
+            alone.replayed != in_batch.replayed,
+            "round {round}: exactly one replays"
+        );
+        for other in batch {
+            assert!(
+                matches!(other.outcome, LedgerOutcome::Applied { .. }) && !other.replayed,
+                "round {round}: {other:?}"
+            );
+        }
+        assert_eq!(balance(&world, c).await, 0);
+        assert_eq!(
+            world
+                .count(&format!(
+                    "SELECT count(*) FROM operations WHERE idempotency_key = '{shared}'"
+                ))
+                .await,
+            1,
+            "round {round}"
+        );
+    }
+    // Replica B really grouped its commands: ten per round, in far fewer transactions.
+    let relaxed = std::sync::atomic::Ordering::Relaxed;
+    let (commands, transactions) = (
+        b_metrics.commands.load(relaxed),
+        b_metrics.transactions.load(relaxed),
+    );
+    assert_eq!(commands, 100);
+    assert!(
+        transactions <= 30,
+        "{transactions} transactions for {commands} commands"
+    );
     assert_ledger_clean(&world).await;
 }

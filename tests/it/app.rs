@@ -123,16 +123,26 @@ impl TestApp {
             .await
     }
 
-    pub async fn chat(&self, bot: &str, user: i64) -> Vec<Value> {
-        let url = format!("{}/sandbox/api/chat?bot={bot}&user_id={user}", self.base);
+    /// `GET /sandbox/api/{path}` (path and query), the sandbox's JSON answer.
+    pub async fn sandbox_get(&self, path: &str) -> Value {
         self.http
-            .get(url)
+            .get(format!("{}/sandbox/api/{path}", self.base))
             .send()
             .await
             .expect("sandbox")
             .json()
             .await
             .expect("json")
+    }
+
+    pub async fn chat(&self, bot: &str, user: i64) -> Vec<Value> {
+        match self
+            .sandbox_get(&format!("chat?bot={bot}&user_id={user}"))
+            .await
+        {
+            Value::Array(messages) => messages,
+            other => panic!("the sandbox's chat is not a list: {other}"),
+        }
     }
 
     /// The bot's messages in a chat, once there are at least `n`.
@@ -214,21 +224,10 @@ impl TestApp {
     /// The label of the client bot's menu button as `user` sees it (their chat's own, else the bot-wide one),
     /// once it reads `expected`; fails the test after 5 s, naming what it saw.
     pub async fn expect_menu_button(&self, user: i64, expected: &str) {
-        let url = format!(
-            "{}/sandbox/api/menu_button?bot=client&user_id={user}",
-            self.base
-        );
+        let path = format!("menu_button?bot=client&user_id={user}");
         let mut seen = serde_json::Value::Null;
         for _ in 0..100 {
-            seen = self
-                .http
-                .get(&url)
-                .send()
-                .await
-                .expect("sandbox")
-                .json()
-                .await
-                .expect("json");
+            seen = self.sandbox_get(&path).await;
             if seen["text"] == expected {
                 assert_eq!(seen["type"], "web_app", "{seen}");
                 assert_eq!(seen["web_app"]["url"], format!("{}/app/", self.base));

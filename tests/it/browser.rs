@@ -114,15 +114,7 @@ async fn walkthrough(app: &TestApp, c: &Client, client: i64, width: u32, height:
         .find(Locator::Css("#contact-phone"))
         .await
         .expect("phone box");
-    let own: Value = app
-        .http
-        .get(format!("{}/sandbox/api/user?user_id={client}", app.base))
-        .send()
-        .await
-        .expect("user")
-        .json()
-        .await
-        .expect("json");
+    let own = app.sandbox_get(&format!("user?user_id={client}")).await;
     assert_eq!(
         phone.prop("value").await.expect("value").as_deref(),
         own["phone_number"].as_str()
@@ -304,18 +296,9 @@ async fn walkthrough(app: &TestApp, c: &Client, client: i64, width: u32, height:
 async fn the_demo_walkthrough_in_a_real_browser_on_a_phone_and_a_laptop() {
     let app = TestApp::spawn().await;
     // What the partner bot sets up, should the product not (yet): a "/" menu and a web app menu button.
-    let commands: Value = app
-        .http
-        .get(format!(
-            "{}/sandbox/api/commands?bot=partner&language_code=ru",
-            app.base
-        ))
-        .send()
-        .await
-        .expect("commands")
-        .json()
-        .await
-        .expect("json");
+    let commands = app
+        .sandbox_get("commands?bot=partner&language_code=ru")
+        .await;
     if commands.as_array().is_none_or(Vec::is_empty) {
         let list = json!([
             { "command": "accrue", "description": "Начислить баллы" },

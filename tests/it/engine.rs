@@ -379,17 +379,12 @@ async fn a_client_switches_to_english_and_every_later_text_is_english() {
     let start = std::time::Instant::now();
     loop {
         let listed: Vec<String> = app
-            .http
-            .get(format!(
-                "{}/sandbox/api/commands?bot=client&language_code=ru&user_id={user}",
-                app.base
+            .sandbox_get(&format!(
+                "commands?bot=client&language_code=ru&user_id={user}"
             ))
-            .send()
             .await
-            .expect("sandbox")
-            .json::<Vec<serde_json::Value>>()
-            .await
-            .expect("json")
+            .as_array()
+            .expect("a list of commands")
             .iter()
             .map(|c| c["description"].as_str().unwrap_or_default().to_owned())
             .collect();
@@ -547,17 +542,12 @@ async fn every_bot_publishes_its_commands_in_russian_and_english() {
                 1
             };
             let listed: Vec<(String, String)> = app
-                .http
-                .get(format!(
-                    "{}/sandbox/api/commands?bot={bot}&language_code={code}&user_id={user}",
-                    app.base
+                .sandbox_get(&format!(
+                    "commands?bot={bot}&language_code={code}&user_id={user}"
                 ))
-                .send()
                 .await
-                .expect("sandbox")
-                .json::<Vec<serde_json::Value>>()
-                .await
-                .expect("json")
+                .as_array()
+                .expect("a list of commands")
                 .iter()
                 .map(|c| {
                     (
@@ -575,17 +565,8 @@ async fn every_bot_publishes_its_commands_in_russian_and_english() {
         }
     }
     // A stranger is shown no admin commands (the review found them in everyone's "/" menu).
-    let stranger: Vec<serde_json::Value> = app
-        .http
-        .get(format!(
-            "{}/sandbox/api/commands?bot=admin&language_code=ru&user_id=4242",
-            app.base
-        ))
-        .send()
-        .await
-        .expect("sandbox")
-        .json()
-        .await
-        .expect("json");
-    assert!(stranger.is_empty(), "{stranger:?}");
+    let stranger = app
+        .sandbox_get("commands?bot=admin&language_code=ru&user_id=4242")
+        .await;
+    assert_eq!(stranger, serde_json::json!([]), "{stranger:?}");
 }

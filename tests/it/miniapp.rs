@@ -346,33 +346,13 @@ async fn a_telegram_user_who_is_not_a_client_gets_404_with_a_text_to_open_the_bo
 async fn the_client_bot_menu_button_opens_the_mini_app_with_init_data_the_api_accepts() {
     let app = TestApp::spawn().await;
     client(&app, 4001).await;
-    let button: Value = app
-        .http
-        .get(format!(
-            "{}/sandbox/api/menu_button?bot=client&user_id=4001",
-            app.base
-        ))
-        .send()
-        .await
-        .expect("sandbox")
-        .json()
-        .await
-        .expect("json");
+    let button = app.sandbox_get("menu_button?bot=client&user_id=4001").await;
     assert_eq!(button["type"], "web_app", "{button}");
     assert_eq!(button["text"], ru(&MiniAppText::MenuButton));
     assert_eq!(button["web_app"]["url"], format!("{}/app/", app.base));
-    let signed: Value = app
-        .http
-        .get(format!(
-            "{}/sandbox/api/web_app_data?bot=client&user_id=4001&first_name=Anna&language_code=en",
-            app.base
-        ))
-        .send()
-        .await
-        .expect("sandbox")
-        .json()
-        .await
-        .expect("json");
+    let signed = app
+        .sandbox_get("web_app_data?bot=client&user_id=4001&first_name=Anna&language_code=en")
+        .await;
     let data = signed["init_data"].as_str().expect("init data");
     let (status, profile) = get(&app, "profile", Some(data)).await;
     assert_eq!(status, 200, "{profile}");

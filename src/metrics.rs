@@ -367,8 +367,11 @@ fn encode_outbox(r: &mut Registry, o: &OutboxMetrics) {
         Family::<StreamLabel, Gauge>::default(),
     );
     if let Ok(streams) = o.streams.lock() {
-        for (key, (len, lag)) in streams.iter() {
-            let labels = StreamLabel::of(key);
+        for ((bot, group), (len, lag)) in streams.iter() {
+            let labels = StreamLabel {
+                bot: bot.as_str(),
+                group: group.to_string(),
+            };
             length
                 .get_or_create(&labels)
                 .set(i64::try_from(*len).unwrap_or(i64::MAX));
@@ -389,23 +392,9 @@ fn encode_outbox(r: &mut Registry, o: &OutboxMetrics) {
     );
 }
 
-/// `{bot="partner",group="3"}`: an outbox stream, named by the last two parts of its key
-/// (`{ns}out:v2:{<group>}:<bot>`, `actors::session::store::outbox_stream_key`).
+/// `{bot="partner",group="3"}`: an outbox stream, by its bot and the chat group whose replies it carries.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StreamLabel {
-    bot: String,
+    bot: &'static str,
     group: String,
-}
-
-impl StreamLabel {
-    fn of(key: &str) -> StreamLabel {
-        let mut parts = key.rsplit(':');
-        let bot = parts.next().unwrap_or_default().to_owned();
-        let group = parts
-            .next()
-            .unwrap_or_default()
-            .trim_matches(|c| c == '{' || c == '}')
-            .to_owned();
-        StreamLabel { bot, group }
-    }
 }

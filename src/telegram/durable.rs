@@ -65,6 +65,8 @@ struct Reader {
     key: String,
     lease_key: String,
     bot_kind: BotKind,
+    /// The chat group whose replies this stream carries (`0..streams_per_bot`).
+    group: usize,
     bot: teloxide_core::Bot,
     limits: Arc<Limits>,
     metrics: Arc<OutboxMetrics>,
@@ -124,6 +126,7 @@ pub async fn start(
                 lease_key: format!("{key}:lease"),
                 key,
                 bot_kind: kind,
+                group,
                 bot: bot.clone(),
                 limits: limits.clone(),
                 metrics: metrics.clone(),
@@ -277,7 +280,7 @@ async fn keep_lease(r: Arc<Reader>, stop: CancellationToken) {
                 (len, (count,))
             });
         if let (Ok((len, (pending,))), Ok(mut streams)) = (figures, r.metrics.streams.lock()) {
-            streams.insert(r.key.clone(), (len, pending));
+            streams.insert((r.bot_kind, r.group), (len, pending));
         }
     }
     if r.holds.swap(false, Ordering::SeqCst) {

@@ -47,8 +47,9 @@ pub struct OutboxMetrics {
     pub claimed: AtomicU64,
     /// Final refusals (403 "bot was blocked", 400 "chat not found", ...): recorded, not retried.
     pub refused: AtomicU64,
-    /// Per outbox stream: its length and pending entries, as last seen by this process's reader.
-    pub streams: std::sync::Mutex<HashMap<String, (u64, u64)>>,
+    /// Per outbox stream, by bot and chat group: its length and pending entries, as last seen by this process's
+    /// reader.
+    pub streams: std::sync::Mutex<HashMap<(BotKind, usize), (u64, u64)>>,
     /// Per outbox stream: when its reader last went round its loop (it does at least every third of a lease).
     /// `/readyz` names a stream whose reader stopped going round.
     pub reader_ticks: std::sync::Mutex<HashMap<String, std::time::Instant>>,

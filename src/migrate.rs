@@ -48,6 +48,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_operations_key_index",
         include_str!("../sql/migrations/0007_operations_key_index.sql"),
     ),
+    (
+        "0008_ledger_foreign_keys",
+        include_str!("../sql/migrations/0008_ledger_foreign_keys.sql"),
+    ),
 ];
 
 /// Every function file, as (name, text); the name is the file's under `sql/functions/` without `.sql`. Applied in

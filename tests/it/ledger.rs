@@ -439,6 +439,49 @@ async fn ledger_tables_are_append_only() {
     assert_eq!(balance(&world, c).await, 50);
 }
 
+/// The ledger points at clients and operations without foreign keys (migration 0008): a client is never deleted,
+/// and a ledger row naming a client or an operation that does not exist is what check-ledger's `references_resolve`
+/// counts.
+#[actix_rt::test]
+async fn ledger_references_without_foreign_keys_are_kept_and_checked() {
+    let world = TestWorld::new().await;
+    let p = partner(&world, 1).await;
+    let c = client(&world, 2).await;
+    send(&world, "a", accrue(c, p, 1_000_00)).await;
+    for sql in ["DELETE FROM clients", "TRUNCATE clients CASCADE"] {
+        let err = world.db.batch_execute(sql).await.expect_err(sql);
+        assert!(
+            format!("{err:?}").contains("referenced by the ledger"),
+            "{sql}: {err:?}"
+        );
+    }
+    assert_ledger_clean(&world).await;
+    let resolve = |checks: &[actors::ledger::audit::InvariantCheck]| {
+        checks
+            .iter()
+            .find(|c| c.name == "references_resolve")
+            .map(|c| c.violations)
+    };
+    // An operation (with its entry and key) whose client does not exist, and an entry whose operation does not.
+    world
+        .db
+        .batch_execute(
+            "INSERT INTO operations (id, idempotency_key, kind, client_id, points) \
+               VALUES (900001, 'ghost', 'welcome_bonus', 987654321, 5);
+             INSERT INTO idempotency_keys (key, fingerprint, outcome, operation_id, points, balance) \
+               VALUES ('ghost', 'f', 'applied', 900001, 5, 5);
+             INSERT INTO journal_entries (operation_id, debit_account_id, credit_account_id, points) \
+               SELECT 900002, a.id, b.id, 1 FROM accounts a, accounts b \
+                WHERE a.kind = 'bonus_pool' AND b.kind = 'client_wallet' LIMIT 1;",
+        )
+        .await
+        .expect("rows the foreign keys used to refuse");
+    let checks = actors::ledger::audit::check(&world.db)
+        .await
+        .expect("audit runs");
+    assert_eq!(resolve(&checks), Some(2), "{checks:?}");
+}
+
 #[actix_rt::test]
 async fn a_negative_wallet_is_impossible_even_for_direct_sql() {
     let world = TestWorld::new().await;

@@ -62,12 +62,14 @@ const INVARIANTS: &[(&str, &str, &str)] = &[
     ),
     (
         "references_resolve",
-        "journal entries or operations naming an account or partner that does not exist",
+        "journal entries naming an account or operation, or operations naming a client or partner, that does not exist",
         "SELECT (SELECT count(*) FROM journal_entries j
                   WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = j.debit_account_id)
-                     OR NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = j.credit_account_id))
+                     OR NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = j.credit_account_id)
+                     OR NOT EXISTS (SELECT 1 FROM operations o WHERE o.id = j.operation_id))
               + (SELECT count(*) FROM operations o
-                  WHERE o.partner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM partners p WHERE p.id = o.partner_id))",
+                  WHERE (o.partner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM partners p WHERE p.id = o.partner_id))
+                     OR NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = o.client_id))",
     ),
     (
         "welcome_bonus_once",

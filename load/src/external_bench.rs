@@ -8,7 +8,9 @@
 //! Per point it prints throughput, p50/p95/p99 (from tgbench, measured from the intended send time in open loop),
 //! timeouts, the updates the product counted as duplicates, and the ledger operations booked (about a quarter of the
 //! steps: a run that stops booking shows it). The anchor in the same run is the in-process dialogue bench's figure
-//! when `loyalty-load dialogue` runs beside it; the targets are the issue's absolute ones.
+//! when `loyalty-load dialogue` runs beside it, and with `--peer-bin` the teloxide peer (`load/peers/teloxide`: the
+//! same dialogue on teloxide's Dispatcher and RedisStorage) driven by the same tgbench points after the product: the
+//! product's steps/s are printed as a ratio to the peer's. The targets are the issue's absolute ones.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -47,6 +49,12 @@ pub struct Args {
     /// Distinct client chats of the memory run (one `/balance` each, polling), then the idle stop; 0: none.
     #[arg(long, default_value_t = 100_000)]
     chats: usize,
+    /// The teloxide peer (`load/peers/teloxide`, built with `cargo build --release --manifest-path
+    /// load/peers/teloxide/Cargo.toml --target-dir target/peer`): when given, the same closed-loop points run against
+    /// it by polling after the product's, and the product's steps/s are printed as a ratio to the peer's, an anchor
+    /// measured in the same run on the same machine.
+    #[arg(long)]
+    peer_bin: Option<PathBuf>,
     /// Where tgbench serves the Bot API.
     #[arg(long, default_value = "127.0.0.1:18181")]
     bot_api: String,
@@ -160,6 +168,33 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         // The run's states and dedup marks: left behind they grow Redis run after run (see dialogue_bench).
         crate::dialogue_bench::forget_namespace(&services.redis, &namespace(transport)).await?;
     }
+    if let Some(bin) = &args.peer_bin {
+        for &n in &args.partners {
+            let point = peer_point(&args, bin, n).await?;
+            println!(
+                "{:>8} {:>8} {:>12} {n:>8} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>9} {:>10} {:>6} {:>11}",
+                "polling",
+                "teloxide",
+                "closed",
+                point.answered_per_s,
+                point.p50,
+                point.p95,
+                point.p99,
+                point.timeouts,
+                point.unsendable,
+                "—",
+                "—"
+            );
+            for (transport, m, replies, ours) in closed.iter().filter(|c| c.1 == n) {
+                println!(
+                    "the product ({transport}, {replies} replies) at {m} partners: {ours:.0} steps/s = {:.2}x the \
+                     teloxide peer's {:.0} (same driver, same machine, same run)",
+                    ours / point.answered_per_s,
+                    point.answered_per_s
+                );
+            }
+        }
+    }
     for (transport, n, replies, durable) in &closed {
         let anchor = closed
             .iter()
@@ -234,22 +269,7 @@ async fn measure(
     n: usize,
     rate: Option<u64>,
 ) -> anyhow::Result<Point> {
-    let out = std::env::temp_dir().join(format!("tgbench-{}.json", std::process::id()));
-    let mut cmd = tokio::process::Command::new(&args.tgbench);
-    cmd.args(["run", "--bind", &args.bot_api, "--token", PARTNER_TOKEN])
-        .args(["--users", &n.to_string()])
-        .args(["--chat-base", &PARTNER_BASE.to_string()])
-        .args(["--step", "/accrue", "--step", "{phone}", "--step", "1000"])
-        .args(["--step", "@tap:Подтвердить"])
-        .args(["--duration-s", &args.seconds.to_string()])
-        .args(["--warmup-s", &args.warmup.to_string()])
-        .arg("--out")
-        .arg(&out)
-        .stdout(Stdio::null())
-        .kill_on_drop(true);
-    if let Some(rate) = rate {
-        cmd.args(["--rate", &rate.to_string()]);
-    }
+    let (mut cmd, out) = tgbench_run(args, n, rate);
     if transport == "webhook" {
         cmd.args([
             "--webhook",
@@ -267,12 +287,46 @@ async fn measure(
     let engine = running.bots.as_ref().context("bots")?;
     let dups_before = engine.ingress.metrics.duplicates.load(Ordering::Relaxed);
     let ops_before = crate::dialogue_bench::operations(&running.services).await?;
+    let mut point = finish(cmd, &out).await?;
+    point.duplicates = engine.ingress.metrics.duplicates.load(Ordering::Relaxed) - dups_before;
+    point.ledger_ops = crate::dialogue_bench::operations(&running.services).await? - ops_before;
+    Ok(point)
+}
+
+/// The tgbench command of one point (`n` partners running the accrual dialogue, closed loop or `rate` steps/s) and
+/// the file its JSON summary goes to.
+fn tgbench_run(
+    args: &Args,
+    n: usize,
+    rate: Option<u64>,
+) -> (tokio::process::Command, std::path::PathBuf) {
+    let out = std::env::temp_dir().join(format!("tgbench-{}.json", std::process::id()));
+    let mut cmd = tokio::process::Command::new(&args.tgbench);
+    cmd.args(["run", "--bind", &args.bot_api, "--token", PARTNER_TOKEN])
+        .args(["--users", &n.to_string()])
+        .args(["--chat-base", &PARTNER_BASE.to_string()])
+        .args(["--step", "/accrue", "--step", "{phone}", "--step", "1000"])
+        .args(["--step", "@tap:Подтвердить"])
+        .args(["--duration-s", &args.seconds.to_string()])
+        .args(["--warmup-s", &args.warmup.to_string()])
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .kill_on_drop(true);
+    if let Some(rate) = rate {
+        cmd.args(["--rate", &rate.to_string()]);
+    }
+    (cmd, out)
+}
+
+/// Runs tgbench to its end and reads its summary (the product's own counts are left at 0 for the caller).
+async fn finish(mut cmd: tokio::process::Command, out: &std::path::Path) -> anyhow::Result<Point> {
     let status = cmd.status().await.context("running tgbench")?;
     if !status.success() {
         bail!("tgbench exited with {status}");
     }
-    let summary: Value = serde_json::from_slice(&std::fs::read(&out)?)?;
-    std::fs::remove_file(&out).ok();
+    let summary: Value = serde_json::from_slice(&std::fs::read(out)?)?;
+    std::fs::remove_file(out).ok();
     let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
     let latency = &summary["latency_ms"];
     Ok(Point {
@@ -282,9 +336,47 @@ async fn measure(
         p99: f(&latency["p99"]),
         timeouts: summary["timeouts"].as_u64().unwrap_or(0),
         unsendable: summary["unsendable"].as_u64().unwrap_or(0),
-        duplicates: engine.ingress.metrics.duplicates.load(Ordering::Relaxed) - dups_before,
-        ledger_ops: crate::dialogue_bench::operations(&running.services).await? - ops_before,
+        duplicates: 0,
+        ledger_ops: 0,
     })
+}
+
+/// One closed-loop point against the teloxide peer: tgbench first (it waits for the bot's first poll), then the
+/// peer on the product's bench database (its own tables) and Redis (its dialogues under the bare chat ids, deleted
+/// afterwards, as `harness::peer` does).
+async fn peer_point(args: &Args, bin: &std::path::Path, n: usize) -> anyhow::Result<Point> {
+    let (cmd, out) = tgbench_run(args, n, None);
+    let tgbench = tokio::spawn(async move { finish(cmd, &out).await });
+    wait_for_port(&args.bot_api).await?;
+    let mut peer = tokio::process::Command::new(bin)
+        .env("PEER_TOKEN", PARTNER_TOKEN)
+        .env("PEER_API_URL", format!("http://{}", args.bot_api))
+        .env("PEER_REDIS_URL", &args.redis_url)
+        .env(
+            "PEER_PG_URL",
+            loyalty::db::url_with_database(&args.pg_url, "loyalty_bench_external"),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting the peer {}", bin.display()))?;
+    let point = tgbench.await.context("tgbench task")?;
+    peer.kill().await.ok();
+    let redis = loyalty::db::redis_pool(&loyalty::config::RedisSettings {
+        url: Secret::new(args.redis_url.clone()),
+        ..Default::default()
+    })?;
+    let mut conn = redis.get().await?;
+    let keys: Vec<String> = (0..n as i64)
+        .map(|i| (PARTNER_BASE + i).to_string())
+        .collect();
+    let _: i64 = deadpool_redis::redis::cmd("DEL")
+        .arg(&keys)
+        .query_async(&mut conn)
+        .await?;
+    point
 }
 
 /// `chats` distinct users each send `/balance` to the client bot once (all at once: tgbench queues them and the

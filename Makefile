@@ -26,7 +26,8 @@ bench-dialogue: services
 # The same dialogue driven from another process that plays Telegram (../shared/tools/tgbench), by polling and webhook.
 bench-external: services
 	cargo build --release --manifest-path ../shared/tools/tgbench/Cargo.toml --target-dir target/tgbench
-	cargo run --release -p load -- dialogue-external
+	cargo build --release --manifest-path load/peers/teloxide/Cargo.toml --target-dir target/peer
+	cargo run --release -p load -- dialogue-external --peer-bin target/peer/release/teloxide-peer
 
 services:
 	scripts/services.sh start

@@ -91,6 +91,9 @@ struct Point {
     unsendable: u64,
     duplicates: u64,
     ledger_ops: i64,
+    /// The ledger actor's transactions and retries during the point (group commit: ledger ops per transaction).
+    ledger_transactions: u64,
+    ledger_retries: u64,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -112,7 +115,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         args.tgbench.display()
     );
     println!(
-        "{:>8} {:>8} {:>12} {:>8} {:>10} {:>8} {:>8} {:>8} {:>9} {:>10} {:>6} {:>11}",
+        "{:>8} {:>8} {:>12} {:>8} {:>10} {:>8} {:>8} {:>8} {:>9} {:>10} {:>6} {:>11} {:>10} {:>8}",
         "mode",
         "replies",
         "loop",
@@ -124,7 +127,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "timeouts",
         "off-script",
         "dups",
-        "ledger ops"
+        "ledger ops",
+        "ledger tx",
+        "retries"
     );
     // Closed-loop throughput per (transport, partners, replies), for the cost of durable replies.
     let mut closed: Vec<(String, usize, String, f64)> = Vec::new();
@@ -149,7 +154,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 closed.push((transport.clone(), n, replies.clone(), point.answered_per_s));
             }
             println!(
-                "{transport:>8} {replies:>8} {label:>12} {n:>8} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>9} {:>10} {:>6} {:>11}",
+                "{transport:>8} {replies:>8} {label:>12} {n:>8} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>9} {:>10} {:>6} {:>11} {:>10} {:>8}",
                 point.answered_per_s,
                 point.p50,
                 point.p95,
@@ -157,7 +162,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 point.timeouts,
                 point.unsendable,
                 point.duplicates,
-                point.ledger_ops
+                point.ledger_ops,
+                point.ledger_transactions,
+                point.ledger_retries
             );
         }
         if transport == "polling" && replies == "durable" && args.chats > 0 {
@@ -287,9 +294,16 @@ async fn measure(
     let engine = running.bots.as_ref().context("bots")?;
     let dups_before = engine.ingress.metrics.duplicates.load(Ordering::Relaxed);
     let ops_before = crate::dialogue_bench::operations(&running.services).await?;
+    let ledger = &running.services.ledger_metrics;
+    let (tx_before, retries_before) = (
+        ledger.transactions.load(Ordering::Relaxed),
+        ledger.retries.load(Ordering::Relaxed),
+    );
     let mut point = finish(cmd, &out).await?;
     point.duplicates = engine.ingress.metrics.duplicates.load(Ordering::Relaxed) - dups_before;
     point.ledger_ops = crate::dialogue_bench::operations(&running.services).await? - ops_before;
+    point.ledger_transactions = ledger.transactions.load(Ordering::Relaxed) - tx_before;
+    point.ledger_retries = ledger.retries.load(Ordering::Relaxed) - retries_before;
     Ok(point)
 }
 
@@ -338,6 +352,8 @@ async fn finish(mut cmd: tokio::process::Command, out: &std::path::Path) -> anyh
         unsendable: summary["unsendable"].as_u64().unwrap_or(0),
         duplicates: 0,
         ledger_ops: 0,
+        ledger_transactions: 0,
+        ledger_retries: 0,
     })
 }
 

@@ -153,19 +153,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             if rate.is_none() {
                 closed.push((transport.clone(), n, replies.clone(), point.answered_per_s));
             }
-            println!(
-                "{transport:>8} {replies:>8} {label:>12} {n:>8} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>9} {:>10} {:>6} {:>11} {:>10} {:>8}",
-                point.answered_per_s,
-                point.p50,
-                point.p95,
-                point.p99,
-                point.timeouts,
-                point.unsendable,
-                point.duplicates,
-                point.ledger_ops,
-                point.ledger_transactions,
-                point.ledger_retries
-            );
+            println!("{}", row(transport, replies, &label, n, &point, true));
         }
         if transport == "polling" && replies == "durable" && args.chats > 0 {
             memory_run(&args, &running, args.chats).await?;
@@ -178,20 +166,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if let Some(bin) = &args.peer_bin {
         for &n in &args.partners {
             let point = peer_point(&args, bin, n).await?;
-            println!(
-                "{:>8} {:>8} {:>12} {n:>8} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>9} {:>10} {:>6} {:>11}",
-                "polling",
-                "teloxide",
-                "closed",
-                point.answered_per_s,
-                point.p50,
-                point.p95,
-                point.p99,
-                point.timeouts,
-                point.unsendable,
-                "—",
-                "—"
-            );
+            println!("{}", row("polling", "teloxide", "closed", n, &point, false));
             for (transport, m, replies, ours) in closed.iter().filter(|c| c.1 == n) {
                 println!(
                     "the product ({transport}, {replies} replies) at {m} partners: {ours:.0} steps/s = {:.2}x the \
@@ -307,6 +282,41 @@ async fn measure(
     Ok(point)
 }
 
+/// One line of the table: tgbench's figures, then the product's own counts (duplicates, ledger operations,
+/// transactions, retries), or dashes for the peer, which has none of them (`product` false).
+fn row(
+    transport: &str,
+    replies: &str,
+    label: &str,
+    n: usize,
+    point: &Point,
+    product: bool,
+) -> String {
+    let counts = if product {
+        [
+            point.duplicates.to_string(),
+            point.ledger_ops.to_string(),
+            point.ledger_transactions.to_string(),
+            point.ledger_retries.to_string(),
+        ]
+    } else {
+        ["—", "—", "—", "—"].map(String::from)
+    };
+    format!(
+        "{transport:>8} {replies:>8} {label:>12} {n:>8} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>9} {:>10} {:>6} {:>11} {:>10} {:>8}",
+        point.answered_per_s,
+        point.p50,
+        point.p95,
+        point.p99,
+        point.timeouts,
+        point.unsendable,
+        counts[0],
+        counts[1],
+        counts[2],
+        counts[3]
+    )
+}
+
 /// The tgbench command of one point (`n` partners running the accrual dialogue, closed loop or `rate` steps/s) and
 /// the file its JSON summary goes to.
 fn tgbench_run(
@@ -359,7 +369,7 @@ async fn finish(mut cmd: tokio::process::Command, out: &std::path::Path) -> anyh
 
 /// One closed-loop point against the teloxide peer: tgbench first (it waits for the bot's first poll), then the
 /// peer on the product's bench database (its own tables) and Redis (its dialogues under the bare chat ids, deleted
-/// afterwards, as `harness::peer` does).
+/// afterwards by `harness::peer::forget_dialogues`).
 async fn peer_point(args: &Args, bin: &std::path::Path, n: usize) -> anyhow::Result<Point> {
     let (cmd, out) = tgbench_run(args, n, None);
     let tgbench = tokio::spawn(async move { finish(cmd, &out).await });
@@ -380,18 +390,7 @@ async fn peer_point(args: &Args, bin: &std::path::Path, n: usize) -> anyhow::Res
         .with_context(|| format!("starting the peer {}", bin.display()))?;
     let point = tgbench.await.context("tgbench task")?;
     peer.kill().await.ok();
-    let redis = loyalty::db::redis_pool(&loyalty::config::RedisSettings {
-        url: Secret::new(args.redis_url.clone()),
-        ..Default::default()
-    })?;
-    let mut conn = redis.get().await?;
-    let keys: Vec<String> = (0..n as i64)
-        .map(|i| (PARTNER_BASE + i).to_string())
-        .collect();
-    let _: i64 = deadpool_redis::redis::cmd("DEL")
-        .arg(&keys)
-        .query_async(&mut conn)
-        .await?;
+    crate::harness::peer::forget_dialogues(&args.redis_url, PARTNER_BASE, n).await?;
     point
 }
 

@@ -16,7 +16,7 @@ use anyhow::Context;
 
 mod chaos;
 pub mod history;
-mod peer;
+pub(crate) mod peer;
 mod replicas;
 mod report;
 mod telegram;

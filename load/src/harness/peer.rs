@@ -86,19 +86,7 @@ pub async fn compare(args: &Args, bin: &Path, db_url: &str) -> anyhow::Result<()
     let _ = child.kill();
     let _ = child.wait();
     http.stop(false).await;
-    // The peer's dialogues live under the chat ids themselves (teloxide's RedisStorage has no prefix).
-    let redis = loyalty::db::redis_pool(&loyalty::config::RedisSettings {
-        url: loyalty::config::Secret::new(args.redis_url.clone()),
-        ..Default::default()
-    })?;
-    let mut conn = redis.get().await?;
-    let keys: Vec<String> = (0..args.partners as i64)
-        .map(|i| (users::PARTNER_BASE + i).to_string())
-        .collect();
-    let _: i64 = deadpool_redis::redis::cmd("DEL")
-        .arg(&keys)
-        .query_async(&mut conn)
-        .await?;
+    forget_dialogues(&args.redis_url, users::PARTNER_BASE, args.partners).await?;
 
     let samples = world
         .samples
@@ -162,5 +150,21 @@ pub async fn compare(args: &Args, bin: &Path, db_url: &str) -> anyhow::Result<()
         "errors_by_kind": errors,
     });
     std::fs::write(&path, serde_json::to_vec_pretty(&product)?)?;
+    Ok(())
+}
+
+/// Deletes the peer's dialogues of the `n` chats from `first` on: they live under the chat ids themselves
+/// (teloxide's RedisStorage has no prefix). Used after the harness's peer phase and the external bench's peer points.
+pub(crate) async fn forget_dialogues(redis_url: &str, first: i64, n: usize) -> anyhow::Result<()> {
+    let redis = loyalty::db::redis_pool(&loyalty::config::RedisSettings {
+        url: loyalty::config::Secret::new(redis_url.to_owned()),
+        ..Default::default()
+    })?;
+    let mut conn = redis.get().await?;
+    let keys: Vec<String> = (0..n as i64).map(|i| (first + i).to_string()).collect();
+    let _: i64 = deadpool_redis::redis::cmd("DEL")
+        .arg(&keys)
+        .query_async(&mut conn)
+        .await?;
     Ok(())
 }

@@ -52,6 +52,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_ledger_foreign_keys",
         include_str!("../sql/migrations/0008_ledger_foreign_keys.sql"),
     ),
+    (
+        "0009_ledger_one_row_per_transfer",
+        include_str!("../sql/migrations/0009_ledger_one_row_per_transfer.sql"),
+    ),
 ];
 
 /// Every function file, as (name, text); the name is the file's under `sql/functions/` without `.sql`. Applied in

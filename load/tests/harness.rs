@@ -99,14 +99,17 @@ fn a_short_run_passes_the_check_and_a_doctored_database_fails_it() {
         .expect("accruals ran");
     assert_eq!(accrued["errors"], 0);
 
-    // The doctor removes one journal row (the append-only trigger set aside for the purpose).
+    // The doctor removes one operation (the append-only trigger set aside for the purpose): a wallet no longer
+    // equals its journal.
     let db_url = pg_url()
         .rsplit_once('/')
         .map(|(base, _)| format!("{base}/{database}"))
         .expect("url");
-    let sql = "ALTER TABLE journal_entries DISABLE TRIGGER journal_entries_append_only;
-               DELETE FROM journal_entries WHERE id = (SELECT max(id) FROM journal_entries);
-               ALTER TABLE journal_entries ENABLE TRIGGER journal_entries_append_only;";
+    let sql = "ALTER TABLE operations DISABLE TRIGGER operations_append_only;
+               DELETE FROM operations WHERE id = (SELECT max(id) FROM operations
+                                                   WHERE NOT EXISTS (SELECT 1 FROM nps_ratings n WHERE n.operation_id = operations.id)
+                                                     AND NOT EXISTS (SELECT 1 FROM redemption_requests r WHERE r.operation_id = operations.id));
+               ALTER TABLE operations ENABLE TRIGGER operations_append_only;";
     let doctored = Command::new("psql")
         .args([&db_url, "-v", "ON_ERROR_STOP=1", "-c", sql])
         .status();

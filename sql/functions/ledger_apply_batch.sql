@@ -1,11 +1,11 @@
 -- Group commit, set-based: one call applies a whole batch of ledger commands in a fixed number of statements. The
 -- ledger actor sends it with BEGIN and COMMIT in one round trip (actors/src/ledger.rs).
 --
--- It reads what the whole batch needs in one statement, decides every command in memory, writes the operations,
--- journal entries, wallet balances and keys in one statement, and last moves the shared side of every transfer
--- (partner accounts, the bonus pool). Those rows are in nearly every transaction; holding them only from the last
--- statement to the commit lets two ledger transactions overlap (inflight_max > 1) instead of queueing behind each
--- other's whole write.
+-- It reads what the whole batch needs in one statement, decides every command in memory, writes the operations (each
+-- its own journal entry, migration 0009), wallet balances and refusals in one statement, and last moves the shared
+-- side of every transfer (partner accounts, the bonus pool). Those rows are in nearly every transaction; holding them
+-- only from the last statement to the commit lets two ledger transactions overlap (inflight_max > 1) instead of
+-- queueing behind each other's whole write.
 --
 -- Lock order, the same for every ledger transaction in every process, so none can deadlock: idempotency keys
 -- (advisory locks, in hash order), then client wallets (in id order), then the shared accounts every batch touches
@@ -13,8 +13,9 @@
 --
 -- Outcomes: applied, insufficient_points, client_not_found, partner_not_found, partner_not_active,
 -- welcome_already_granted, operation_not_found, already_reversed, not_reversible, key_reused. A refusal is decided
--- before anything is written, so a refused command leaves only its key and outcome behind. An unexpected error
--- (a constraint) aborts the statement; the ledger actor then splits the batch until only the culprit fails.
+-- before anything is written, so a refused command leaves only its key and outcome behind (ledger_refusals). An
+-- unexpected error (a constraint) aborts the statement; the ledger actor then splits the batch until only the culprit
+-- fails.
 --
 -- The arrays are parallel, one element per command, in submission order. Commands within a batch see each other
 -- exactly as if they ran one after another: a key repeated later in the batch replays the first one's outcome, and
@@ -93,12 +94,10 @@ BEGIN
     -- 2. Reversals: the original operation and its transfer.
     IF 'reversal' = ANY (p_kinds) THEN
         FOR r IN SELECT u.i::integer AS i, o.kind, o.client_id, o.partner_id, o.points,
-                        je.debit_account_id, je.credit_account_id,
+                        o.debit_account_id, o.credit_account_id,
                         EXISTS (SELECT 1 FROM operations x WHERE x.reverses_operation_id = o.id) AS reversed
                    FROM unnest(p_reverses, p_kinds) WITH ORDINALITY AS u(op, kind, i)
                    JOIN operations o ON o.id = u.op
-                   JOIN LATERAL (SELECT * FROM journal_entries e WHERE e.operation_id = o.id ORDER BY e.id LIMIT 1) je
-                        ON true
                   WHERE u.kind = 'reversal'
         LOOP
             c_orig_kind[r.i] := r.kind;
@@ -113,13 +112,21 @@ BEGIN
         END LOOP;
     END IF;
 
-    -- 3. One read for everything else: a recorded outcome under the key, the client, the partner, and whether the
-    --    wallet and the partner account exist yet (the common case: they do, and nothing is created).
+    -- 3. One read for everything else: a recorded outcome under the key (its operation, or its refusal), the
+    --    client, the partner, and whether the wallet and the partner account exist yet (the common case: they do,
+    --    and nothing is created).
     FOR r IN SELECT u.i::integer AS i, u.kind, k.key IS NOT NULL AS key_found, k.fingerprint, k.outcome,
                     k.operation_id, k.points, k.balance, c.id IS NOT NULL AS client_found, p.status,
                     wa.id IS NOT NULL AS wallet_found, pa.id AS partner_account
                FROM unnest(p_keys, p_clients, p_partners, p_kinds) WITH ORDINALITY AS u(key, client, partner, kind, i)
-               LEFT JOIN idempotency_keys k ON k.key = u.key
+               LEFT JOIN LATERAL (
+                        SELECT o.idempotency_key AS key, o.fingerprint, 'applied'::text AS outcome,
+                               o.id AS operation_id, o.points, o.balance_after AS balance
+                          FROM operations o WHERE o.idempotency_key = u.key
+                        UNION ALL
+                        SELECT f.key, f.fingerprint, f.outcome, NULL::bigint, f.points, f.balance
+                          FROM ledger_refusals f WHERE f.key = u.key
+                        LIMIT 1) k ON true
                LEFT JOIN clients c ON c.id = u.client
                LEFT JOIN partners p ON p.id = u.partner
                LEFT JOIN accounts wa ON wa.kind = 'client_wallet' AND wa.client_id = c.id
@@ -302,31 +309,29 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- 7. Write the operations, their journal entries, the wallets (locked since step 4) and the keys in one
-    --    statement. (Its foreign-key checks run at its end, when the new operations are visible.)
+    -- 7. Write the operations (each with its transfer, its key and fingerprint, and the wallet's balance after it),
+    --    the wallets (locked since step 4) and the refusals in one statement.
     WITH new_operations AS (
-        INSERT INTO operations (id, idempotency_key, kind, client_id, partner_id, points, receipt_kopecks, cashback_bp,
-                                reverses_operation_id, reason, actor_id)
-            SELECT u.op, u.key, u.kind, u.client, u.partner, u.points, u.receipt, u.bp, u.reverses, u.reason, u.actor
-              FROM unnest(c_new_op, p_keys, p_kinds, c_client, c_partner, o_points, p_receipts, p_bps, p_reverses,
-                          p_reasons, p_actors)
-                   AS u(op, key, kind, client, partner, points, receipt, bp, reverses, reason, actor)
-             WHERE u.op IS NOT NULL
-    ), new_entries AS (
-        INSERT INTO journal_entries (operation_id, debit_account_id, credit_account_id, points)
-            SELECT u.op, u.debit, u.credit, u.points
-              FROM unnest(c_new_op, c_debit, c_credit, o_points) AS u(op, debit, credit, points)
+        INSERT INTO operations (id, idempotency_key, fingerprint, kind, client_id, partner_id, points, receipt_kopecks,
+                                cashback_bp, reverses_operation_id, reason, actor_id, debit_account_id,
+                                credit_account_id, balance_after)
+            SELECT u.op, u.key, u.fingerprint, u.kind, u.client, u.partner, u.points, u.receipt, u.bp, u.reverses,
+                   u.reason, u.actor, u.debit, u.credit, u.balance
+              FROM unnest(c_new_op, p_keys, p_fingerprints, p_kinds, c_client, c_partner, o_points, p_receipts, p_bps,
+                          p_reverses, p_reasons, p_actors, c_debit, c_credit, o_balance)
+                   AS u(op, key, fingerprint, kind, client, partner, points, receipt, bp, reverses, reason, actor,
+                        debit, credit, balance)
              WHERE u.op IS NOT NULL
     ), wallets AS (
         UPDATE accounts a SET balance = u.balance
           FROM unnest(w_id, w_balance, w_dirty) AS u(id, balance, dirty)
          WHERE u.dirty AND a.id = u.id
     )
-    INSERT INTO idempotency_keys (key, fingerprint, outcome, operation_id, points, balance)
-        SELECT u.key, u.fingerprint, u.outcome, u.op, u.points, u.balance
+    INSERT INTO ledger_refusals (key, fingerprint, outcome, points, balance)
+        SELECT u.key, u.fingerprint, u.outcome, u.points, u.balance
           FROM unnest(p_keys, p_fingerprints, o_outcome, c_new_op, o_points, o_balance, c_fresh)
                AS u(key, fingerprint, outcome, op, points, balance, fresh)
-         WHERE u.fresh;
+         WHERE u.fresh AND u.op IS NULL;
     -- 8. Last, the shared side of every transfer (partner accounts, the bonus pool), summed per account. These rows
     --    are in nearly every transaction, so they are locked only from here to the commit: a concurrent ledger
     --    transaction does all of its work above in parallel and waits, if at all, for this transaction's commit.

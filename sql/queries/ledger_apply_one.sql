@@ -4,11 +4,17 @@
 --
 -- The ledger actor runs it as BEGIN; SELECT pg_advisory_xact_lock(hashtextextended($1, 0)); this; COMMIT, in one
 -- round trip (actors/src/ledger/actor.rs). The key's advisory lock is ledger_apply_batch()'s, so a command and its
--- repeat serialize whichever path each takes, and this statement, starting after the lock, sees the winner's key row.
+-- repeat serialize whichever path each takes, and this statement, starting after the lock, sees the winner's
+-- operation or refusal under the key.
 --
 -- Lock order as in ledger_apply_batch(): the key, then the client wallet (`wallet`, FOR UPDATE, read by `decided`,
--- which every write below reads first), then the partner account (`shared_moved`). In READ COMMITTED the wallet row
--- is the latest committed version once the lock is granted, so the balance check is made on what is really there.
+-- which every write below reads first), then the partner account (`moved` updates the wallet, already locked, and
+-- the partner account in one statement). In READ COMMITTED the wallet row is the latest committed version once the
+-- lock is granted, so the balance check is made on what is really there.
+--
+-- Writes, when applied: the operation (its own journal entry, migration 0009) and the two balances, in one UPDATE of
+-- both rows (Postgres prepares a table's CHECK constraints once per modifying statement, so one statement is cheaper
+-- than two). A refusal writes only its key to ledger_refusals.
 --
 -- Answers one row of ledger_apply_batch()'s shape (outcome, operation_id, points, balance, replayed), or the outcome
 -- 'fallback' with nothing written when the command needs what only the batch function does: a client's first wallet
@@ -17,18 +23,20 @@
 -- Parameters: $1 key, $2 fingerprint, $3 kind ('accrual' or 'redemption'), $4 client id, $5 partner id,
 -- $6 points (> 0), $7 receipt in kopecks (or NULL), $8 cashback rate in basis points (accruals; else NULL).
 WITH recorded AS (
-    SELECT k.fingerprint, k.outcome, k.operation_id, k.points, k.balance
-      FROM idempotency_keys k
-     WHERE k.key = $1::text
+    SELECT o.fingerprint, 'applied'::text AS outcome, o.id AS operation_id, o.points, o.balance_after AS balance
+      FROM operations o WHERE o.idempotency_key = $1::text
+    UNION ALL
+    SELECT k.fingerprint, k.outcome, NULL::bigint, k.points, k.balance
+      FROM ledger_refusals k WHERE k.key = $1::text
 ), wallet AS (
-    SELECT a.id, a.balance
-      FROM accounts a
+    SELECT a.id, a.balance FROM accounts a
      WHERE a.kind = 'client_wallet' AND a.client_id = $4::bigint
        FOR UPDATE
 ), decided AS (
     SELECT CASE
                WHEN r.fingerprint IS NOT NULL THEN 'recorded'
-               WHEN c.id IS NULL THEN 'client_not_found'
+               WHEN w.id IS NULL
+                    AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = $4::bigint) THEN 'client_not_found'
                WHEN w.id IS NULL THEN 'fallback'
                WHEN p.status IS NULL THEN 'partner_not_found'
                WHEN p.status <> 'approved' THEN 'partner_not_active'
@@ -41,34 +49,27 @@ WITH recorded AS (
            w.id AS wallet, w.balance AS balance_before, pa.id AS other,
            CASE WHEN $3::text = 'redemption' THEN -$6::bigint ELSE $6::bigint END AS delta
       FROM (VALUES (1)) AS one (x)
-      LEFT JOIN recorded r ON true
-      LEFT JOIN clients c ON c.id = $4::bigint
+      LEFT JOIN (SELECT * FROM recorded LIMIT 1) r ON true
       LEFT JOIN partners p ON p.id = $5::bigint
       LEFT JOIN wallet w ON true
       LEFT JOIN accounts pa ON pa.partner_id = $5::bigint
            AND pa.kind = CASE WHEN $3::text = 'accrual' THEN 'partner_issued' ELSE 'partner_redeemed' END
 ), operation AS (
-    INSERT INTO operations (idempotency_key, kind, client_id, partner_id, points, receipt_kopecks, cashback_bp)
-    SELECT $1::text, $3::text, $4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::integer
+    -- An accrual debits the partner's issued account and credits the wallet; a redemption runs the other way.
+    INSERT INTO operations (idempotency_key, fingerprint, kind, client_id, partner_id, points, receipt_kopecks,
+                            cashback_bp, debit_account_id, credit_account_id, balance_after)
+    SELECT $1::text, $2::text, $3::text, $4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::integer,
+           CASE WHEN $3::text = 'redemption' THEN d.wallet ELSE d.other END,
+           CASE WHEN $3::text = 'redemption' THEN d.other ELSE d.wallet END,
+           d.balance_before + d.delta
       FROM decided d
      WHERE d.outcome = 'applied'
     RETURNING id
-), wallet_moved AS (
-    UPDATE accounts a SET balance = a.balance + d.delta
-      FROM decided d
-     WHERE a.id = d.wallet AND d.outcome = 'applied'
-), entry AS (
-    -- An accrual debits the partner's issued account and credits the wallet; a redemption runs the other way.
-    INSERT INTO journal_entries (operation_id, debit_account_id, credit_account_id, points)
-    SELECT o.id,
-           CASE WHEN $3::text = 'redemption' THEN d.wallet ELSE d.other END,
-           CASE WHEN $3::text = 'redemption' THEN d.other ELSE d.wallet END,
-           $6::bigint
-      FROM operation o CROSS JOIN decided d
-), shared_moved AS (
-    UPDATE accounts a SET balance = a.balance - d.delta
-      FROM decided d
-     WHERE a.id = d.other AND d.outcome = 'applied'
+), moved AS (
+    -- The wallet by the delta and the partner account by its opposite, so the two still sum to zero.
+    UPDATE accounts a SET balance = a.balance + v.delta
+      FROM decided d, LATERAL (VALUES (d.wallet, d.delta), (d.other, -d.delta)) AS v (id, delta)
+     WHERE a.id = v.id AND d.outcome = 'applied'
 ), answer AS (
     SELECT CASE
                WHEN d.outcome <> 'recorded' THEN d.outcome
@@ -90,11 +91,11 @@ WITH recorded AS (
            END AS balance,
            d.outcome = 'recorded' AND d.recorded_fingerprint = $2::text AS replayed
       FROM decided d
-), key_recorded AS (
+), refusal_recorded AS (
     -- A refusal is recorded too, so a repeat of the command replays it.
-    INSERT INTO idempotency_keys (key, fingerprint, outcome, operation_id, points, balance)
-    SELECT $1::text, $2::text, a.outcome, a.operation_id, a.points, a.balance
+    INSERT INTO ledger_refusals (key, fingerprint, outcome, points, balance)
+    SELECT $1::text, $2::text, a.outcome, a.points, a.balance
       FROM answer a, decided d
-     WHERE d.outcome NOT IN ('recorded', 'fallback')
+     WHERE d.outcome NOT IN ('recorded', 'fallback', 'applied')
 )
 SELECT outcome, operation_id, points, balance, replayed FROM answer;

@@ -201,7 +201,7 @@ async fn charts_tables_csv_and_settlement_show_the_figures_of_a_seeded_fixture()
     );
     assert_eq!(
         table(&audit, "invariants").matches("data-v=\"0\"").count(),
-        11,
+        actors::ledger::audit::INVARIANT_COUNT,
         "every invariant holds"
     );
     assert_eq!(

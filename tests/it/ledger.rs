@@ -431,7 +431,7 @@ async fn ledger_tables_are_append_only() {
     for sql in [
         "UPDATE journal_entries SET points = 1",
         "DELETE FROM operations",
-        "TRUNCATE journal_entries CASCADE",
+        "TRUNCATE operations CASCADE",
     ] {
         let err = world.db.batch_execute(sql).await.expect_err(sql);
         assert!(format!("{err:?}").contains("append-only"), "{sql}: {err:?}");
@@ -462,17 +462,19 @@ async fn ledger_references_without_foreign_keys_are_kept_and_checked() {
             .find(|c| c.name == "references_resolve")
             .map(|c| c.violations)
     };
-    // An operation (with its entry and key) whose client does not exist, and an entry whose operation does not.
+    // An operation whose client does not exist, and one whose credit account does not.
     world
         .db
         .batch_execute(
-            "INSERT INTO operations (id, idempotency_key, kind, client_id, points) \
-               VALUES (900001, 'ghost', 'welcome_bonus', 987654321, 5);
-             INSERT INTO idempotency_keys (key, fingerprint, outcome, operation_id, points, balance) \
-               VALUES ('ghost', 'f', 'applied', 900001, 5, 5);
-             INSERT INTO journal_entries (operation_id, debit_account_id, credit_account_id, points) \
-               SELECT 900002, a.id, b.id, 1 FROM accounts a, accounts b \
-                WHERE a.kind = 'bonus_pool' AND b.kind = 'client_wallet' LIMIT 1;",
+            "INSERT INTO operations (id, idempotency_key, fingerprint, kind, client_id, points, debit_account_id, \
+                                     credit_account_id, balance_after) \
+               SELECT 900001, 'ghost', 'f', 'welcome_bonus', 987654321, 5, a.id, b.id, 5 \
+                 FROM accounts a, accounts b \
+                WHERE a.kind = 'bonus_pool' AND b.kind = 'client_wallet' LIMIT 1;
+             INSERT INTO operations (id, idempotency_key, fingerprint, kind, client_id, points, debit_account_id, \
+                                     credit_account_id, balance_after) \
+               SELECT 900002, 'stray', 'f', 'welcome_bonus', w.client_id, 1, a.id, 987654321, 1 \
+                 FROM accounts a, accounts w WHERE a.kind = 'bonus_pool' AND w.kind = 'client_wallet' LIMIT 1;",
         )
         .await
         .expect("rows the foreign keys used to refuse");

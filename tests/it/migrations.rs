@@ -193,3 +193,107 @@ async fn a_migration_changed_after_it_was_applied_is_refused() {
         "{err:#}"
     );
 }
+
+/// Migration 0009 folds each operation's journal entry and key into the operation: a database written by the
+/// three-table ledger (0008) comes through with its books intact, and a repeat of a command it applied or refused
+/// before the migration replays that outcome instead of moving points again.
+#[actix_rt::test]
+async fn the_one_row_ledger_migration_keeps_old_books_and_replays_old_keys() {
+    use actix::Actor;
+    use actors::db::{clients, partners};
+    use actors::{LedgerActor, LedgerCommand, LedgerOutcome};
+
+    use crate::ledger::{accrue, key, redeem};
+
+    let world = TestWorld::new().await;
+    let database = format!("{}_old_ledger", world.database);
+    let admin = connect(&admin_pg_url()).await;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {database}"))
+        .await
+        .expect("create database");
+    let mut db = connect(&db_url(&database)).await;
+    let before_0009 = migrate::MIGRATIONS
+        .iter()
+        .position(|(name, _)| *name == "0009_ledger_one_row_per_transfer")
+        .expect("0009 is embedded");
+    migrate::migrate_sets(&mut db, &migrate::MIGRATIONS[..before_0009], &[])
+        .await
+        .expect("migrate to 0008");
+    let p = partners::upsert_approved_partner(&db, 1, "Кофейня", 500)
+        .await
+        .expect("partner");
+    let c = clients::upsert_client_by_telegram(&db, 2, Some("Анна"), None)
+        .await
+        .expect("client")
+        .0;
+    let (accrual, refused) = (accrue(c, p, 1_000_00), redeem(c, p, 500));
+    // What the 0008 ledger wrote for an accrual of 50 points and a refused redemption of 500.
+    db.execute(
+        "WITH wallet AS (INSERT INTO accounts (kind, client_id, balance) VALUES ('client_wallet', $1, 50) RETURNING id),
+              issued AS (INSERT INTO accounts (kind, partner_id, balance) VALUES ('partner_issued', $2, -50) RETURNING id),
+              op AS (INSERT INTO operations (idempotency_key, kind, client_id, partner_id, points, receipt_kopecks, cashback_bp)
+                     VALUES ('old-accrual', 'accrual', $1, $2, 50, 100000, 500) RETURNING id),
+              entry AS (INSERT INTO journal_entries (operation_id, debit_account_id, credit_account_id, points)
+                        SELECT op.id, issued.id, wallet.id, 50 FROM op, issued, wallet)
+         INSERT INTO idempotency_keys (key, fingerprint, outcome, operation_id, points, balance)
+         SELECT 'old-accrual', $3, 'applied', op.id, 50, 50 FROM op
+         UNION ALL SELECT 'old-refusal', $4, 'insufficient_points', NULL, 500, 50",
+        &[&c.0, &p.0, &accrual.fingerprint(), &refused.fingerprint()],
+    )
+    .await
+    .expect("the old ledger's rows");
+
+    let applied = migrate::migrate(&mut db).await.expect("migrate to 0009");
+    assert_eq!(applied.migrations, ["0009_ledger_one_row_per_transfer"]);
+    let checks = actors::ledger::audit::check(&db).await.expect("audit");
+    assert!(checks.iter().all(|c| c.violations == 0), "{checks:?}");
+
+    let mut settings = world.settings.database.clone();
+    settings.url = loyalty::config::Secret::new(db_url(&database));
+    let ledger = LedgerActor::new(
+        loyalty::db::pg_pool(&settings, 2).expect("pool"),
+        world.settings.ledger.clone(),
+    )
+    .start();
+    let send = |k: &str, op| ledger.send(LedgerCommand { key: key(k), op });
+    let again = send("old-accrual", accrual.clone())
+        .await
+        .expect("actor")
+        .expect("outcome");
+    assert!(again.replayed, "{again:?}");
+    assert!(
+        matches!(again.outcome, LedgerOutcome::Applied { balance: 50, .. }),
+        "{again:?}"
+    );
+    let again = send("old-refusal", refused.clone())
+        .await
+        .expect("actor")
+        .expect("outcome");
+    assert!(again.replayed, "{again:?}");
+    assert_eq!(
+        again.outcome,
+        LedgerOutcome::InsufficientPoints { balance: 50 }
+    );
+    let fresh = send("new-accrual", accrual)
+        .await
+        .expect("actor")
+        .expect("outcome");
+    assert!(
+        matches!(fresh.outcome, LedgerOutcome::Applied { balance: 100, .. }),
+        "{fresh:?}"
+    );
+    let checks = actors::ledger::audit::check(&db).await.expect("audit");
+    assert!(checks.iter().all(|c| c.violations == 0), "{checks:?}");
+    let entries: i64 = db
+        .query_one("SELECT count(*) FROM journal_entries", &[])
+        .await
+        .expect("journal")
+        .get(0);
+    assert_eq!(entries, 2, "the old entry and the new one");
+    drop(db);
+    admin
+        .batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)"))
+        .await
+        .expect("drop database");
+}

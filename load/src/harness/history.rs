@@ -128,9 +128,9 @@ pub async fn check(db: &tokio_postgres::Client, ops: &[Op]) -> anyhow::Result<Ve
     let mut verdict = Verdict::default();
     let rows = db
         .query(
-            "SELECT CASE WHEN o.kind = 'welcome_bonus' THEN 'welcome:tg' || c.telegram_id ELSE k.key END,
+            "SELECT CASE WHEN o.kind = 'welcome_bonus' THEN 'welcome:tg' || c.telegram_id ELSE o.idempotency_key END,
                     o.kind, o.points
-             FROM operations o JOIN idempotency_keys k ON k.operation_id = o.id
+             FROM operations o
              JOIN clients c ON c.id = o.client_id
              WHERE o.kind IN ('accrual', 'redemption', 'welcome_bonus')",
             &[],

@@ -80,6 +80,7 @@ pub async fn bot_api(
         return error(404, "Not Found");
     };
     let p = Params::read(&req, body).await;
+    let mut late = None;
     {
         let mut s = emulator.lock();
         let Some(bot) = s.bots.get_mut(&token) else {
@@ -100,6 +101,10 @@ pub async fn bot_api(
             bot.empty_answers -= 1;
             return HttpResponse::Ok().content_type("application/json").finish();
         }
+        if bot.slow_answers > 0 && method != "getupdates" {
+            bot.slow_answers -= 1;
+            late = Some(bot.slow_answer_delay);
+        }
         if method.starts_with("send")
             && p.i64("chat_id")
                 .is_some_and(|chat| bot.blocked_by.contains(&chat))
@@ -107,7 +112,7 @@ pub async fn bot_api(
             return error(403, "Forbidden: bot was blocked by the user");
         }
     }
-    match method.as_str() {
+    let answer = match method.as_str() {
         "getupdates" => get_updates(&emulator, &token, &p).await,
         "sendmessage"
         | "sendphoto"
@@ -116,7 +121,11 @@ pub async fn bot_api(
         | "editmessagereplymarkup"
         | "deletemessage" => super::messages::call(&emulator, &token, &method, &p),
         _ => super::settings::call(&emulator, &token, &method, &p),
+    };
+    if let Some(delay) = late {
+        tokio::time::sleep(delay).await;
     }
+    answer
 }
 
 async fn get_updates(emulator: &Emulator, token: &str, p: &Params) -> HttpResponse {

@@ -61,6 +61,10 @@ pub(super) struct Bot {
     /// Answer this many next calls (not getUpdates) with an empty body and no JSON at all, as a connection cut by a
     /// proxy in front of the Bot API can.
     pub empty_answers: u32,
+    /// Answer this many next calls (not getUpdates) late: the call takes effect at once (the message is in the chat)
+    /// and its answer comes after `slow_answer_delay`, as over a slow link.
+    pub slow_answers: u32,
+    pub slow_answer_delay: std::time::Duration,
     pub retry_after_s: u32,
     /// Users who blocked the bot: sending to them answers 403 "bot was blocked by the user".
     pub blocked_by: std::collections::HashSet<i64>,
@@ -302,6 +306,18 @@ impl Emulator {
             return false;
         };
         bot.empty_answers = count;
+        true
+    }
+
+    /// Makes the next `count` Bot API calls of that bot (getUpdates aside) answer `delay` late; each takes effect at
+    /// once (a sent message is in the chat before its answer leaves).
+    pub fn slow_answers(&self, name: &str, count: u32, delay: std::time::Duration) -> bool {
+        let mut s = self.lock();
+        let Some(bot) = s.bot_by_name_mut(name) else {
+            return false;
+        };
+        bot.slow_answers = count;
+        bot.slow_answer_delay = delay;
         true
     }
 

@@ -13,7 +13,8 @@
 //! one acknowledger task per stream) after Telegram accepted it or refused it for good; a crash in between sends it
 //! again (at least once, the window being one HTTP answer). Entries handed to a lane stay "in flight" until their
 //! acknowledgement has landed, and the periodic takeover of idle entries skips them, so a slow lane is never sent
-//! twice. A 403 "bot was blocked" from the client bot marks the client (`clients.blocked_bot_at`). A message whose
+//! twice. An acknowledgement that fails (Redis away) is retried until it lands, and until then its entry is
+//! "acknowledging": a takeover after the outage, by this process, skips it rather than sending it again. A 403 "bot was blocked" from the client bot marks the client (`clients.blocked_bot_at`). A message whose
 //! reply is tracked (`Reply::track`: a consent request) has its Telegram message id recorded once sent
 //! (`actors::outgoing::record_sent`), before it is acknowledged.
 
@@ -38,6 +39,9 @@ use super::outbox::{Limits, OutboxMetrics, Sent, send_with_retries};
 const GROUP: &str = "outbox";
 /// Pause after a Redis error before trying again.
 const REDIS_RETRY: Duration = Duration::from_secs(1);
+/// How often a failed acknowledgement is tried again: short, because until it lands its entries hold the stream's
+/// lease at shutdown and count as pending.
+const ACK_RETRY: Duration = Duration::from_millis(200);
 /// A chat's lane ends after this long without entries (a new entry starts a new one).
 const LANE_IDLE: Duration = Duration::from_secs(5);
 /// Entries of one stream in flight (dispatched, not yet acknowledged), as batches of `outbox_read_batch`: beyond,
@@ -88,6 +92,9 @@ struct Reader {
     lanes: Mutex<HashMap<i64, mpsc::UnboundedSender<(String, Outgoing)>>>,
     /// Ids dispatched to a lane whose acknowledgement has not landed yet.
     in_flight: Mutex<HashSet<String>>,
+    /// Ids handled for good (sent, or refused for good) and queued for acknowledgement, until it lands. Unlike
+    /// `in_flight` they outlive a lost lease: they must never be sent again, whoever holds the stream next.
+    acknowledging: Mutex<HashSet<String>>,
     /// To the stream's acknowledger.
     acks: mpsc::UnboundedSender<String>,
     /// Lanes in the middle of a send (from their check of the lease to the id queued for acknowledgement).
@@ -140,6 +147,7 @@ pub async fn start(
                 read_timeout,
                 lanes: Mutex::new(HashMap::new()),
                 in_flight: Mutex::new(HashSet::new()),
+                acknowledging: Mutex::new(HashSet::new()),
                 acks,
                 sending: AtomicUsize::new(0),
                 unacked: AtomicUsize::new(0),
@@ -337,8 +345,9 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
             },
         };
         if !r.holds.load(Ordering::Acquire) {
-            // Lanes stop sending once the lease is gone; what they held stays pending for the next holder.
-            forget_in_flight(&r);
+            // Lanes stop sending once the lease is gone and give back what they held (`abandon`): it stays pending
+            // for the next holder. A lane in the middle of a send keeps its entry in flight until it finishes, so a
+            // takeover by this process does not send that entry a second time beside it.
             let asked = Instant::now();
             let took: redis::RedisResult<i64> = redis::Script::new(ACQUIRE_LUA)
                 .key(&r.lease_key)
@@ -472,7 +481,10 @@ async fn claim_all(r: &Arc<Reader>, conn: &mut Redis, min_idle_ms: u64) -> redis
             if !r.holds.load(Ordering::Acquire) {
                 return Ok(());
             }
-            let ours = r.in_flight.lock().is_ok_and(|set| set.contains(&entry.0));
+            let ours = r.in_flight.lock().is_ok_and(|set| set.contains(&entry.0))
+                || r.acknowledging
+                    .lock()
+                    .is_ok_and(|set| set.contains(&entry.0));
             if !ours {
                 r.metrics.claimed.fetch_add(1, Ordering::Relaxed);
                 dispatch(r, entry);
@@ -553,27 +565,13 @@ async fn lane(r: Arc<Reader>, chat: i64, mut queue: mpsc::UnboundedReceiver<(Str
         r.sending.fetch_add(1, Ordering::SeqCst);
         if !r.holds.load(Ordering::SeqCst) {
             r.sending.fetch_sub(1, Ordering::SeqCst);
-            if let Ok(mut lanes) = r.lanes.lock() {
-                lanes.remove(&chat);
-            }
+            abandon(&r, chat, id, &mut queue);
             return;
         }
         match send_with_retries(&r.bot, &msg, &r.limits, &r.metrics, &|| r.still_ours()).await {
             Sent::NotOurs => {
-                // Left pending in the stream, with whatever this lane still held, and no longer in flight: the
-                // lease's next holder takes them over (this process too, should its renewal succeed after all).
-                if let Ok(mut lanes) = r.lanes.lock() {
-                    lanes.remove(&chat);
-                }
-                let mut ids = vec![id];
-                while let Ok((id, _)) = queue.try_recv() {
-                    ids.push(id);
-                }
-                if let Ok(mut set) = r.in_flight.lock() {
-                    for id in &ids {
-                        set.remove(id);
-                    }
-                }
+                r.sending.fetch_sub(1, Ordering::SeqCst);
+                abandon(&r, chat, id, &mut queue);
                 return;
             }
             Sent::Failed(e) => refused(&r, &msg, &e).await,
@@ -591,11 +589,17 @@ async fn lane(r: Arc<Reader>, chat: i64, mut queue: mpsc::UnboundedReceiver<(Str
     }
 }
 
-/// Queues `id` for acknowledgement.
+/// Queues `id` for acknowledgement; from here until it lands no takeover sends it again.
 fn ack(r: &Reader, id: String) {
     r.unacked.fetch_add(1, Ordering::SeqCst);
-    if r.acks.send(id).is_err() {
+    if let Ok(mut set) = r.acknowledging.lock() {
+        set.insert(id.clone());
+    }
+    if let Err(mpsc::error::SendError(id)) = r.acks.send(id) {
         r.unacked.fetch_sub(1, Ordering::SeqCst);
+        if let Ok(mut set) = r.acknowledging.lock() {
+            set.remove(&id);
+        }
     }
 }
 
@@ -637,20 +641,37 @@ fn in_flight(r: &Reader) -> usize {
     r.in_flight.lock().map_or(0, |set| set.len())
 }
 
-/// After the lease was lost: the lanes end at their next entry and their entries stay pending in Redis, so none of
-/// them is in flight any more (the next holder, maybe this process again, claims them).
-fn forget_in_flight(r: &Reader) {
-    if let Ok(mut set) = r.in_flight.lock() {
-        set.clear();
+/// A lane that may no longer send (the lease is gone) ends and gives back its entry `id` and every one queued behind
+/// it: they stay pending in the stream and are no longer in flight, so the lease's next holder takes them over
+/// (this process too, once it holds the lease again: at once if it is taking it, else with the takeover of idle
+/// entries). Only the lane's own entries leave the in-flight set: another lane still sending keeps its own.
+fn abandon(
+    r: &Reader,
+    chat: i64,
+    id: String,
+    queue: &mut mpsc::UnboundedReceiver<(String, Outgoing)>,
+) {
+    // Under the map's lock no dispatch can add to this queue any more.
+    let Ok(mut lanes) = r.lanes.lock() else {
+        return;
+    };
+    lanes.remove(&chat);
+    let mut ids = vec![id];
+    while let Ok((id, _)) = queue.try_recv() {
+        ids.push(id);
     }
-    if let Ok(mut lanes) = r.lanes.lock() {
-        lanes.clear();
+    drop(lanes);
+    if let Ok(mut set) = r.in_flight.lock() {
+        for id in &ids {
+            set.remove(id);
+        }
     }
 }
 
 /// Acknowledges and deletes handled entries, as many as are waiting (up to `ACK_BATCH_MAX`) in one round trip, and
-/// only then takes them off the in-flight set: until the acknowledgement has landed, a takeover of idle entries must
-/// not send them again. A failed acknowledgement leaves them pending: they are sent again (at least once).
+/// only then takes them off the in-flight and acknowledging sets: until the acknowledgement has landed, a takeover of
+/// idle entries must not send them again. A failed acknowledgement (Redis away) is tried again every
+/// `ACK_RETRY` until it lands; `XACK` and `XDEL` are idempotent, and valid whoever holds the stream's lease by then.
 async fn acknowledger(
     r: Arc<Reader>,
     queue: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<String>>>,
@@ -666,23 +687,49 @@ async fn acknowledger(
                 Err(_) => break,
             }
         }
-        let acked: redis::RedisResult<()> = redis::pipe()
-            .cmd("XACK")
-            .arg(&r.key)
-            .arg(GROUP)
-            .arg(&ids)
-            .ignore()
-            .cmd("XDEL")
-            .arg(&r.key)
-            .arg(&ids)
-            .ignore()
-            .query_async(&mut conn)
-            .await;
-        if let Err(e) = acked {
-            r.metrics.redis_errors.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(error = %e, "outbox: acknowledgement failed; the replies may be sent again");
+        let mut failures = 0u32;
+        loop {
+            let acked: redis::RedisResult<()> = redis::pipe()
+                .cmd("XACK")
+                .arg(&r.key)
+                .arg(GROUP)
+                .arg(&ids)
+                .ignore()
+                .cmd("XDEL")
+                .arg(&r.key)
+                .arg(&ids)
+                .ignore()
+                .query_async(&mut conn)
+                .await;
+            match acked {
+                Ok(()) => break,
+                Err(e) => {
+                    r.metrics.redis_errors.fetch_add(1, Ordering::Relaxed);
+                    if failures == 0 {
+                        tracing::warn!(
+                            error = %e,
+                            entries = ids.len(),
+                            "outbox: acknowledgement failed; retrying until Redis takes it"
+                        );
+                    }
+                    failures += 1;
+                    tokio::time::sleep(ACK_RETRY).await;
+                }
+            }
+        }
+        if failures > 0 {
+            tracing::info!(
+                entries = ids.len(),
+                attempts = failures + 1,
+                "outbox: acknowledgement landed after Redis came back"
+            );
         }
         if let Ok(mut set) = r.in_flight.lock() {
+            for id in &ids {
+                set.remove(id);
+            }
+        }
+        if let Ok(mut set) = r.acknowledging.lock() {
             for id in &ids {
                 set.remove(id);
             }

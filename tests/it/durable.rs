@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use fsm::text::PartnerText;
 
 use crate::helpers::{connect, db_url, eventually, redis_url, ru};
-use crate::replicas::{PARTNER, Sandbox, seeded_database};
-use crate::serving::{Serve, Server};
+use crate::replicas::{OwnRedis, PARTNER, Sandbox, seeded_database};
+use crate::serving::{Serve, Server, free_port};
 
 /// The stream lease in these tests: a dead process's replies wait at most this long for another.
 const LEASE_MS: u64 = 600;
@@ -125,6 +125,75 @@ async fn with_two_replicas_the_survivor_sends_the_dead_ones_pending_reply_once()
         survivor.id(),
         "the survivor took the stream over"
     );
+}
+
+/// A reply whose send is under way when Redis goes away: Telegram takes it at once and answers `answer_delay` later,
+/// and Redis is away for `outage` (longer than the stream lease, so this process takes the lease again afterwards).
+/// Returns every bot message of the partner chat after one more dialogue step.
+async fn reply_sent_across_a_redis_outage(answer_delay: Duration, outage: Duration) -> Vec<String> {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("loyalty-redis-{}-{port}", std::process::id()));
+    let mut redis = OwnRedis::start(port, dir);
+    let sandbox = Sandbox::start();
+    let database = seeded_database().await;
+    let mut server = Serve::new(&sandbox, &database)
+        .env("LOYALTY__REDIS__URL", format!("redis://127.0.0.1:{port}"))
+        .polling(&["partner", "client"])
+        .lease_ms(LEASE_MS)
+        .sends_unthrottled()
+        .spawn();
+    sandbox.send("partner", PARTNER, "/accrue");
+    sandbox.bot_messages("partner", PARTNER, 1).await;
+    assert!(sandbox.emulator.slow_answers("partner", 1, answer_delay));
+    sandbox.send("partner", PARTNER, "/cancel");
+    sandbox.bot_messages("partner", PARTNER, 2).await;
+    redis.stop();
+    tokio::time::sleep(outage).await;
+    redis.restart();
+    // A dialogue step after the outage shows the outbox is sending again.
+    sandbox.send("partner", PARTNER, "/accrue");
+    sandbox.bot_messages("partner", PARTNER, 3).await;
+    tokio::time::sleep(answer_delay + Duration::from_millis(3 * LEASE_MS)).await;
+    let messages = sandbox.bot_messages("partner", PARTNER, 0).await;
+    server.stop();
+    messages
+}
+
+/// The chaos run's duplicate: Redis went away after Telegram had accepted a reply and before its acknowledgement
+/// landed. The acknowledgement failed, the entry stayed pending, and when Redis came back the outbox took its own
+/// pending entries over and sent that reply a second time. Now a failed acknowledgement is retried until it lands,
+/// and the takeover skips the entries waiting for it.
+#[actix_rt::test]
+async fn a_reply_accepted_just_before_redis_goes_away_is_not_sent_again_when_it_returns() {
+    let messages = reply_sent_across_a_redis_outage(
+        Duration::from_millis(1_500),
+        Duration::from_millis(2_500),
+    )
+    .await;
+    assert_eq!(
+        messages.iter().filter(|m| **m == menu()).count(),
+        1,
+        "the reply to /cancel once: {messages:#?}"
+    );
+    assert_eq!(messages.len(), 3, "{messages:#?}");
+}
+
+/// The same outage, over before Telegram answers: the lease lapsed and this process took it again while one of its
+/// lanes was still waiting for that answer. The takeover used to forget every entry in flight and sent this one
+/// again from a new lane; now a lane gives back only what it did not send, and the takeover skips the rest.
+#[actix_rt::test]
+async fn a_reply_still_being_sent_when_the_lease_is_taken_again_is_not_sent_twice() {
+    let messages = reply_sent_across_a_redis_outage(
+        Duration::from_millis(4_000),
+        Duration::from_millis(1_500),
+    )
+    .await;
+    assert_eq!(
+        messages.iter().filter(|m| **m == menu()).count(),
+        1,
+        "the reply to /cancel once: {messages:#?}"
+    );
+    assert_eq!(messages.len(), 3, "{messages:#?}");
 }
 
 #[actix_rt::test]

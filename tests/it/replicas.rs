@@ -336,7 +336,7 @@ impl OwnRedis {
         }
     }
 
-    fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         self.stop();
         *self = OwnRedis::start(self.port, self.dir.clone());
     }

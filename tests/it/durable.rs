@@ -159,6 +159,16 @@ async fn reply_sent_across_a_redis_outage(answer_delay: Duration, outage: Durati
     messages
 }
 
+/// The prompt, the reply to /cancel once, the prompt again.
+fn assert_the_reply_once(messages: &[String]) {
+    assert_eq!(
+        messages.iter().filter(|m| **m == menu()).count(),
+        1,
+        "the reply to /cancel once: {messages:#?}"
+    );
+    assert_eq!(messages.len(), 3, "{messages:#?}");
+}
+
 /// The chaos run's duplicate: Redis went away after Telegram had accepted a reply and before its acknowledgement
 /// landed. The acknowledgement failed, the entry stayed pending, and when Redis came back the outbox took its own
 /// pending entries over and sent that reply a second time. Now a failed acknowledgement is retried until it lands,
@@ -170,12 +180,7 @@ async fn a_reply_accepted_just_before_redis_goes_away_is_not_sent_again_when_it_
         Duration::from_millis(2_500),
     )
     .await;
-    assert_eq!(
-        messages.iter().filter(|m| **m == menu()).count(),
-        1,
-        "the reply to /cancel once: {messages:#?}"
-    );
-    assert_eq!(messages.len(), 3, "{messages:#?}");
+    assert_the_reply_once(&messages);
 }
 
 /// The same outage, over before Telegram answers: the lease lapsed and this process took it again while one of its
@@ -188,12 +193,7 @@ async fn a_reply_still_being_sent_when_the_lease_is_taken_again_is_not_sent_twic
         Duration::from_millis(1_500),
     )
     .await;
-    assert_eq!(
-        messages.iter().filter(|m| **m == menu()).count(),
-        1,
-        "the reply to /cancel once: {messages:#?}"
-    );
-    assert_eq!(messages.len(), 3, "{messages:#?}");
+    assert_the_reply_once(&messages);
 }
 
 #[actix_rt::test]

@@ -259,6 +259,10 @@ pub struct TelegramSettings {
     /// serialization failure) before it is parked as a dead letter and acknowledged, so its bot moves on
     /// (issue 12; `loyalty dead-letters replay` runs it again).
     pub update_attempts_max: u32,
+    /// A failing update is parked only once its first failure is also at least this old (seconds): updates that
+    /// arrive during a brief outage (a Postgres restart, a Redis failover) are retried until it ends, however fast
+    /// the transport redelivers them, rather than parked.
+    pub dead_letter_after_s: u64,
     /// `/readyz` answers 503, naming the bot, while one of its updates has waited longer than this to be accepted
     /// (seconds since it was first seen).
     pub stuck_update_max_s: u64,
@@ -319,6 +323,7 @@ impl Default for TelegramSettings {
             admin_ids: Vec::new(),
             client_bot_username: "loyalty_client_bot".into(),
             update_attempts_max: 5,
+            dead_letter_after_s: 30,
             stuck_update_max_s: 60,
             dead_letter_ready_max: 1_000,
         }

@@ -7,8 +7,8 @@
 //! dropped; then the chat's session actor runs it, which skips an update already processed (its dedup check shares a
 //! Redis round trip with the state read, and its compare-and-set decides for certain). `accept` returns Ok only once
 //! the transition is stored, so the transport may acknowledge the update to Telegram — or once the update failed for
-//! good: permanently (the session apologised and marked it processed) or transiently `update_attempts_max` times
-//! (parked in the dead-letter store). Updates not yet accepted are tracked with the time first seen, for `/readyz`.
+//! good: permanently (the session apologised and marked it processed) or transiently `update_attempts_max` times over
+//! at least `dead_letter_after_s` (parked in the dead-letter store). Updates not yet accepted are tracked with the time first seen, for `/readyz`.
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
@@ -112,6 +112,8 @@ pub struct Ingress {
     dead_letters: DeadLetters,
     /// `telegram.update_attempts_max`.
     attempts_max: u64,
+    /// `telegram.dead_letter_after_s`.
+    dead_letter_after: Duration,
     /// When each update not yet accepted was first seen, for `/readyz` (entries leave once accepted).
     pending: Mutex<HashMap<(BotKind, i64), Instant>>,
     pub metrics: IngressMetrics,
@@ -152,6 +154,7 @@ impl Ingress {
             admitted: Mutex::new(Admitted::default()),
             dead_letters,
             attempts_max: u64::from(settings.update_attempts_max.max(1)),
+            dead_letter_after: Duration::from_secs(settings.dead_letter_after_s),
             pending: Mutex::new(HashMap::new()),
             metrics: IngressMetrics::default(),
         });
@@ -251,7 +254,8 @@ impl Ingress {
     }
 
     /// Runs one update from the transport. A transient failure is counted per update; at the
-    /// `update_attempts_max`-th the update is parked as a dead letter and acknowledged (`Ok(DeadLettered)`).
+    /// `update_attempts_max`-th, if the first was at least `dead_letter_after_s` ago, the update is parked as a dead
+    /// letter and acknowledged (`Ok(DeadLettered)`).
     /// Runs in a span carrying the bot, the update id and the chat id, so every log line of the step names them.
     pub async fn accept(&self, bot: BotKind, update: &Update) -> Result<Accepted, NotAccepted> {
         use tracing::Instrument;
@@ -372,8 +376,8 @@ impl Ingress {
             );
             return Err(NotAccepted);
         }
-        let attempts = match self.dead_letters.count_failure(bot, update_id).await {
-            Ok(n) => n,
+        let failures = match self.dead_letters.count_failure(bot, update_id).await {
+            Ok(failures) => failures,
             Err(e) => {
                 self.metrics
                     .by_bot
@@ -383,11 +387,13 @@ impl Ingress {
                 return Err(NotAccepted);
             }
         };
-        if attempts < self.attempts_max {
+        let attempts = failures.attempts;
+        if attempts < self.attempts_max || failures.failing_for < self.dead_letter_after {
             tracing::warn!(
                 bot = bot.as_str(),
                 update_id,
                 attempts,
+                failing_for_ms = failures.failing_for.as_millis() as u64,
                 error,
                 "ingress: update not processed, will retry"
             );

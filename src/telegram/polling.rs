@@ -21,7 +21,8 @@ use super::ingress::Ingress;
 
 /// Pause after a failed poll or a batch that could not be stored; it doubles with each batch in a row that could
 /// not be stored, up to [`BACKOFF_MAX`] (an update failing transiently is parked after
-/// `telegram.update_attempts_max` tries, see the ingress, so the offset then moves on).
+/// `telegram.update_attempts_max` tries over at least `telegram.dead_letter_after_s`, see the ingress, so the offset then
+/// moves on).
 const BACKOFF: Duration = Duration::from_millis(500);
 
 /// The longest pause between retries of a batch that could not be stored.

@@ -1,6 +1,7 @@
 //! Webhooks: `POST /webhook/{bot}`. The secret header is compared in constant time (`subtle`); a wrong or missing one is a 403
 //! with no side effect. 200 only after the update is durably accepted (processed, failed permanently with an apology,
-//! or parked as a dead letter after `telegram.update_attempts_max` transient failures); 503 otherwise, so Telegram
+//! or parked as a dead letter after `telegram.update_attempts_max` transient failures over at least
+//! `telegram.dead_letter_after_s`); 503 otherwise, so Telegram
 //! delivers it again, and 503 at once while the process shuts down (another replica takes the redelivery).
 
 use std::sync::{Arc, OnceLock};

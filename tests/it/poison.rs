@@ -71,6 +71,19 @@ const STUCK_TRIGGER: &str = "
     END $$;
     CREATE TRIGGER test_stuck BEFORE INSERT ON clients FOR EACH ROW EXECUTE FUNCTION test_stuck();";
 
+/// `/start` from a user named "Stuck" (see `STUCK_TRIGGER`), as Telegram posts it to the webhook.
+fn stuck_start(update_id: i64, user: i64) -> Value {
+    json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": 1, "date": 1_700_000_000,
+            "chat": { "id": user, "type": "private", "first_name": "Stuck" },
+            "from": { "id": user, "is_bot": false, "first_name": "Stuck", "language_code": "ru" },
+            "text": "/start",
+        }
+    })
+}
+
 /// The `loyalty` binary on the app's database, Redis namespace and sandbox.
 fn loyalty(app: &TestApp) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_loyalty"));
@@ -130,7 +143,11 @@ async fn an_update_that_can_never_pass_is_answered_with_an_apology_once_and_the_
 
 #[actix_rt::test]
 async fn an_update_failing_on_every_retry_is_parked_then_listed_and_replayed_by_the_operator() {
-    let app = TestApp::spawn_with(|s| s.telegram.update_attempts_max = 3).await;
+    let app = TestApp::spawn_with(|s| {
+        s.telegram.update_attempts_max = 3;
+        s.telegram.dead_letter_after_s = 0;
+    })
+    .await;
     app.db.batch_execute(STUCK_TRIGGER).await.unwrap();
     start_as(&app, 6101, "Stuck").await;
     // Other chats are answered while it fails.
@@ -229,17 +246,13 @@ async fn readiness_names_a_bot_whose_update_waits_too_long_and_recovers_once_it_
 
 #[actix_rt::test]
 async fn a_webhook_update_failing_on_every_retry_gets_503_until_the_limit_then_200_and_is_parked() {
-    let app = TestApp::spawn_with(|s| s.telegram.update_attempts_max = 3).await;
+    let app = TestApp::spawn_with(|s| {
+        s.telegram.update_attempts_max = 3;
+        s.telegram.dead_letter_after_s = 0;
+    })
+    .await;
     app.db.batch_execute(STUCK_TRIGGER).await.unwrap();
-    let update = json!({
-        "update_id": 90_000_001,
-        "message": {
-            "message_id": 1, "date": 1_700_000_000,
-            "chat": { "id": 6301, "type": "private", "first_name": "Stuck" },
-            "from": { "id": 6301, "is_bot": false, "first_name": "Stuck", "language_code": "ru" },
-            "text": "/start",
-        }
-    });
+    let update = stuck_start(90_000_001, 6301);
     let secret = Some(crate::app::WEBHOOK_SECRET);
     // Telegram retries after each 503; the third try is the last.
     assert_eq!(app.webhook("client", &update, secret).await, 503);
@@ -252,4 +265,56 @@ async fn a_webhook_update_failing_on_every_retry_gets_503_until_the_limit_then_2
         metric(&app, "loyalty_updates_total{outcome=\"dead_lettered\"}").await,
         Some(1)
     );
+}
+
+/// The chaos run's loss: while Postgres restarted (a fraction of a second), the webhook's quick redeliveries used up
+/// an update's tries and it was parked, so that step of the dialogue never ran for the user. An update is parked only
+/// once its tries are also spread over `dead_letter_after_s`; until then every redelivery gets 503, and the first
+/// one after the failure passes is processed, once.
+#[actix_rt::test]
+async fn quick_redeliveries_during_a_brief_outage_park_nothing_and_the_update_runs_once_it_passes()
+{
+    let app = TestApp::spawn_with(|s| s.telegram.update_attempts_max = 3).await;
+    app.db.batch_execute(STUCK_TRIGGER).await.unwrap();
+    let update = stuck_start(90_000_002, 6302);
+    let secret = Some(crate::app::WEBHOOK_SECRET);
+    for _ in 0..6 {
+        assert_eq!(app.webhook("client", &update, secret).await, 503);
+    }
+    assert!(dead_letters(&app).is_empty(), "nothing parked");
+    app.db
+        .batch_execute("DROP TRIGGER test_stuck ON clients")
+        .await
+        .unwrap();
+    assert_eq!(app.webhook("client", &update, secret).await, 200);
+    assert_eq!(app.webhook("client", &update, secret).await, 200);
+    assert_welcomed(&app, 6302).await;
+    let texts = bot_texts(&app, 6302).await;
+    assert_eq!(
+        texts.iter().filter(|t| t.starts_with(&welcome())).count(),
+        1,
+        "welcomed once: {texts:#?}"
+    );
+    assert!(dead_letters(&app).is_empty(), "nothing parked");
+}
+
+/// The other side of the limit: tries enough and old enough, the update is parked at the next one.
+#[actix_rt::test]
+async fn a_failing_update_is_parked_once_its_tries_also_span_dead_letter_after_s() {
+    let app = TestApp::spawn_with(|s| {
+        s.telegram.update_attempts_max = 3;
+        s.telegram.dead_letter_after_s = 1;
+    })
+    .await;
+    app.db.batch_execute(STUCK_TRIGGER).await.unwrap();
+    let update = stuck_start(90_000_003, 6303);
+    let secret = Some(crate::app::WEBHOOK_SECRET);
+    for _ in 0..4 {
+        assert_eq!(app.webhook("client", &update, secret).await, 503);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    assert_eq!(app.webhook("client", &update, secret).await, 200);
+    let letters = dead_letters(&app);
+    assert_eq!(letters.len(), 1, "{letters:#?}");
+    assert_eq!(letters[0]["attempts"], 5);
 }

@@ -45,7 +45,8 @@ pub enum Handled {
 }
 
 /// The update was not durably processed, for a reason that may pass (a transient error): the transport lets
-/// Telegram deliver it again, up to `telegram.update_attempts_max` times, then parks it as a dead letter.
+/// Telegram deliver it again, up to `telegram.update_attempts_max` times over at least `telegram.dead_letter_after_s`,
+/// then parks it as a dead letter.
 /// Permanent failures are not errors here: they end in [`Handled::FailedPermanently`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SessionError {

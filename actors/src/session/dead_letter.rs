@@ -1,10 +1,11 @@
 //! Dead letters (issue 12): an update that kept failing with a transient error is parked here after
-//! `telegram.update_attempts_max` tries, so its chat and its bot move on; an operator lists and replays it
-//! (`loyalty dead-letters list|replay`).
+//! `telegram.update_attempts_max` tries spread over at least `telegram.dead_letter_after_s`, so its chat and its bot
+//! move on; an operator lists and replays it (`loyalty dead-letters list|replay`).
 //!
 //! In Redis, beside the sessions and under the same namespace:
-//! - `{ns}attempts:v1:{bot}:{update_id}`: how many times the update failed transiently (a counter with a TTL of
-//!   `dedup_ttl_s`, the time Telegram may redeliver it);
+//! - `{ns}attempts:v2:{bot}:{update_id}`: a hash of how many times the update failed transiently (`n`) and when it
+//!   first did (`first_ms`, Redis's clock, so every replica measures from the same instant), with a TTL of
+//!   `dedup_ttl_s`, the time Telegram may redeliver it;
 //! - `{ns}dead:v1`: one hash for the whole network, field `{bot}:{update_id}`, value a [`DeadLetter`] as JSON.
 //!
 //! Redis rather than a Postgres table: the failures counted here include Postgres being down, and the update itself
@@ -36,6 +37,27 @@ pub struct DeadLetter {
     pub update: String,
 }
 
+/// How often an update has failed transiently, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failures {
+    /// Failed tries so far, this one included (1 after the first failure).
+    pub attempts: u64,
+    /// Since the first failure, by Redis's clock.
+    pub failing_for: std::time::Duration,
+}
+
+/// Counts a failure of KEYS[1] (the attempts hash) and answers {count, ms since the first failure}; ARGV[1] the TTL
+/// in seconds.
+const COUNT_FAILURE_LUA: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
+redis.call('HSETNX', KEYS[1], 'first_ms', now)
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+local first = tonumber(redis.call('HGET', KEYS[1], 'first_ms'))
+return {n, now - first}
+";
+
 /// The hash holding every dead letter of the network under `namespace` (`HLEN` of it is their number).
 pub fn hash_key(namespace: &str) -> String {
     format!("{namespace}dead:v1")
@@ -59,8 +81,8 @@ impl DeadLetters {
         }
     }
 
-    fn attempts_key(&self, bot: BotKind, update_id: i64) -> String {
-        format!("{}attempts:v1:{}:{update_id}", self.namespace, bot.as_str())
+    fn attempts_key(&self, bot: &str, update_id: i64) -> String {
+        format!("{}attempts:v2:{bot}:{update_id}", self.namespace)
     }
 
     fn hash_key(&self) -> String {
@@ -71,25 +93,30 @@ impl DeadLetters {
         format!("{bot}:{update_id}")
     }
 
-    /// Counts one more failed try of the update; returns the count so far (1 after the first failure).
-    pub async fn count_failure(&self, bot: BotKind, update_id: i64) -> Result<u64, StoreError> {
+    /// Counts one more failed try of the update; returns the tries so far (1 after the first failure) and how long
+    /// ago the first one was. One round trip (a script on one key).
+    pub async fn count_failure(
+        &self,
+        bot: BotKind,
+        update_id: i64,
+    ) -> Result<Failures, StoreError> {
         let mut conn = self.conn.clone();
-        let (count, _): (u64, i64) = redis::pipe()
-            .cmd("INCR")
-            .arg(self.attempts_key(bot, update_id))
-            .cmd("EXPIRE")
-            .arg(self.attempts_key(bot, update_id))
+        let (attempts, failing_for_ms): (u64, i64) = redis::Script::new(COUNT_FAILURE_LUA)
+            .key(self.attempts_key(bot.as_str(), update_id))
             .arg(self.attempts_ttl_s)
-            .query_async(&mut conn)
+            .invoke_async(&mut conn)
             .await?;
-        Ok(count)
+        Ok(Failures {
+            attempts,
+            failing_for: std::time::Duration::from_millis(failing_for_ms.max(0) as u64),
+        })
     }
 
     /// Forgets the update's failures (it was processed, or it is parked).
     pub async fn clear_failures(&self, bot: BotKind, update_id: i64) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
         let _: i64 = redis::cmd("DEL")
-            .arg(self.attempts_key(bot, update_id))
+            .arg(self.attempts_key(bot.as_str(), update_id))
             .query_async(&mut conn)
             .await?;
         Ok(())
@@ -108,10 +135,7 @@ impl DeadLetters {
             .query_async(&mut conn)
             .await?;
         let _: i64 = redis::cmd("DEL")
-            .arg(format!(
-                "{}attempts:v1:{}:{}",
-                self.namespace, letter.bot, letter.update_id
-            ))
+            .arg(self.attempts_key(&letter.bot, letter.update_id))
             .query_async(&mut conn)
             .await?;
         Ok(())

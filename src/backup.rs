@@ -131,8 +131,15 @@ pub async fn restore(settings: &Settings, args: &RestoreArgs) -> anyhow::Result<
         status.success(),
         "pg_restore failed ({status}); the database is as it was"
     );
+    // A backup taken by an earlier release has that release's schema: bring it to this one's (as `serve` would at
+    // start-up) before the ledger is checked with this release's invariants.
+    let mut client = crate::db::connect(&settings.database).await?;
+    let applied = crate::migrate::migrate(&mut client)
+        .await
+        .context("migrating the restored database to this release's schema")?;
+    drop(client);
     println!(
-        "restored {} into {database:?}; checking the ledger:",
+        "restored {} into {database:?}; migrations applied: {applied}; checking the ledger:",
         args.file.display()
     );
     crate::cli::check_ledger(settings).await

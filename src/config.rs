@@ -608,6 +608,13 @@ impl TelegramSettings {
             self.update_attempts_max >= 1 && self.stuck_update_max_s >= 1,
             "telegram.update_attempts_max and telegram.stuck_update_max_s must be >= 1"
         );
+        anyhow::ensure!(
+            self.dead_letter_after_s < self.stuck_update_max_s,
+            "telegram.dead_letter_after_s ({}) must be below telegram.stuck_update_max_s ({}): an update failing \
+             that long is parked before /readyz reports its bot stuck",
+            self.dead_letter_after_s,
+            self.stuck_update_max_s
+        );
         Ok(())
     }
 

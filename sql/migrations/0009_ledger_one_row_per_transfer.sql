@@ -12,6 +12,9 @@
 -- moved) leaves only its key and outcome, in `ledger_refusals` (the former idempotency_keys, less the applied rows).
 -- Both ledger paths take the key's advisory lock before they look, so a key is decided once: check-ledger's
 -- `keys_decided_once` counts any key found both refused and applied.
+--
+-- A contracting change: the previous release's ledger statements read and write the tables this renames and drops,
+-- so they fail against it. Upgrade to it with the previous release's replicas stopped (README, Runbook, Upgrade).
 ALTER TABLE operations
     ADD COLUMN debit_account_id  bigint,
     ADD COLUMN credit_account_id bigint,
@@ -37,7 +40,9 @@ ALTER TABLE operations
     ALTER COLUMN fingerprint SET NOT NULL,
     ALTER COLUMN balance_after SET NOT NULL,
     ADD CONSTRAINT operations_transfer_check CHECK (debit_account_id <> credit_account_id),
-    ADD CONSTRAINT operations_fingerprint_check CHECK (char_length(fingerprint) <= 500);
+    ADD CONSTRAINT operations_fingerprint_check CHECK (char_length(fingerprint) <= 500),
+    -- What idempotency_keys.key allowed: the key is a record's name now.
+    ADD CONSTRAINT operations_idempotency_key_check CHECK (char_length(idempotency_key) BETWEEN 1 AND 200);
 -- The key is how a repeat finds its operation now (0007 dropped the index while the key row did that).
 CREATE UNIQUE INDEX operations_idempotency_key_uq ON operations (idempotency_key);
 

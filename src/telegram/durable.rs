@@ -570,6 +570,10 @@ async fn lane(r: Arc<Reader>, chat: i64, mut queue: mpsc::UnboundedReceiver<(Str
         }
         match send_with_retries(&r.bot, &msg, &r.limits, &r.metrics, &|| r.still_ours()).await {
             Sent::NotOurs => {
+                // The lease may have run out (a renewal late, the process frozen): stop reading and sending until
+                // the reader takes it again, so the entries given back here go out first, in stream order, and no
+                // newer entry of this chat overtakes them through a new lane.
+                r.holds.store(false, Ordering::SeqCst);
                 r.sending.fetch_sub(1, Ordering::SeqCst);
                 abandon(&r, chat, id, &mut queue);
                 return;

@@ -114,8 +114,8 @@ pub struct Ingress {
     attempts_max: u64,
     /// `telegram.dead_letter_after_s`.
     dead_letter_after: Duration,
-    /// When each update not yet accepted was first seen, for `/readyz` (entries leave once accepted).
-    pending: Mutex<HashMap<(BotKind, i64), Instant>>,
+    /// When each update not yet accepted was first and last seen here, for `/readyz` (entries leave once accepted).
+    pending: Mutex<HashMap<(BotKind, i64), Seen>>,
     pub metrics: IngressMetrics,
 }
 
@@ -173,7 +173,7 @@ impl Ingress {
                 admitted.previous = std::mem::take(&mut admitted.current);
                 drop(admitted);
                 // Telegram gives up redelivering after a day: an update not seen since is not waiting any more.
-                lock(&ingress.pending).retain(|_, seen| seen.elapsed() < PENDING_FORGET);
+                lock(&ingress.pending).retain(|_, seen| seen.last.elapsed() < PENDING_FORGET);
             }
         });
         ingress
@@ -188,11 +188,16 @@ impl Ingress {
         lock(&self.admitted)
     }
 
-    /// The bots with an update that has waited longer than `max` to be accepted, and how long the oldest waited.
+    /// The bots with an update that has waited longer than `max` to be accepted and is still being retried here (seen
+    /// again within `max`), and how long the oldest waited. An update last seen longer ago is no longer this
+    /// process's to wait for: with webhooks, its redelivery may have gone to another replica and been accepted there.
     pub fn stuck_bots(&self, max: Duration) -> Vec<(BotKind, Duration)> {
         let mut oldest: HashMap<BotKind, Duration> = HashMap::new();
         for ((bot, _), seen) in lock(&self.pending).iter() {
-            let age = seen.elapsed();
+            if seen.last.elapsed() > max {
+                continue;
+            }
+            let age = seen.first.elapsed();
             let entry = oldest.entry(*bot).or_default();
             *entry = (*entry).max(age);
         }
@@ -312,7 +317,14 @@ impl Ingress {
             return Ok(Accepted::Dropped);
         }
         let key = (bot, inbound.update_id);
-        lock(&self.pending).entry(key).or_insert_with(Instant::now);
+        let now = Instant::now();
+        lock(&self.pending)
+            .entry(key)
+            .and_modify(|seen| seen.last = now)
+            .or_insert(Seen {
+                first: now,
+                last: now,
+            });
         let chat_id = inbound.sender.chat_id;
         let handled = self
             .registry
@@ -430,8 +442,15 @@ impl Ingress {
     }
 }
 
-/// Updates not seen for this long no longer count as waiting (Telegram stops redelivering after a day).
+/// Updates not seen for this long are forgotten (Telegram stops redelivering after a day).
 const PENDING_FORGET: Duration = Duration::from_secs(86_400);
+
+/// When an update not yet accepted was first and last seen by this process.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    first: Instant,
+    last: Instant,
+}
 
 /// The guarded value even if a thread panicked while holding it (these maps stay consistent at every step).
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -194,19 +194,23 @@ async fn a_migration_changed_after_it_was_applied_is_refused() {
     );
 }
 
-/// Migration 0009 folds each operation's journal entry and key into the operation: a database written by the
-/// three-table ledger (0008) comes through with its books intact, and a repeat of a command it applied or refused
-/// before the migration replays that outcome instead of moving points again.
-#[actix_rt::test]
-async fn the_one_row_ledger_migration_keeps_old_books_and_replays_old_keys() {
-    use actix::Actor;
+/// A database named `{world}_{suffix}` migrated up to 0008 (the three-table ledger) holding what that ledger wrote
+/// for an accrual of 50 points (key `old-accrual`) and a refused redemption of 500 (key `old-refusal`): the
+/// database, a connection to it, and the two commands.
+async fn a_ledger_before_0009(
+    world: &TestWorld,
+    suffix: &str,
+) -> (
+    String,
+    tokio_postgres::Client,
+    actors::LedgerOp,
+    actors::LedgerOp,
+) {
     use actors::db::{clients, partners};
-    use actors::{LedgerActor, LedgerCommand, LedgerOutcome};
 
-    use crate::ledger::{accrue, key, redeem};
+    use crate::ledger::{accrue, redeem};
 
-    let world = TestWorld::new().await;
-    let database = format!("{}_old_ledger", world.database);
+    let database = format!("{}_{suffix}", world.database);
     let admin = connect(&admin_pg_url()).await;
     admin
         .batch_execute(&format!("CREATE DATABASE {database}"))
@@ -228,7 +232,6 @@ async fn the_one_row_ledger_migration_keeps_old_books_and_replays_old_keys() {
         .expect("client")
         .0;
     let (accrual, refused) = (accrue(c, p, 1_000_00), redeem(c, p, 500));
-    // What the 0008 ledger wrote for an accrual of 50 points and a refused redemption of 500.
     db.execute(
         "WITH wallet AS (INSERT INTO accounts (kind, client_id, balance) VALUES ('client_wallet', $1, 50) RETURNING id),
               issued AS (INSERT INTO accounts (kind, partner_id, balance) VALUES ('partner_issued', $2, -50) RETURNING id),
@@ -243,6 +246,22 @@ async fn the_one_row_ledger_migration_keeps_old_books_and_replays_old_keys() {
     )
     .await
     .expect("the old ledger's rows");
+    (database, db, accrual, refused)
+}
+
+/// Migration 0009 folds each operation's journal entry and key into the operation: a database written by the
+/// three-table ledger (0008) comes through with its books intact, and a repeat of a command it applied or refused
+/// before the migration replays that outcome instead of moving points again.
+#[actix_rt::test]
+async fn the_one_row_ledger_migration_keeps_old_books_and_replays_old_keys() {
+    use actix::Actor;
+    use actors::{LedgerActor, LedgerCommand, LedgerOutcome};
+
+    use crate::ledger::key;
+
+    let world = TestWorld::new().await;
+    let admin = connect(&admin_pg_url()).await;
+    let (database, mut db, accrual, refused) = a_ledger_before_0009(&world, "old_ledger").await;
 
     let applied = migrate::migrate(&mut db).await.expect("migrate to 0009");
     assert_eq!(applied.migrations, ["0009_ledger_one_row_per_transfer"]);
@@ -296,4 +315,49 @@ async fn the_one_row_ledger_migration_keeps_old_books_and_replays_old_keys() {
         .batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)"))
         .await
         .expect("drop database");
+}
+
+/// A backup taken before 0009 restores into this release: the restore brings it to this release's schema before it
+/// checks the ledger with this release's invariants (it used to check first and fail on the missing tables).
+#[actix_rt::test]
+async fn a_backup_from_before_0009_restores_migrated_with_a_clean_ledger() {
+    let world = TestWorld::new().await;
+    let (old, db, _, _) = a_ledger_before_0009(&world, "old_backup").await;
+    drop(db);
+    let dir = std::env::temp_dir().join(format!("{}_old_backups", world.database));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = loyalty_on(&old)
+        .args(["backup", "--keep", "1", "--dir"])
+        .arg(&dir)
+        .output()
+        .expect("run backup");
+    assert!(out.status.success(), "{out:?}");
+    let file = std::fs::read_dir(&dir)
+        .expect("backup dir")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|x| x == "dump"))
+        .expect("a backup file");
+    let fresh = format!("{}_old_restored", world.database);
+    connect(&admin_pg_url())
+        .await
+        .batch_execute(&format!("CREATE DATABASE {fresh}"))
+        .await
+        .expect("create the empty database");
+    let out = loyalty_on(&fresh)
+        .args(["restore", "--file"])
+        .arg(&file)
+        .output()
+        .expect("run restore");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("migrations applied: 0009_ledger_one_row_per_transfer"),
+        "{said}"
+    );
+    assert!(said.contains(" invariants, 0 violated"), "{said}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

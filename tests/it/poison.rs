@@ -210,6 +210,7 @@ async fn an_update_failing_on_every_retry_is_parked_then_listed_and_replayed_by_
 async fn readiness_names_a_bot_whose_update_waits_too_long_and_recovers_once_it_passes() {
     let app = TestApp::spawn_with(|s| {
         s.telegram.update_attempts_max = 1_000;
+        s.telegram.dead_letter_after_s = 0;
         s.telegram.stuck_update_max_s = 1;
     })
     .await;
@@ -317,4 +318,35 @@ async fn a_failing_update_is_parked_once_its_tries_also_span_dead_letter_after_s
     let letters = dead_letters(&app);
     assert_eq!(letters.len(), 1, "{letters:#?}");
     assert_eq!(letters[0]["attempts"], 5);
+}
+
+/// The review's readiness trap: with webhooks behind several replicas, an update answered 503 here and then
+/// redelivered to (and accepted by) another replica stayed in this replica's waiting list for a day, so its `/readyz`
+/// reported the bot stuck a minute later and stayed unready; after a Postgres blip every replica could end up out of
+/// the Service. An update no longer redelivered here stops counting once `stuck_update_max_s` has passed.
+#[actix_rt::test]
+async fn an_update_no_longer_redelivered_here_does_not_keep_readiness_down() {
+    let app = TestApp::spawn_with(|s| {
+        s.telegram.dead_letter_after_s = 0;
+        s.telegram.stuck_update_max_s = 1;
+    })
+    .await;
+    app.db.batch_execute(STUCK_TRIGGER).await.unwrap();
+    let secret = Some(crate::app::WEBHOOK_SECRET);
+    assert_eq!(
+        app.webhook("client", &stuck_start(90_000_004, 6304), secret)
+            .await,
+        503
+    );
+    // Its redelivery goes to another replica; this one never sees the update again.
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let r = app
+        .http
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
 }

@@ -88,8 +88,10 @@ pub fn backup(settings: &Settings, args: &BackupArgs) -> anyhow::Result<ExitCode
 }
 
 /// Restores `args.file` into the configured database, which must hold no tables, views, sequences or functions of
-/// its own unless `args.force`; then runs `check-ledger` and returns its exit code (1 if an invariant is violated).
-/// The restore is one transaction: on any error nothing of it remains.
+/// its own unless `args.force`; migrates it to this release's schema (a backup from an earlier release); then runs
+/// `check-ledger` and returns its exit code (1 if an invariant is violated). `pg_restore` is one transaction: when it
+/// fails, nothing of it remains. Errors after it (a backup from a newer release, a migration that fails) leave the
+/// restored database as restored, and say so.
 pub async fn restore(settings: &Settings, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         args.file.is_file(),
@@ -132,11 +134,32 @@ pub async fn restore(settings: &Settings, args: &RestoreArgs) -> anyhow::Result<
         "pg_restore failed ({status}); the database is as it was"
     );
     // A backup taken by an earlier release has that release's schema: bring it to this one's (as `serve` would at
-    // start-up) before the ledger is checked with this release's invariants.
+    // start-up) before the ledger is checked with this release's invariants. One from a newer release is left alone.
     let mut client = crate::db::connect(&settings.database).await?;
-    let applied = crate::migrate::migrate(&mut client)
+    let recorded: Vec<String> = client
+        .query("SELECT name FROM schema_migrations ORDER BY name", &[])
         .await
-        .context("migrating the restored database to this release's schema")?;
+        .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+        .unwrap_or_default();
+    let unknown: Vec<&str> = recorded
+        .iter()
+        .map(String::as_str)
+        .filter(|name| {
+            !crate::migrate::MIGRATIONS
+                .iter()
+                .any(|(known, _)| known == name)
+        })
+        .collect();
+    anyhow::ensure!(
+        unknown.is_empty(),
+        "restored {} into {database:?}, but it comes from a newer release (migrations {}): this release neither \
+         migrates nor checks it; restore it with that release",
+        args.file.display(),
+        unknown.join(", ")
+    );
+    let applied = crate::migrate::migrate(&mut client).await.with_context(|| {
+        format!("restored into {database:?}, but migrating it to this release's schema failed (it stays as restored)")
+    })?;
     drop(client);
     println!(
         "restored {} into {database:?}; migrations applied: {applied}; checking the ledger:",

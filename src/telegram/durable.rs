@@ -291,31 +291,37 @@ async fn keep_lease(r: Arc<Reader>, stop: CancellationToken) {
             streams.insert((r.bot_kind, r.group), (len, pending));
         }
     }
-    if r.holds.swap(false, Ordering::SeqCst) {
-        // No bound here: a send held up (a 429 wait) keeps the lease until the process exits at its grace, and the
-        // lease then expires by itself. Released earlier, the send could wake and go out beside the next holder's.
-        // Renewed meanwhile, so no other holder starts on the stream under the send.
-        let mut renewed = Instant::now();
-        while r.sending.load(Ordering::SeqCst) > 0 || r.unacked.load(Ordering::SeqCst) > 0 {
-            if renewed.elapsed() >= r.settings.lease / 3 {
-                renewed = Instant::now();
-                let _: redis::RedisResult<i64> = renew
-                    .key(&r.lease_key)
-                    .arg(&r.settings.consumer)
-                    .arg(lease_ms)
-                    .invoke_async(&mut r.shared.clone())
-                    .await;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+    // Whether or not this process believes it holds the lease now: a lane that found it may have run out stops the
+    // reader (`holds` false) while the lease can still be ours in Redis, and other lanes may still be sending.
+    r.holds.store(false, Ordering::SeqCst);
+    // No bound here: a send held up (a 429 wait) keeps the lease until the process exits at its grace, and the
+    // lease then expires by itself. Released earlier, the send could wake and go out beside the next holder's.
+    // Renewed meanwhile (the scripts act only for the holder), so no other holder starts on the stream under it.
+    let mut renewed = Instant::now();
+    while r.sending.load(Ordering::SeqCst) > 0 || r.unacked.load(Ordering::SeqCst) > 0 {
+        if renewed.elapsed() >= r.settings.lease / 3 {
+            renewed = Instant::now();
+            let _: redis::RedisResult<i64> = renew
+                .key(&r.lease_key)
+                .arg(&r.settings.consumer)
+                .arg(lease_ms)
+                .invoke_async(&mut r.shared.clone())
+                .await;
         }
-        let released: redis::RedisResult<i64> = redis::Script::new(RELEASE_LUA)
-            .key(&r.lease_key)
-            .arg(&r.settings.consumer)
-            .invoke_async(&mut r.shared.clone())
-            .await;
-        if let Err(e) = released {
-            tracing::warn!(error = %e, "outbox: lease not released; it expires by itself");
-        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    release_lease(&r).await;
+}
+
+/// Gives the stream's lease back if this process holds it (`RELEASE_LUA` acts only for the holder).
+async fn release_lease(r: &Reader) {
+    let released: redis::RedisResult<i64> = redis::Script::new(RELEASE_LUA)
+        .key(&r.lease_key)
+        .arg(&r.settings.consumer)
+        .invoke_async(&mut r.shared.clone())
+        .await;
+    if let Err(e) = released {
+        tracing::warn!(error = %e, "outbox: lease not released; it expires by itself");
     }
 }
 
@@ -358,7 +364,15 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
             match took {
                 Ok(1) => {
                     r.lease_valid_from(asked);
-                    r.holds.store(true, Ordering::Release);
+                    r.holds.store(true, Ordering::SeqCst);
+                    if stop.is_cancelled() {
+                        // Taken as the process began to stop: start nothing. The lease keeper gives it back if it
+                        // saw it held; if it finished first, this does.
+                        if r.holds.swap(false, Ordering::SeqCst) {
+                            release_lease(&r).await;
+                        }
+                        break;
+                    }
                     last_claim = Instant::now();
                     if let Err(e) = claim_all(&r, conn, 0).await {
                         tracing::warn!(error = %e, "outbox: claiming pending replies failed");

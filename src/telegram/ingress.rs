@@ -188,13 +188,13 @@ impl Ingress {
         lock(&self.admitted)
     }
 
-    /// The bots with an update that has waited longer than `max` to be accepted and is still being retried here (seen
-    /// again within `max`), and how long the oldest waited. An update last seen longer ago is no longer this
+    /// The bots with an update that has waited longer than `max` to be accepted and is still being tried here (an
+    /// attempt running, or one ended within `max`), and how long the oldest waited. An update last seen longer ago is no longer this
     /// process's to wait for: with webhooks, its redelivery may have gone to another replica and been accepted there.
     pub fn stuck_bots(&self, max: Duration) -> Vec<(BotKind, Duration)> {
         let mut oldest: HashMap<BotKind, Duration> = HashMap::new();
         for ((bot, _), seen) in lock(&self.pending).iter() {
-            if seen.last.elapsed() > max {
+            if seen.running == 0 && seen.last.elapsed() > max {
                 continue;
             }
             let age = seen.first.elapsed();
@@ -317,14 +317,7 @@ impl Ingress {
             return Ok(Accepted::Dropped);
         }
         let key = (bot, inbound.update_id);
-        let now = Instant::now();
-        lock(&self.pending)
-            .entry(key)
-            .and_modify(|seen| seen.last = now)
-            .or_insert(Seen {
-                first: now,
-                last: now,
-            });
+        let mut attempt = Attempt::start(&self.pending, key);
         let chat_id = inbound.sender.chat_id;
         let handled = self
             .registry
@@ -361,9 +354,8 @@ impl Ingress {
                     .await
             }
         };
-        if outcome.is_ok() {
-            lock(&self.pending).remove(&key);
-        }
+        attempt.accepted = outcome.is_ok();
+        drop(attempt);
         outcome
     }
 
@@ -445,11 +437,59 @@ impl Ingress {
 /// Updates not seen for this long are forgotten (Telegram stops redelivering after a day).
 const PENDING_FORGET: Duration = Duration::from_secs(86_400);
 
-/// When an update not yet accepted was first and last seen by this process.
+/// When an update not yet accepted was first and last seen by this process, and how many of its attempts are
+/// running now (one that hangs, e.g. on a lock, keeps counting however old `last` gets).
 #[derive(Debug, Clone, Copy)]
 struct Seen {
     first: Instant,
     last: Instant,
+    running: u32,
+}
+
+/// One attempt at an update, registered in the waiting list for `/readyz` while it runs. When it ends (or its
+/// future is dropped, e.g. a webhook caller that went away): removed if accepted, else no longer running and
+/// last seen now.
+struct Attempt<'a> {
+    pending: &'a Mutex<HashMap<(BotKind, i64), Seen>>,
+    key: (BotKind, i64),
+    accepted: bool,
+}
+
+impl<'a> Attempt<'a> {
+    fn start(
+        pending: &'a Mutex<HashMap<(BotKind, i64), Seen>>,
+        key: (BotKind, i64),
+    ) -> Attempt<'a> {
+        let now = Instant::now();
+        lock(pending)
+            .entry(key)
+            .and_modify(|seen| {
+                seen.last = now;
+                seen.running += 1;
+            })
+            .or_insert(Seen {
+                first: now,
+                last: now,
+                running: 1,
+            });
+        Attempt {
+            pending,
+            key,
+            accepted: false,
+        }
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        let mut pending = lock(self.pending);
+        if self.accepted {
+            pending.remove(&self.key);
+        } else if let Some(seen) = pending.get_mut(&self.key) {
+            seen.running = seen.running.saturating_sub(1);
+            seen.last = Instant::now();
+        }
+    }
 }
 
 /// The guarded value even if a thread panicked while holding it (these maps stay consistent at every step).

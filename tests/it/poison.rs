@@ -350,3 +350,40 @@ async fn an_update_no_longer_redelivered_here_does_not_keep_readiness_down() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(status, 200, "{body}");
 }
+
+/// The review's escape: an attempt that hangs (here on a table lock) never ends, so its update was never "seen again"
+/// and stopped counting as stuck after `stuck_update_max_s`, while its bot could not move. A running attempt always
+/// counts.
+#[actix_rt::test]
+async fn an_update_hanging_on_a_lock_keeps_its_bot_unready_until_it_passes() {
+    let app = TestApp::spawn_with(|s| {
+        s.telegram.dead_letter_after_s = 0;
+        s.telegram.stuck_update_max_s = 1;
+    })
+    .await;
+    let readyz = || async {
+        let r = app
+            .http
+            .get(format!("{}/readyz", app.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    let locker = crate::helpers::connect(app.settings.database.url.expose()).await;
+    locker
+        .batch_execute("BEGIN; LOCK TABLE clients IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    start_as(&app, 6305, "Hang").await;
+    tokio::time::sleep(std::time::Duration::from_millis(3_000)).await;
+    let (status, body) = readyz().await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["stuck_bots"][0]["bot"], "client", "{body}");
+    locker.batch_execute("COMMIT").await.unwrap();
+    assert_welcomed(&app, 6305).await;
+    eventually(WAIT, "ready again", || async {
+        (readyz().await.0 == 200).then_some(())
+    })
+    .await;
+}

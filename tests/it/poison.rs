@@ -71,6 +71,17 @@ const STUCK_TRIGGER: &str = "
     END $$;
     CREATE TRIGGER test_stuck BEFORE INSERT ON clients FOR EACH ROW EXECUTE FUNCTION test_stuck();";
 
+/// `/readyz`'s status and body.
+async fn readyz(app: &TestApp) -> (u16, Value) {
+    let r = app
+        .http
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json::<Value>().await.unwrap())
+}
+
 /// `/start` from a user named "Stuck" (see `STUCK_TRIGGER`), as Telegram posts it to the webhook.
 fn stuck_start(update_id: i64, user: i64) -> Value {
     json!({
@@ -214,20 +225,11 @@ async fn readiness_names_a_bot_whose_update_waits_too_long_and_recovers_once_it_
         s.telegram.stuck_update_max_s = 1;
     })
     .await;
-    let readyz = || async {
-        let r = app
-            .http
-            .get(format!("{}/readyz", app.base))
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json::<Value>().await.unwrap())
-    };
-    assert_eq!(readyz().await.0, 200);
+    assert_eq!(readyz(&app).await.0, 200);
     app.db.batch_execute(STUCK_TRIGGER).await.unwrap();
     start_as(&app, 6201, "Stuck").await;
     let body = eventually(WAIT, "readiness names the client bot", || async {
-        let (status, body) = readyz().await;
+        let (status, body) = readyz(&app).await;
         (status == 503).then_some(body)
     })
     .await;
@@ -240,7 +242,7 @@ async fn readiness_names_a_bot_whose_update_waits_too_long_and_recovers_once_it_
         .unwrap();
     assert_welcomed(&app, 6201).await;
     eventually(WAIT, "ready again", || async {
-        (readyz().await.0 == 200).then_some(())
+        (readyz(&app).await.0 == 200).then_some(())
     })
     .await;
 }
@@ -340,14 +342,7 @@ async fn an_update_no_longer_redelivered_here_does_not_keep_readiness_down() {
     );
     // Its redelivery goes to another replica; this one never sees the update again.
     tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
-    let r = app
-        .http
-        .get(format!("{}/readyz", app.base))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let body: Value = r.json().await.unwrap();
+    let (status, body) = readyz(&app).await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -361,15 +356,6 @@ async fn an_update_hanging_on_a_lock_keeps_its_bot_unready_until_it_passes() {
         s.telegram.stuck_update_max_s = 1;
     })
     .await;
-    let readyz = || async {
-        let r = app
-            .http
-            .get(format!("{}/readyz", app.base))
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json::<Value>().await.unwrap())
-    };
     let locker = crate::helpers::connect(app.settings.database.url.expose()).await;
     locker
         .batch_execute("BEGIN; LOCK TABLE clients IN ACCESS EXCLUSIVE MODE")
@@ -377,13 +363,13 @@ async fn an_update_hanging_on_a_lock_keeps_its_bot_unready_until_it_passes() {
         .unwrap();
     start_as(&app, 6305, "Hang").await;
     tokio::time::sleep(std::time::Duration::from_millis(3_000)).await;
-    let (status, body) = readyz().await;
+    let (status, body) = readyz(&app).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["stuck_bots"][0]["bot"], "client", "{body}");
     locker.batch_execute("COMMIT").await.unwrap();
     assert_welcomed(&app, 6305).await;
     eventually(WAIT, "ready again", || async {
-        (readyz().await.0 == 200).then_some(())
+        (readyz(&app).await.0 == 200).then_some(())
     })
     .await;
 }

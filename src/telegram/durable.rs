@@ -13,9 +13,10 @@
 //! one acknowledger task per stream) after Telegram accepted it or refused it for good; a crash in between sends it
 //! again (at least once, the window being one HTTP answer). Entries handed to a lane stay "in flight" until their
 //! acknowledgement has landed, and the periodic takeover of idle entries skips them, so a slow lane is never sent
-//! twice. An acknowledgement that fails (Redis away) is retried until it lands, and until then its entry is
-//! "acknowledging": a takeover after the outage, by this process, skips it rather than sending it again. A 403 "bot was blocked" from the client bot marks the client (`clients.blocked_bot_at`). A message whose
-//! reply is tracked (`Reply::track`: a consent request) has its Telegram message id recorded once sent
+//! twice. An acknowledgement that fails (Redis away) is retried until it lands, its entry in flight until then, so a
+//! takeover after the outage by this process skips it rather than sending it again; a lane that loses the lease
+//! gives back only the entries it did not send. A 403 "bot was blocked" from the client bot marks the client
+//! (`clients.blocked_bot_at`). A message whose reply is tracked (`Reply::track`: a consent request) has its Telegram message id recorded once sent
 //! (`actors::outgoing::record_sent`), before it is acknowledged.
 
 use std::collections::{HashMap, HashSet};
@@ -90,11 +91,10 @@ struct Reader {
     read_timeout: Duration,
     /// The lanes of the chats with entries under way, by chat id.
     lanes: Mutex<HashMap<i64, mpsc::UnboundedSender<(String, Outgoing)>>>,
-    /// Ids dispatched to a lane whose acknowledgement has not landed yet.
+    /// Ids dispatched to a lane whose acknowledgement has not landed yet. They leave it only when it has landed, or
+    /// when their lane gives them back unsent (`abandon`): an id sent and waiting for its acknowledgement stays,
+    /// through a lost lease and a Redis outage, so no takeover by this process sends it again.
     in_flight: Mutex<HashSet<String>>,
-    /// Ids handled for good (sent, or refused for good) and queued for acknowledgement, until it lands. Unlike
-    /// `in_flight` they outlive a lost lease: they must never be sent again, whoever holds the stream next.
-    acknowledging: Mutex<HashSet<String>>,
     /// To the stream's acknowledger.
     acks: mpsc::UnboundedSender<String>,
     /// Lanes in the middle of a send (from their check of the lease to the id queued for acknowledgement).
@@ -147,7 +147,6 @@ pub async fn start(
                 read_timeout,
                 lanes: Mutex::new(HashMap::new()),
                 in_flight: Mutex::new(HashSet::new()),
-                acknowledging: Mutex::new(HashSet::new()),
                 acks,
                 sending: AtomicUsize::new(0),
                 unacked: AtomicUsize::new(0),
@@ -495,10 +494,7 @@ async fn claim_all(r: &Arc<Reader>, conn: &mut Redis, min_idle_ms: u64) -> redis
             if !r.holds.load(Ordering::Acquire) {
                 return Ok(());
             }
-            let ours = r.in_flight.lock().is_ok_and(|set| set.contains(&entry.0))
-                || r.acknowledging
-                    .lock()
-                    .is_ok_and(|set| set.contains(&entry.0));
+            let ours = r.in_flight.lock().is_ok_and(|set| set.contains(&entry.0));
             if !ours {
                 r.metrics.claimed.fetch_add(1, Ordering::Relaxed);
                 dispatch(r, entry);
@@ -607,17 +603,11 @@ async fn lane(r: Arc<Reader>, chat: i64, mut queue: mpsc::UnboundedReceiver<(Str
     }
 }
 
-/// Queues `id` for acknowledgement; from here until it lands no takeover sends it again.
+/// Queues `id` for acknowledgement (it stays in flight until the acknowledgement lands).
 fn ack(r: &Reader, id: String) {
     r.unacked.fetch_add(1, Ordering::SeqCst);
-    if let Ok(mut set) = r.acknowledging.lock() {
-        set.insert(id.clone());
-    }
-    if let Err(mpsc::error::SendError(id)) = r.acks.send(id) {
+    if r.acks.send(id).is_err() {
         r.unacked.fetch_sub(1, Ordering::SeqCst);
-        if let Ok(mut set) = r.acknowledging.lock() {
-            set.remove(&id);
-        }
     }
 }
 
@@ -679,16 +669,21 @@ fn abandon(
         ids.push(id);
     }
     drop(lanes);
+    take_off_in_flight(r, &ids);
+}
+
+/// Removes `ids` from the in-flight set: acknowledged, or given back unsent.
+fn take_off_in_flight(r: &Reader, ids: &[String]) {
     if let Ok(mut set) = r.in_flight.lock() {
-        for id in &ids {
+        for id in ids {
             set.remove(id);
         }
     }
 }
 
 /// Acknowledges and deletes handled entries, as many as are waiting (up to `ACK_BATCH_MAX`) in one round trip, and
-/// only then takes them off the in-flight and acknowledging sets: until the acknowledgement has landed, a takeover of
-/// idle entries must not send them again. A failed acknowledgement (Redis away) is tried again every
+/// only then takes them off the in-flight set: until the acknowledgement has landed, a takeover of idle entries must
+/// not send them again. A failed acknowledgement (Redis away) is tried again every
 /// `ACK_RETRY` until it lands; `XACK` and `XDEL` are idempotent, and valid whoever holds the stream's lease by then.
 async fn acknowledger(
     r: Arc<Reader>,
@@ -742,16 +737,7 @@ async fn acknowledger(
                 "outbox: acknowledgement landed after Redis came back"
             );
         }
-        if let Ok(mut set) = r.in_flight.lock() {
-            for id in &ids {
-                set.remove(id);
-            }
-        }
-        if let Ok(mut set) = r.acknowledging.lock() {
-            for id in &ids {
-                set.remove(id);
-            }
-        }
+        take_off_in_flight(&r, &ids);
         r.unacked.fetch_sub(ids.len(), Ordering::SeqCst);
     }
 }

@@ -8,7 +8,8 @@
 //! Redis round trip with the state read, and its compare-and-set decides for certain). `accept` returns Ok only once
 //! the transition is stored, so the transport may acknowledge the update to Telegram — or once the update failed for
 //! good: permanently (the session apologised and marked it processed) or transiently `update_attempts_max` times over
-//! at least `dead_letter_after_s` (parked in the dead-letter store). Updates not yet accepted are tracked with the time first seen, for `/readyz`.
+//! at least `dead_letter_after_s` (parked in the dead-letter store). Updates not yet accepted are tracked with the
+//! times first and last seen, for `/readyz`.
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
@@ -189,8 +190,9 @@ impl Ingress {
     }
 
     /// The bots with an update that has waited longer than `max` to be accepted and is still being tried here (an
-    /// attempt running, or one ended within `max`), and how long the oldest waited. An update last seen longer ago is no longer this
-    /// process's to wait for: with webhooks, its redelivery may have gone to another replica and been accepted there.
+    /// attempt running, or one ended within `max`), and how long the oldest waited. An update last seen longer ago is
+    /// no longer this process's to wait for: with webhooks, its redelivery may have gone to another replica and been
+    /// accepted there.
     pub fn stuck_bots(&self, max: Duration) -> Vec<(BotKind, Duration)> {
         let mut oldest: HashMap<BotKind, Duration> = HashMap::new();
         for ((bot, _), seen) in lock(&self.pending).iter() {

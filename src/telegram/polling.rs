@@ -1,10 +1,10 @@
 //! Long polling: one `getUpdates` loop per bot. The offset moves past an update only once it and every update before
 //! it were durably accepted, so an update that could not be stored is fetched again, never lost; other chats'
 //! updates in the same batch are still run (and skipped as duplicates when refetched), so one chat's failing update
-//! holds nobody else back, and after `telegram.update_attempts_max` tries it is parked and the offset moves on. On shutdown the
-//! loop abandons its long poll at once (dropping the request: Telegram confirms nothing it did not deliver) and ends
-//! after the batch in hand; that batch's offset is confirmed by the next start's first poll, whose redeliveries the
-//! sessions' dedup skips.
+//! holds nobody else back, and after `telegram.update_attempts_max` tries over at least `telegram.dead_letter_after_s`
+//! it is parked and the offset moves on. On shutdown the loop abandons its long poll at once (dropping the request:
+//! Telegram confirms nothing it did not deliver) and ends after the batch in hand; that batch's offset is confirmed by
+//! the next start's first poll, whose redeliveries the sessions' dedup skips.
 
 use std::collections::HashMap;
 use std::sync::Arc;

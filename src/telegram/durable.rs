@@ -5,7 +5,8 @@
 //! PX` renewed every third of its life) reads it, so the replies to a chat go out in order even with several
 //! replicas; the others wait for the lease. A reader that takes the lease first takes over, with `XAUTOCLAIM`, every
 //! entry another consumer (a dead replica, or this process before a restart) read and did not acknowledge, and
-//! sends those, in stream order; then it reads new entries (`XREADGROUP`, group `outbox`, COUNT a batch, BLOCK).
+//! sends those, in stream order, after `TAKEOVER_GRACE` (that consumer may be one retry from acknowledging them);
+//! then it reads new entries (`XREADGROUP`, group `outbox`, COUNT a batch, BLOCK).
 //!
 //! The reader only reads and dispatches: every chat has a lane (a task with a FIFO queue) that sends its entries one
 //! after another under Telegram's per-chat limit, so a chat with a backlog (a user flooding the bot) delays only
@@ -14,9 +15,10 @@
 //! again (at least once, the window being one HTTP answer). Entries handed to a lane stay "in flight" until their
 //! acknowledgement has landed, and the periodic takeover of idle entries skips them, so a slow lane is never sent
 //! twice. An acknowledgement that fails (Redis away) is retried until it lands, its entry in flight until then, so a
-//! takeover after the outage by this process skips it rather than sending it again; a lane that loses the lease
-//! gives back only the entries it did not send. A 403 "bot was blocked" from the client bot marks the client
-//! (`clients.blocked_bot_at`). A message whose reply is tracked (`Reply::track`: a consent request) has its Telegram message id recorded once sent
+//! takeover after the outage by this process skips it rather than sending it again, and another process's takeover
+//! waits the grace for it; a lane that loses the lease gives back only the entries it did not send. A 403 "bot was
+//! blocked" from the client bot marks the client (`clients.blocked_bot_at`). A message whose reply is tracked
+//! (`Reply::track`: a consent request) has its Telegram message id recorded once sent
 //! (`actors::outgoing::record_sent`), before it is acknowledged.
 
 use std::collections::{HashMap, HashSet};
@@ -43,6 +45,11 @@ const REDIS_RETRY: Duration = Duration::from_secs(1);
 /// How often a failed acknowledgement is tried again: short, because until it lands its entries hold the stream's
 /// lease at shutdown and count as pending.
 const ACK_RETRY: Duration = Duration::from_millis(200);
+/// How long a reader that has just taken a stream's lease leaves the entries another consumer has pending before it
+/// claims them: that consumer may have sent them and be a retry away from acknowledging them (its acknowledgement
+/// failed while Redis was away, and Redis came back after the lease ran out). Five acknowledgement retries; a dead
+/// consumer's replies wait this much longer than the lease.
+const TAKEOVER_GRACE: Duration = Duration::from_secs(1);
 /// A chat's lane ends after this long without entries (a new entry starts a new one).
 const LANE_IDLE: Duration = Duration::from_secs(5);
 /// Entries of one stream in flight (dispatched, not yet acknowledged), as batches of `outbox_read_batch`: beyond,
@@ -372,13 +379,13 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
                         }
                         break;
                     }
-                    last_claim = Instant::now();
-                    if let Err(e) = claim_all(&r, conn, 0).await {
+                    if let Err(e) = take_over(&r, conn, &stop).await {
                         tracing::warn!(error = %e, "outbox: claiming pending replies failed");
                         r.holds.store(false, Ordering::Release);
                         recover(&r, &e, &mut connected).await;
                         pause(&stop, REDIS_RETRY).await;
                     }
+                    last_claim = Instant::now();
                 }
                 Ok(_) => pause(&stop, Duration::from_millis(block_ms)).await,
                 Err(e) => {
@@ -462,6 +469,48 @@ async fn pause(stop: &CancellationToken, d: Duration) {
         () = stop.cancelled() => {}
         () = tokio::time::sleep(d) => {}
     }
+}
+
+/// What a reader does on taking the lease, before it reads new entries: takes over every entry read and not
+/// acknowledged by another consumer, after `TAKEOVER_GRACE` if there is any (that consumer's acknowledgements may be
+/// about to land). The lease keeper renews the lease meanwhile; a stop, or the lease lost, ends the wait with nothing
+/// claimed (the next holder claims).
+async fn take_over(
+    r: &Arc<Reader>,
+    conn: &mut Redis,
+    stop: &CancellationToken,
+) -> redis::RedisResult<()> {
+    if others_pending(r, conn).await? {
+        pause(stop, TAKEOVER_GRACE).await;
+        if stop.is_cancelled() || !r.holds.load(Ordering::Acquire) {
+            return Ok(());
+        }
+    }
+    claim_all(r, conn, 0).await
+}
+
+/// `XPENDING`'s summary of a group: how many entries are pending, the first and last id, and per consumer how many.
+type PendingSummary = (
+    u64,
+    Option<String>,
+    Option<String>,
+    Option<Vec<(String, u64)>>,
+);
+
+/// Whether a consumer other than this process has entries of the stream pending (`XPENDING`'s summary:
+/// `[count, first id, last id, [[consumer, count], ...]]`).
+async fn others_pending(r: &Reader, conn: &mut Redis) -> redis::RedisResult<bool> {
+    let summary: PendingSummary = redis::cmd("XPENDING")
+        .arg(&r.key)
+        .arg(GROUP)
+        .query_async(conn)
+        .await?;
+    let (count, _, _, consumers) = summary;
+    Ok(count > 0
+        && consumers
+            .unwrap_or_default()
+            .iter()
+            .any(|(consumer, n)| *n > 0 && *consumer != r.settings.consumer))
 }
 
 /// Takes over, in order, every entry of the stream read and not acknowledged by any consumer for `min_idle_ms`, and

@@ -42,24 +42,23 @@ async fn calls_above(sandbox: &Sandbox, bot: &str, method: &str, before: u64) {
 
 /// The process id of the replica holding the partner chat's outbox stream (the lease holds `{pid}-{random}`).
 async fn stream_holder(namespace: &str) -> u32 {
-    let client = redis::Client::open(redis_url()).expect("redis url");
-    let mut conn = client
-        .get_multiplexed_async_connection()
+    stream_holder_on(&redis_url(), namespace)
         .await
-        .expect("redis");
+        .expect("someone holds the partner stream")
+}
+
+/// The holder of the partner chat's outbox stream on the Redis at `url`, if Redis answers and someone holds it.
+async fn stream_holder_on(url: &str, namespace: &str) -> Option<u32> {
+    let client = redis::Client::open(url).expect("redis url");
+    let mut conn = client.get_multiplexed_async_connection().await.ok()?;
     let shard = actors::session::store::chat_group(PARTNER, 8);
     let key = actors::session::store::outbox_stream_key(namespace, fsm::BotKind::Partner, shard);
     let holder: Option<String> = redis::cmd("GET")
         .arg(format!("{key}:lease"))
         .query_async(&mut conn)
         .await
-        .expect("GET");
-    let holder = holder.expect("someone holds the partner stream");
-    holder
-        .split('-')
-        .next()
-        .and_then(|pid| pid.parse().ok())
-        .expect("pid in the lease")
+        .ok()?;
+    holder?.split('-').next().and_then(|pid| pid.parse().ok())
 }
 
 /// Commits the reply to `/cancel` while Telegram answers 429 for a minute: the reply is in the stream, unsent.
@@ -194,6 +193,80 @@ async fn a_reply_still_being_sent_when_the_lease_is_taken_again_is_not_sent_twic
     )
     .await;
     assert_the_reply_once(&messages);
+}
+
+/// The same outage across replicas: the replica holding the stream sent a reply, Redis went away before the
+/// acknowledgement landed and stayed away past the lease, and the other replica took the lease when it came back
+/// (here the sender is frozen until then). The new holder took the reply over at once and sent it a second time,
+/// while the sender's acknowledgement was a retry away; now it leaves another consumer's pending entries a grace
+/// (`TAKEOVER_GRACE`) to be acknowledged before it claims them.
+#[actix_rt::test]
+async fn a_reply_sent_by_one_replica_before_a_redis_outage_is_not_sent_again_by_the_other() {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("loyalty-redis-{}-{port}", std::process::id()));
+    let mut redis = OwnRedis::start(port, dir);
+    let url = format!("redis://127.0.0.1:{port}");
+    let sandbox = Sandbox::start();
+    let database = seeded_database().await;
+    let namespace = format!("test:{database}:");
+    let replica = || {
+        Serve::new(&sandbox, &database)
+            .env("LOYALTY__REDIS__URL", &url)
+            .env("LOYALTY__SESSIONS__REDIS_NAMESPACE", &namespace)
+            .polling(&["partner", "client"])
+            .lease_ms(LEASE_MS)
+            .sends_unthrottled()
+            .spawn()
+    };
+    let (a, b) = (replica(), replica());
+    sandbox.send("partner", PARTNER, "/accrue");
+    sandbox.bot_messages("partner", PARTNER, 1).await;
+    let holder = stream_holder_on(&url, &namespace)
+        .await
+        .expect("someone holds the partner stream");
+    let (sender, other) = if holder == a.id() { (a, b) } else { (b, a) };
+    assert_eq!(
+        sender.id(),
+        holder,
+        "one of the two replicas holds the stream"
+    );
+    assert!(
+        sandbox
+            .emulator
+            .slow_answers("partner", 1, Duration::from_millis(1_500))
+    );
+    sandbox.send("partner", PARTNER, "/cancel");
+    sandbox.bot_messages("partner", PARTNER, 2).await;
+    redis.stop();
+    // Telegram answers after 1.5 s, while Redis is away: the acknowledgement fails and is retried.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    signal(sender.id(), "STOP");
+    redis.restart();
+    let start = Instant::now();
+    while stream_holder_on(&url, &namespace).await != Some(other.id()) {
+        assert!(
+            start.elapsed() < WAIT,
+            "the other replica never took the stream"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    signal(sender.id(), "CONT");
+    sandbox.send("partner", PARTNER, "/accrue");
+    sandbox.bot_messages("partner", PARTNER, 3).await;
+    tokio::time::sleep(Duration::from_millis(2_000 + 3 * LEASE_MS)).await;
+    let messages = sandbox.bot_messages("partner", PARTNER, 0).await;
+    drop((sender, other));
+    assert_the_reply_once(&messages);
+}
+
+/// SIGSTOP or SIGCONT to a process.
+fn signal(pid: u32, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill -{signal} {pid}");
 }
 
 #[actix_rt::test]

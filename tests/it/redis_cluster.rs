@@ -67,6 +67,9 @@ pub(crate) struct Node {
     pub(crate) master: bool,
     /// Not flagged `fail`.
     pub(crate) alive: bool,
+    /// Serves slots (a node `redis-cli --cluster create` makes a replica shows as a master without slots until its
+    /// new role has reached the node asked).
+    pub(crate) serves_slots: bool,
 }
 
 impl RedisCluster {
@@ -169,16 +172,17 @@ impl RedisCluster {
                     port: port.parse().ok()?,
                     master: flags.contains("master"),
                     alive: !flags.contains("fail"),
+                    serves_slots: fields.len() > 8,
                 })
             })
             .collect()
     }
 
-    /// The ports of the live masters.
+    /// The ports of the live masters that serve slots.
     pub(crate) fn masters(&self) -> Vec<u16> {
         self.nodes()
             .into_iter()
-            .filter(|n| n.master && n.alive)
+            .filter(|n| n.master && n.alive && n.serves_slots)
             .map(|n| n.port)
             .collect()
     }

@@ -5,7 +5,8 @@
 //! In Redis, beside the sessions and under the same namespace:
 //! - `{ns}attempts:v2:{bot}:{update_id}`: a hash of how many times the update failed transiently (`n`) and when it
 //!   first did (`first_ms`, Redis's clock, so every replica measures from the same instant), with a TTL of
-//!   `dedup_ttl_s`, the time Telegram may redeliver it;
+//!   `dedup_ttl_s`, the time Telegram may redeliver it; the counter of an update that then succeeds is left to
+//!   expire (its dedup mark, of the same TTL, keeps it from being counted again);
 //! - `{ns}dead:v1`: one hash for the whole network, field `{bot}:{update_id}`, value a [`DeadLetter`] as JSON.
 //!
 //! Redis rather than a Postgres table: the failures counted here include Postgres being down, and the update itself
@@ -110,16 +111,6 @@ impl DeadLetters {
             attempts,
             failing_for: std::time::Duration::from_millis(failing_for_ms.max(0) as u64),
         })
-    }
-
-    /// Forgets the update's failures (it was processed, or it is parked).
-    pub async fn clear_failures(&self, bot: BotKind, update_id: i64) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
-        let _: i64 = redis::cmd("DEL")
-            .arg(self.attempts_key(bot.as_str(), update_id))
-            .query_async(&mut conn)
-            .await?;
-        Ok(())
     }
 
     /// Parks `letter` (replacing an earlier copy of the same update) and resets its attempt counter: two round

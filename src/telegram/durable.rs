@@ -5,8 +5,8 @@
 //! PX` renewed every third of its life) reads it, so the replies to a chat go out in order even with several
 //! replicas; the others wait for the lease. A reader that takes the lease first takes over, with `XAUTOCLAIM`, every
 //! entry another consumer (a dead replica, or this process before a restart) read and did not acknowledge, and
-//! sends those, in stream order, after `TAKEOVER_GRACE` (that consumer may be one retry from acknowledging them);
-//! then it reads new entries (`XREADGROUP`, group `outbox`, COUNT a batch, BLOCK).
+//! sends those, in stream order (after `TAKEOVER_GRACE` when the lease ran out rather than being given back: that
+//! consumer may be one retry from acknowledging them); then it reads new entries (`XREADGROUP`, group `outbox`, COUNT a batch, BLOCK).
 //!
 //! The reader only reads and dispatches: every chat has a lane (a task with a FIFO queue) that sends its entries one
 //! after another under Telegram's per-chat limit, so a chat with a backlog (a user flooding the bot) delays only
@@ -45,10 +45,12 @@ const REDIS_RETRY: Duration = Duration::from_secs(1);
 /// How often a failed acknowledgement is tried again: short, because until it lands its entries hold the stream's
 /// lease at shutdown and count as pending.
 const ACK_RETRY: Duration = Duration::from_millis(200);
-/// How long a reader that has just taken a stream's lease leaves the entries another consumer has pending before it
-/// claims them: that consumer may have sent them and be a retry away from acknowledging them (its acknowledgement
-/// failed while Redis was away, and Redis came back after the lease ran out). Five acknowledgement retries; a dead
-/// consumer's replies wait this much longer than the lease.
+/// How long a reader that has just taken a lease that ran out (not one given back) leaves the entries another
+/// consumer has pending before it claims them: that consumer may have sent them and be a retry away from
+/// acknowledging them (its acknowledgement failed while Redis was away, and Redis came back after the lease ran
+/// out). Best effort: five acknowledgement retries after a Redis restart, but not an acknowledgement stuck on a dead
+/// socket for the connection's answer timeout (a network partition), nor a Telegram answer later than this; those
+/// can still be sent twice. A dead consumer's replies wait this much longer than the lease.
 const TAKEOVER_GRACE: Duration = Duration::from_secs(1);
 /// A chat's lane ends after this long without entries (a new entry starts a new one).
 const LANE_IDLE: Duration = Duration::from_secs(5);
@@ -221,12 +223,18 @@ async fn create_group(conn: &mut Redis, key: &str) -> redis::RedisResult<()> {
     }
 }
 
-/// Takes the lease when free, or keeps it when this consumer still holds it (a renewal that failed on a Redis
-/// hiccup must not leave the stream unsent until the lease expires).
+/// What a lease key holds for a while after its holder gave it back (`RELEASE_LUA`): the stream is free, and the
+/// last holder had every entry it sent acknowledged, so the next holder claims what it left at once.
+const RELEASED: &str = "released";
+
+/// Takes the lease when free (1, or 2 when its last holder gave it back: `RELEASED`), or keeps it when this
+/// consumer still holds it (1: a renewal that failed on a Redis hiccup must not leave the stream unsent until the
+/// lease expires); 0 when another consumer holds it.
 const ACQUIRE_LUA: &str = r#"
 local holder = redis.call('GET', KEYS[1])
-if holder == false then
+if holder == false or holder == ARGV[3] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  if holder == ARGV[3] then return 2 end
   return 1
 end
 if holder == ARGV[1] then
@@ -243,8 +251,12 @@ end
 return 0
 "#;
 
+/// Gives the lease back if ARGV[1] holds it, marked `RELEASED` (ARGV[2]) for a lease (ARGV[3] ms).
 const RELEASE_LUA: &str = r#"
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
 return 0
 "#;
 
@@ -319,11 +331,14 @@ async fn keep_lease(r: Arc<Reader>, stop: CancellationToken) {
     release_lease(&r).await;
 }
 
-/// Gives the stream's lease back if this process holds it (`RELEASE_LUA` acts only for the holder).
+/// Gives the stream's lease back if this process holds it (`RELEASE_LUA` acts only for the holder). Called only
+/// once every entry this process sent has been acknowledged (or it sent none), as `RELEASED` tells the next holder.
 async fn release_lease(r: &Reader) {
     let released: redis::RedisResult<i64> = redis::Script::new(RELEASE_LUA)
         .key(&r.lease_key)
         .arg(&r.settings.consumer)
+        .arg(RELEASED)
+        .arg(r.settings.lease.as_millis() as u64)
         .invoke_async(&mut r.shared.clone())
         .await;
     if let Err(e) = released {
@@ -365,10 +380,11 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
                 .key(&r.lease_key)
                 .arg(&r.settings.consumer)
                 .arg(lease_ms)
+                .arg(RELEASED)
                 .invoke_async(conn)
                 .await;
             match took {
-                Ok(1) => {
+                Ok(taken @ (1 | 2)) => {
                     r.lease_valid_from(asked);
                     r.holds.store(true, Ordering::SeqCst);
                     if stop.is_cancelled() {
@@ -379,7 +395,7 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
                         }
                         break;
                     }
-                    if let Err(e) = take_over(&r, conn, &stop).await {
+                    if let Err(e) = take_over(&r, conn, &stop, taken == 2).await {
                         tracing::warn!(error = %e, "outbox: claiming pending replies failed");
                         r.holds.store(false, Ordering::Release);
                         recover(&r, &e, &mut connected).await;
@@ -472,17 +488,19 @@ async fn pause(stop: &CancellationToken, d: Duration) {
 }
 
 /// What a reader does on taking the lease, before it reads new entries: takes over every entry read and not
-/// acknowledged by another consumer, after `TAKEOVER_GRACE` if there is any (that consumer's acknowledgements may be
+/// acknowledged by another consumer, after `TAKEOVER_GRACE` if there is any and the lease was not given back
+/// (`handed_over`: its last holder had all it sent acknowledged) but ran out (that consumer's acknowledgements may be
 /// about to land). The lease keeper renews the lease meanwhile; a stop, or the lease lost, ends the wait with nothing
 /// claimed (the next holder claims).
 async fn take_over(
     r: &Arc<Reader>,
     conn: &mut Redis,
     stop: &CancellationToken,
+    handed_over: bool,
 ) -> redis::RedisResult<()> {
-    if others_pending(r, conn).await? {
+    if !handed_over && others_pending(r, conn).await? {
         pause(stop, TAKEOVER_GRACE).await;
-        if stop.is_cancelled() || !r.holds.load(Ordering::Acquire) {
+        if stop.is_cancelled() || !r.still_ours() {
             return Ok(());
         }
     }

@@ -1,32 +1,58 @@
 //! Long polling: one `getUpdates` loop per bot. The offset moves past an update only once it and every update before
-//! it were durably accepted, so an update that could not be stored is fetched again, never lost; other chats'
-//! updates in the same batch are still run (and skipped as duplicates when refetched), so one chat's failing update
-//! holds nobody else back, and after `telegram.update_attempts_max` tries over at least `telegram.dead_letter_after_s`
-//! it is parked and the offset moves on. On shutdown the loop abandons its long poll at once (dropping the request:
-//! Telegram confirms nothing it did not deliver) and ends after the batch in hand; that batch's offset is confirmed by
+//! it were durably accepted, so an update that could not be stored is run again, never lost.
+//!
+//! The loop keeps a window: the updates fetched and not yet confirmed, by id. Each chat's updates run one after
+//! another, in order; different chats run concurrently. When every update in hand is accepted the window is empty and
+//! the loop long-polls from the next id. While one is still running (a lock wait, a slow query) or failing, the loop
+//! does not wait for it: once no update in hand has finished for [`SLOW_AFTER`] it polls again from the oldest
+//! unaccepted id, takes whatever is new, and runs it, so a slow or failing update holds back only its own chat
+//! (issue 12, item 1), within the 100 updates one `getUpdates` returns after it. A failing update is tried again
+//! after [`BACKOFF`], doubling up to [`BACKOFF_MAX`]; after `telegram.update_attempts_max` tries over at least
+//! `telegram.dead_letter_after_s` the ingress parks it, which accepts it, and the offset moves on.
+//!
+//! On shutdown the loop abandons its long poll at once (dropping the request: Telegram confirms nothing it did not
+//! deliver), starts nothing more and ends once the updates under way have finished; what they accepted is confirmed by
 //! the next start's first poll, whose redeliveries the sessions' dedup skips.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use fsm::BotKind;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use teloxide_core::RequestError;
 use teloxide_core::payloads::GetUpdatesSetters;
 use teloxide_core::requests::{Request, Requester};
 use teloxide_core::types::Update;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::ingress::Ingress;
 
-/// Pause after a failed poll or a batch that could not be stored; it doubles with each batch in a row that could
-/// not be stored, up to [`BACKOFF_MAX`] (an update failing transiently is parked after
-/// `telegram.update_attempts_max` tries over at least `telegram.dead_letter_after_s`, see the ingress, so the offset then
-/// moves on).
+/// First pause before a failing update is tried again, and after a failed poll; it doubles with each failure of the
+/// same update, up to [`BACKOFF_MAX`].
 const BACKOFF: Duration = Duration::from_millis(500);
 
-/// The longest pause between retries of a batch that could not be stored.
+/// The longest pause between tries of a failing update.
 const BACKOFF_MAX: Duration = Duration::from_secs(4);
+
+/// While updates fetched earlier are still not accepted and none of them has finished for this long, the loop polls
+/// again for the other chats' updates (from the oldest unaccepted id: Telegram sends the ones in hand again, and they
+/// are skipped). A busy batch, whose updates keep finishing, is waited for, as its re-sent updates would only cost.
+pub const SLOW_AFTER: Duration = Duration::from_millis(100);
+
+/// The most updates one `getUpdates` answers (its default `limit`), counted from the offset: with that many in hand,
+/// a poll can bring nothing new.
+const GET_UPDATES_LIMIT: usize = 100;
+
+/// A `getUpdates` call under way.
+type Poll = Pin<Box<dyn Future<Output = Result<Vec<Update>, RequestError>> + Send>>;
+
+/// An update's run: its id and whether the ingress accepted it.
+type Run = Pin<Box<dyn Future<Output = (i32, bool)>>>;
 
 /// Polls `bot` for `timeout_s` seconds at a time and feeds `ingress`, until `stop` is cancelled.
 pub async fn run(
@@ -36,85 +62,214 @@ pub async fn run(
     timeout_s: u32,
     stop: CancellationToken,
 ) {
-    let mut offset: i32 = 0;
-    // Batches in a row with an update not accepted: the retry pause grows with it.
-    let mut failed_rounds: u32 = 0;
+    let mut window = Window::default();
+    let mut runs: FuturesUnordered<Run> = FuturesUnordered::new();
+    let mut poll: Option<Poll> = None;
+    // The last poll's answer or the last update's end, whichever came later.
+    let mut progress_at = Instant::now();
+    // After a failed poll: no other before this.
+    let mut poll_paused_until: Option<Instant> = None;
     loop {
-        let polled = tokio::select! {
+        let now = Instant::now();
+        for (id, update) in window.startable(now) {
+            let ingress = ingress.clone();
+            runs.push(Box::pin(async move {
+                (id, ingress.accept(kind, &update).await.is_ok())
+            }));
+        }
+        let poll_due = if window.is_empty() {
+            Some(now)
+        } else if window.held.len() < GET_UPDATES_LIMIT {
+            Some(progress_at + SLOW_AFTER)
+        } else {
+            // A poll would answer only updates in hand.
+            None
+        }
+        .map(|due| poll_paused_until.map_or(due, |until| due.max(until)));
+        if poll.is_none()
+            && let Some(due) = poll_due
+            && due <= now
+        {
+            // Empty window: wait for updates. Otherwise Telegram answers at once with the ones in hand.
+            let timeout = if window.is_empty() { timeout_s } else { 0 };
+            poll = Some(Box::pin(
+                bot.get_updates()
+                    .offset(window.offset)
+                    .limit(GET_UPDATES_LIMIT as u8)
+                    .timeout(timeout)
+                    .send(),
+            ));
+            poll_paused_until = None;
+        }
+        let wake = [window.next_retry(), poll_due.filter(|_| poll.is_none())]
+            .into_iter()
+            .flatten()
+            .min();
+        tokio::select! {
             biased;
             () = stop.cancelled() => break,
-            polled = bot.get_updates().offset(offset).timeout(timeout_s).send() => polled,
-        };
-        let updates = match polled {
-            Ok(updates) => updates,
-            Err(RequestError::RetryAfter(wait)) => {
-                pause(&stop, wait.duration()).await;
+            Some((id, accepted)) = runs.next(), if !runs.is_empty() => {
+                progress_at = Instant::now();
+                window.finished(id, accepted, progress_at);
+            }
+            polled = async {
+                match poll.as_mut() {
+                    Some(p) => p.await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                poll = None;
+                progress_at = Instant::now();
+                match polled {
+                    Ok(updates) => window.add(updates),
+                    Err(RequestError::RetryAfter(wait)) => {
+                        poll_paused_until = Some(Instant::now() + wait.duration());
+                    }
+                    Err(e) => {
+                        tracing::warn!(bot = kind.as_str(), error = %e, "polling: getUpdates failed");
+                        poll_paused_until = Some(Instant::now() + BACKOFF);
+                    }
+                }
+            }
+            () = sleep_until(wake) => {}
+        }
+    }
+    // Stopping: nothing new starts; the updates under way finish (stored or not).
+    while runs.next().await.is_some() {}
+}
+
+/// Sleeps until `at`, or forever without one.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The updates fetched and not yet confirmed, and the offset that confirms the ones before them.
+#[derive(Default)]
+struct Window {
+    /// Every update below it was accepted: the next poll's `offset`.
+    offset: i32,
+    /// The updates fetched at or above `offset`, by id.
+    held: BTreeMap<i32, Held>,
+    /// Per chat, its updates in `held` not yet accepted, oldest first: only the first runs.
+    chats: HashMap<i64, VecDeque<i32>>,
+}
+
+struct Held {
+    update: Arc<Update>,
+    chat: i64,
+    state: State,
+    /// Runs that ended unaccepted so far.
+    failures: u32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Behind an earlier update of its chat, or not started yet.
+    Waiting,
+    Running,
+    /// Ended unaccepted; runs again at `retry_at`.
+    Failed {
+        retry_at: Instant,
+    },
+    Accepted,
+}
+
+/// Telegram's update ids fit `getUpdates`' i32 offset.
+fn update_id(update: &Update) -> i32 {
+    i32::try_from(update.id.0).unwrap_or(i32::MAX)
+}
+
+impl Window {
+    fn is_empty(&self) -> bool {
+        self.held.is_empty()
+    }
+
+    /// Takes in what a poll returned, skipping what is confirmed or already held.
+    fn add(&mut self, updates: Vec<Update>) {
+        for update in updates {
+            let id = update_id(&update);
+            if id < self.offset || self.held.contains_key(&id) {
                 continue;
             }
-            Err(e) => {
-                tracing::warn!(bot = kind.as_str(), error = %e, "polling: getUpdates failed");
-                pause(&stop, BACKOFF).await;
+            let chat = update.chat().map_or(0, |c| c.id.0);
+            self.chats.entry(chat).or_default().push_back(id);
+            self.held.insert(
+                id,
+                Held {
+                    update: Arc::new(update),
+                    chat,
+                    state: State::Waiting,
+                    failures: 0,
+                },
+            );
+        }
+    }
+
+    /// The first update of each chat that may run now (not started, or failed and due again), marked running.
+    fn startable(&mut self, now: Instant) -> Vec<(i32, Arc<Update>)> {
+        let mut start = Vec::new();
+        for queue in self.chats.values() {
+            let Some(held) = queue.front().and_then(|id| self.held.get_mut(id)) else {
                 continue;
+            };
+            let due = match held.state {
+                State::Waiting => true,
+                State::Failed { retry_at } => retry_at <= now,
+                State::Running | State::Accepted => false,
+            };
+            if due {
+                held.state = State::Running;
+                start.push((update_id(&held.update), held.update.clone()));
             }
+        }
+        start
+    }
+
+    /// When the earliest failed update is due again.
+    fn next_retry(&self) -> Option<Instant> {
+        self.chats
+            .values()
+            .filter_map(|queue| self.held.get(queue.front()?))
+            .filter_map(|held| match held.state {
+                State::Failed { retry_at } => Some(retry_at),
+                _ => None,
+            })
+            .min()
+    }
+
+    /// Records the end of an update's run: accepted (its chat's next update may run, and the offset moves past every
+    /// accepted update at the front), or failed (tried again after a pause that grows with its failures).
+    fn finished(&mut self, id: i32, accepted: bool, now: Instant) {
+        let Some(held) = self.held.get_mut(&id) else {
+            return;
         };
-        if updates.is_empty() {
-            continue;
-        }
-        let accepted = accept_batch(kind, &ingress, &updates).await;
-        let mut next = offset;
-        for (update, ok) in updates.iter().zip(&accepted) {
-            if !ok {
-                break;
-            }
-            next = i32::try_from(update.id.0)
-                .unwrap_or(i32::MAX)
-                .saturating_add(1);
-        }
-        if accepted.iter().any(|ok| !ok) {
-            let wait = BACKOFF
-                .saturating_mul(1 << failed_rounds.min(3))
+        if !accepted {
+            let pause = BACKOFF
+                .saturating_mul(1 << held.failures.min(3))
                 .min(BACKOFF_MAX);
-            failed_rounds = failed_rounds.saturating_add(1);
-            pause(&stop, wait).await;
-        } else {
-            failed_rounds = 0;
+            held.failures += 1;
+            held.state = State::Failed {
+                retry_at: now + pause,
+            };
+            return;
         }
-        offset = next;
-    }
-}
-
-/// Waits `wait`, or less if the loop is told to stop meanwhile.
-async fn pause(stop: &CancellationToken, wait: Duration) {
-    tokio::select! {
-        () = stop.cancelled() => {}
-        () = tokio::time::sleep(wait) => {}
-    }
-}
-
-/// Chats run concurrently; the updates of one chat run one after another, in order.
-async fn accept_batch(kind: BotKind, ingress: &Ingress, updates: &[Update]) -> Vec<bool> {
-    let mut by_chat: HashMap<i64, Vec<usize>> = HashMap::new();
-    for (i, update) in updates.iter().enumerate() {
-        let chat = update.chat().map_or(0, |c| c.id.0);
-        by_chat.entry(chat).or_default().push(i);
-    }
-    let mut accepted = vec![false; updates.len()];
-    let runs = by_chat.into_values().map(|indexes| async move {
-        let mut results = Vec::with_capacity(indexes.len());
-        for i in indexes {
-            let ok = ingress.accept(kind, &updates[i]).await.is_ok();
-            results.push((i, ok));
-            if !ok {
-                // Later updates of this chat wait for the redelivery, to keep the chat's order.
-                break;
+        held.state = State::Accepted;
+        let chat = held.chat;
+        if let Some(queue) = self.chats.get_mut(&chat) {
+            queue.retain(|&queued| queued != id);
+            if queue.is_empty() {
+                self.chats.remove(&chat);
             }
         }
-        results
-    });
-    for results in futures_util::future::join_all(runs).await {
-        for (i, ok) in results {
-            accepted[i] = ok;
+        while let Some(entry) = self.held.first_entry() {
+            if entry.get().state != State::Accepted {
+                break;
+            }
+            self.offset = entry.key().saturating_add(1);
+            entry.remove();
         }
     }
-    accepted
 }

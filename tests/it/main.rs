@@ -35,6 +35,7 @@ mod ops;
 mod outbox_lanes;
 mod partner_backoffice;
 mod poison;
+mod polling;
 // --- Partner money ---
 mod nps_stats;
 // --- Observability and shutdown ---

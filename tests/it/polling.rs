@@ -1,0 +1,85 @@
+//! Long polling (issue 12, item 1: one chat's update never holds the bot's other chats back). An update that is slow
+//! to store, here one waiting on a row lock, delays only its own chat: the bot goes on fetching and answering the
+//! others, and the slow one is answered once the lock is gone.
+
+use std::time::{Duration, Instant};
+
+use crate::helpers::{connect, db_url};
+use crate::replicas::{Sandbox, seeded_database};
+use crate::serving::Serve;
+
+/// The seeded client with a verified phone (`replicas::seeded_database`), language `ru`.
+const CLIENT: i64 = 2001;
+/// Someone the bot has never seen.
+const NEWCOMER: i64 = 2002;
+
+/// Waits until a session of `database` waits for a lock.
+async fn a_session_waits_for_a_lock(database: &str) {
+    let db = connect(&db_url(database)).await;
+    let start = Instant::now();
+    loop {
+        let row = db
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
+                &[&database],
+            )
+            .await
+            .expect("pg_stat_activity");
+        if row.get::<_, i64>(0) > 0 {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the update never reached the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[actix_rt::test]
+async fn an_update_waiting_on_a_lock_does_not_hold_back_the_bots_other_chats() {
+    let sandbox = Sandbox::start();
+    let database = seeded_database().await;
+    let namespace = format!("test:{database}:");
+    let _server = Serve::new(&sandbox, &database)
+        .shared_redis(&namespace)
+        .polling(&["partner", "client"])
+        .sends_unthrottled()
+        .spawn();
+    sandbox.send("client", CLIENT, "/balance");
+    let answered = sandbox.bot_messages("client", CLIENT, 1).await.len();
+
+    // The client now writes in English: storing that takes their row, which the test holds.
+    let locker = connect(&db_url(&database)).await;
+    locker
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM clients WHERE telegram_id = {CLIENT} FOR UPDATE"
+        ))
+        .await
+        .expect("lock the client's row");
+    sandbox
+        .emulator
+        .user_update(
+            "client",
+            CLIENT,
+            "Анна",
+            "en",
+            serde_json::json!({ "text": "/balance" }),
+        )
+        .expect("queued");
+    a_session_waits_for_a_lock(&database).await;
+
+    // Another user, meanwhile: fetched and answered while the first update still waits.
+    sandbox.send("client", NEWCOMER, "/start");
+    let newcomer = sandbox.bot_messages("client", NEWCOMER, 1).await;
+    assert!(!newcomer.is_empty());
+    assert_eq!(
+        sandbox.bot_messages("client", CLIENT, 0).await.len(),
+        answered,
+        "the locked chat is not answered while its update waits"
+    );
+
+    locker.batch_execute("COMMIT").await.expect("unlock");
+    let replies = sandbox.bot_messages("client", CLIENT, answered + 1).await;
+    assert_eq!(replies.len(), answered + 1, "{replies:#?}");
+}

@@ -53,7 +53,7 @@ pub struct Engine {
     pub outbox_metrics: Arc<crate::telegram::outbox::OutboxMetrics>,
     /// Cancelled on shutdown: the pollers stop taking updates.
     pub stop: tokio_util::sync::CancellationToken,
-    /// The polling loops (none in webhook mode); each ends after its batch in hand once `stop` is cancelled.
+    /// The polling loops (none in webhook mode); each ends once `stop` is cancelled and the updates it is running have finished.
     pub pollers: Vec<actix_rt::task::JoinHandle<()>>,
     /// The session store, whose outbox streams also carry what the Mini App sends (a partner's notice, a menu).
     pub store: actors::session::store::SessionStore,

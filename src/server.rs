@@ -46,7 +46,7 @@ const HTTP_GRACE: Duration = Duration::from_secs(1);
 impl Running {
     /// Stops in order, within `http.shutdown_grace_ms` (2 s by default; issue 12, item 10 and issue 17): no update is
     /// taken any more (the webhook answers 503, `/readyz` too; the pollers abandon their long polls, which confirms
-    /// nothing to Telegram) and the pollers finish the batch in hand, so every update either is stored or will be
+    /// nothing to Telegram) and the pollers finish the updates they are running, so every update either is stored or will be
     /// delivered again; the outbox's lanes finish the send under way and start no other, their acknowledgements
     /// land and the stream leases are released, so another replica (or this one restarted) sends the rest at once;
     /// then the HTTP server lets in-flight webhook posts finish their step and closes. The outbox goes before the

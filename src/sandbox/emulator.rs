@@ -53,6 +53,9 @@ pub(super) struct Bot {
     pub id: i64,
     pub username: String,
     pub queue: VecDeque<Queued>,
+    /// The offset and start of the last getUpdates: the same offset again within 0.5 s gets one update at most, as
+    /// from Telegram's Bot API server (`Client::process_get_updates_query`, tdlib/telegram-bot-api).
+    pub previous_poll: Option<(i64, std::time::Instant)>,
     pub webhook: Option<(String, Option<String>)>,
     /// setWebhook's `max_connections` (Telegram's default 40 when not given), reported by getWebhookInfo.
     pub webhook_max_connections: i64,
@@ -319,6 +322,12 @@ impl Emulator {
         bot.slow_answers = count;
         bot.slow_answer_delay = delay;
         true
+    }
+
+    /// Gives the next update the id `next` and counts on from there, as Telegram does after a week without updates
+    /// (it picks new ids at random, possibly below the ones before).
+    pub fn restart_update_ids(&self, next: i64) {
+        self.lock().next_update_id = next;
     }
 
     /// Makes `user` block bot `name`: its messages to them are refused with 403 from now on.

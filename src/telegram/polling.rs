@@ -5,10 +5,12 @@
 //! another, in order; different chats run concurrently. When every update in hand is accepted the window is empty and
 //! the loop long-polls from the next id. While one is still running (a lock wait, a slow query) or failing, the loop
 //! does not wait for it: once no update in hand has finished for [`SLOW_AFTER`] it polls again from the oldest
-//! unaccepted id, takes whatever is new, and runs it, so a slow or failing update holds back only its own chat
-//! (issue 12, item 1), within the 100 updates one `getUpdates` returns after it. A failing update is tried again
-//! after [`BACKOFF`], doubling up to [`BACKOFF_MAX`]; after `telegram.update_attempts_max` tries over at least
-//! `telegram.dead_letter_after_s` the ingress parks it, which accepts it, and the offset moves on.
+//! unaccepted id (no sooner than [`REPEATED_POLL_GAP`] after a poll from the same id: Telegram would answer one
+//! update), takes whatever is new, and runs it, so a slow or failing update holds back only its own chat (issue 12,
+//! item 1), within the 100 updates one `getUpdates` returns after it. Ids below the offset with nothing in hand mean
+//! Telegram chose new ids (after a week without updates): the offset starts again from them. A failing update is
+//! tried again after [`BACKOFF`], doubling up to [`BACKOFF_MAX`]; after `telegram.update_attempts_max` tries over at
+//! least `telegram.dead_letter_after_s` the ingress parks it, which accepts it, and the offset moves on.
 //!
 //! On shutdown the loop abandons its long poll at once (dropping the request: Telegram confirms nothing it did not
 //! deliver), starts nothing more and ends once the updates under way have finished; what they accepted is confirmed by
@@ -44,6 +46,11 @@ const BACKOFF_MAX: Duration = Duration::from_secs(4);
 /// are skipped). A busy batch, whose updates keep finishing, is waited for, as its re-sent updates would only cost.
 pub const SLOW_AFTER: Duration = Duration::from_millis(100);
 
+/// Telegram's Bot API server answers a `getUpdates` with the offset of the one before, started less than 0.5 s
+/// earlier, with one update at most (`Client::process_get_updates_query` in tdlib/telegram-bot-api): polls again
+/// from the same offset are spaced at least this much, with a margin.
+const REPEATED_POLL_GAP: Duration = Duration::from_millis(600);
+
 /// The most updates one `getUpdates` answers (its default `limit`), counted from the offset: with that many in hand,
 /// a poll can bring nothing new.
 const GET_UPDATES_LIMIT: usize = 100;
@@ -69,7 +76,12 @@ pub async fn run(
     let mut progress_at = Instant::now();
     // After a failed poll: no other before this.
     let mut poll_paused_until: Option<Instant> = None;
+    // The offset and start of the last poll.
+    let mut previous_poll: Option<(i32, Instant)> = None;
     loop {
+        if stop.is_cancelled() {
+            break;
+        }
         let now = Instant::now();
         for (id, update) in window.startable(now) {
             let ingress = ingress.clone();
@@ -85,7 +97,11 @@ pub async fn run(
             // A poll would answer only updates in hand.
             None
         }
-        .map(|due| poll_paused_until.map_or(due, |until| due.max(until)));
+        .map(|due| poll_paused_until.map_or(due, |until| due.max(until)))
+        .map(|due| match previous_poll {
+            Some((offset, at)) if offset == window.offset => due.max(at + REPEATED_POLL_GAP),
+            _ => due,
+        });
         if poll.is_none()
             && let Some(due) = poll_due
             && due <= now
@@ -100,6 +116,7 @@ pub async fn run(
                     .send(),
             ));
             poll_paused_until = None;
+            previous_poll = Some((window.offset, now));
         }
         let wake = [window.next_retry(), poll_due.filter(|_| poll.is_none())]
             .into_iter()
@@ -134,7 +151,8 @@ pub async fn run(
             () = sleep_until(wake) => {}
         }
     }
-    // Stopping: nothing new starts; the updates under way finish (stored or not).
+    // Stopping: the long poll is dropped, nothing new starts, and the updates under way finish (stored or not).
+    drop(poll);
     while runs.next().await.is_some() {}
 }
 
@@ -187,8 +205,21 @@ impl Window {
         self.held.is_empty()
     }
 
-    /// Takes in what a poll returned, skipping what is confirmed or already held.
+    /// Takes in what a poll returned, skipping what is confirmed or already held. Ids below the offset with nothing
+    /// in hand mean Telegram chose new ones (it does after a week without updates, and answers an offset beyond its
+    /// queue from the queue's start): the offset starts again from the first of them.
     fn add(&mut self, updates: Vec<Update>) {
+        if self.held.is_empty()
+            && let Some(first) = updates.iter().map(update_id).min()
+            && first < self.offset
+        {
+            tracing::info!(
+                offset = self.offset,
+                update_id = first,
+                "polling: update ids started again below the offset"
+            );
+            self.offset = first;
+        }
         for update in updates {
             let id = update_id(&update);
             if id < self.offset || self.held.contains_key(&id) {

@@ -138,7 +138,11 @@ pub async fn run(
                 poll = None;
                 progress_at = Instant::now();
                 match polled {
-                    Ok(updates) => window.add(updates),
+                    Ok(updates) => {
+                        // The offset this answer was asked with (a poll sets `previous_poll` as it starts).
+                        let asked = previous_poll.map_or(window.offset, |(offset, _)| offset);
+                        window.add(updates, asked);
+                    }
                     Err(RequestError::RetryAfter(wait)) => {
                         poll_paused_until = Some(Instant::now() + wait.duration());
                     }
@@ -205,13 +209,15 @@ impl Window {
         self.held.is_empty()
     }
 
-    /// Takes in what a poll returned, skipping what is confirmed or already held. Ids below the offset with nothing
-    /// in hand mean Telegram chose new ones (it does after a week without updates, and answers an offset beyond its
-    /// queue from the queue's start): the offset starts again from the first of them.
-    fn add(&mut self, updates: Vec<Update>) {
+    /// Takes in what a poll asked from offset `asked` returned, skipping what is confirmed or already held. Ids
+    /// below `asked` itself, with nothing in hand, mean Telegram chose new ones (it does after a week without
+    /// updates, and answers an offset beyond its queue from the queue's start): the offset starts again from the
+    /// first of them. (An answer that comes after the offset moved on holds ids below the offset but not below
+    /// `asked`: those were accepted, and are skipped.)
+    fn add(&mut self, updates: Vec<Update>, asked: i32) {
         if self.held.is_empty()
             && let Some(first) = updates.iter().map(update_id).min()
-            && first < self.offset
+            && first < asked
         {
             tracing::info!(
                 offset = self.offset,

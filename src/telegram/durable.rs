@@ -267,45 +267,29 @@ return 0
 /// within its grace, and exits at the grace regardless; the lease then expires by itself.
 async fn keep_lease(r: Arc<Reader>, stop: CancellationToken) {
     let _running = KeeperRunning::new(&r.metrics);
-    let renew = redis::Script::new(RENEW_LUA);
-    let lease_ms = r.settings.lease.as_millis() as u64;
     loop {
         tokio::select! {
             () = stop.cancelled() => break,
             () = tokio::time::sleep(r.settings.lease / 3) => {}
         }
-        let mut conn = r.shared.clone();
         if r.holds.load(Ordering::Acquire) {
             let asked = Instant::now();
-            let kept: redis::RedisResult<i64> = renew
-                .key(&r.lease_key)
-                .arg(&r.settings.consumer)
-                .arg(lease_ms)
-                .invoke_async(&mut conn)
-                .await;
-            if matches!(kept, Ok(1)) {
+            if matches!(renew_lease(&r).await, Ok(1)) {
                 r.lease_valid_from(asked);
             } else {
                 tracing::warn!(stream = %r.key, "outbox: stream lease lost");
                 r.holds.store(false, Ordering::Release);
             }
         }
-        let figures: redis::RedisResult<(u64, (u64,))> = redis::pipe()
+        let figures: redis::RedisResult<(u64, PendingSummary)> = redis::pipe()
             .cmd("XLEN")
             .arg(&r.key)
             .cmd("XPENDING")
             .arg(&r.key)
             .arg(GROUP)
-            .query_async(&mut conn)
-            .await
-            .map(|(len, pending): (u64, Vec<redis::Value>)| {
-                let count = pending
-                    .first()
-                    .and_then(|v| redis::from_redis_value_ref::<u64>(v).ok())
-                    .unwrap_or(0);
-                (len, (count,))
-            });
-        if let (Ok((len, (pending,))), Ok(mut streams)) = (figures, r.metrics.streams.lock()) {
+            .query_async(&mut r.shared.clone())
+            .await;
+        if let (Ok((len, (pending, ..))), Ok(mut streams)) = (figures, r.metrics.streams.lock()) {
             streams.insert((r.bot_kind, r.group), (len, pending));
         }
     }
@@ -319,16 +303,21 @@ async fn keep_lease(r: Arc<Reader>, stop: CancellationToken) {
     while r.sending.load(Ordering::SeqCst) > 0 || r.unacked.load(Ordering::SeqCst) > 0 {
         if renewed.elapsed() >= r.settings.lease / 3 {
             renewed = Instant::now();
-            let _: redis::RedisResult<i64> = renew
-                .key(&r.lease_key)
-                .arg(&r.settings.consumer)
-                .arg(lease_ms)
-                .invoke_async(&mut r.shared.clone())
-                .await;
+            let _ = renew_lease(&r).await;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     release_lease(&r).await;
+}
+
+/// Renews the stream's lease for another `lease` if this process holds it (`RENEW_LUA`): 1 when renewed.
+async fn renew_lease(r: &Reader) -> redis::RedisResult<i64> {
+    redis::Script::new(RENEW_LUA)
+        .key(&r.lease_key)
+        .arg(&r.settings.consumer)
+        .arg(r.settings.lease.as_millis() as u64)
+        .invoke_async(&mut r.shared.clone())
+        .await
 }
 
 /// Gives the stream's lease back if this process holds it (`RELEASE_LUA` acts only for the holder). Called only

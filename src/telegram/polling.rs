@@ -44,7 +44,7 @@ const BACKOFF_MAX: Duration = Duration::from_secs(4);
 /// While updates fetched earlier are still not accepted and none of them has finished for this long, the loop polls
 /// again for the other chats' updates (from the oldest unaccepted id: Telegram sends the ones in hand again, and they
 /// are skipped). A busy batch, whose updates keep finishing, is waited for, as its re-sent updates would only cost.
-pub const SLOW_AFTER: Duration = Duration::from_millis(100);
+const SLOW_AFTER: Duration = Duration::from_millis(100);
 
 /// Telegram's Bot API server answers a `getUpdates` with the offset of the one before, started less than 0.5 s
 /// earlier, with one update at most (`Client::process_get_updates_query` in tdlib/telegram-bot-api): polls again

@@ -71,6 +71,13 @@ const STUCK_TRIGGER: &str = "
     END $$;
     CREATE TRIGGER test_stuck BEFORE INSERT ON clients FOR EACH ROW EXECUTE FUNCTION test_stuck();";
 
+/// The app with `adjust`ed settings and `STUCK_TRIGGER` installed.
+async fn stuck_app(adjust: impl FnOnce(&mut loyalty::config::Settings)) -> TestApp {
+    let app = TestApp::spawn_with(adjust).await;
+    app.db.batch_execute(STUCK_TRIGGER).await.unwrap();
+    app
+}
+
 /// `/readyz`'s status and body.
 async fn readyz(app: &TestApp) -> (u16, Value) {
     let r = app
@@ -154,12 +161,11 @@ async fn an_update_that_can_never_pass_is_answered_with_an_apology_once_and_the_
 
 #[actix_rt::test]
 async fn an_update_failing_on_every_retry_is_parked_then_listed_and_replayed_by_the_operator() {
-    let app = TestApp::spawn_with(|s| {
+    let app = stuck_app(|s| {
         s.telegram.update_attempts_max = 3;
         s.telegram.dead_letter_after_s = 0;
     })
     .await;
-    app.db.batch_execute(STUCK_TRIGGER).await.unwrap();
     start_as(&app, 6101, "Stuck").await;
     // Other chats are answered while it fails.
     for next in [6102, 6103] {
@@ -249,12 +255,11 @@ async fn readiness_names_a_bot_whose_update_waits_too_long_and_recovers_once_it_
 
 #[actix_rt::test]
 async fn a_webhook_update_failing_on_every_retry_gets_503_until_the_limit_then_200_and_is_parked() {
-    let app = TestApp::spawn_with(|s| {
+    let app = stuck_app(|s| {
         s.telegram.update_attempts_max = 3;
         s.telegram.dead_letter_after_s = 0;
     })
     .await;
-    app.db.batch_execute(STUCK_TRIGGER).await.unwrap();
     let update = stuck_start(90_000_001, 6301);
     let secret = Some(crate::app::WEBHOOK_SECRET);
     // Telegram retries after each 503; the third try is the last.
@@ -277,8 +282,7 @@ async fn a_webhook_update_failing_on_every_retry_gets_503_until_the_limit_then_2
 #[actix_rt::test]
 async fn quick_redeliveries_during_a_brief_outage_park_nothing_and_the_update_runs_once_it_passes()
 {
-    let app = TestApp::spawn_with(|s| s.telegram.update_attempts_max = 3).await;
-    app.db.batch_execute(STUCK_TRIGGER).await.unwrap();
+    let app = stuck_app(|s| s.telegram.update_attempts_max = 3).await;
     let update = stuck_start(90_000_002, 6302);
     let secret = Some(crate::app::WEBHOOK_SECRET);
     for _ in 0..6 {
@@ -304,12 +308,11 @@ async fn quick_redeliveries_during_a_brief_outage_park_nothing_and_the_update_ru
 /// The other side of the limit: tries enough and old enough, the update is parked at the next one.
 #[actix_rt::test]
 async fn a_failing_update_is_parked_once_its_tries_also_span_dead_letter_after_s() {
-    let app = TestApp::spawn_with(|s| {
+    let app = stuck_app(|s| {
         s.telegram.update_attempts_max = 3;
         s.telegram.dead_letter_after_s = 1;
     })
     .await;
-    app.db.batch_execute(STUCK_TRIGGER).await.unwrap();
     let update = stuck_start(90_000_003, 6303);
     let secret = Some(crate::app::WEBHOOK_SECRET);
     for _ in 0..4 {
@@ -328,12 +331,11 @@ async fn a_failing_update_is_parked_once_its_tries_also_span_dead_letter_after_s
 /// the Service. An update no longer redelivered here stops counting once `stuck_update_max_s` has passed.
 #[actix_rt::test]
 async fn an_update_no_longer_redelivered_here_does_not_keep_readiness_down() {
-    let app = TestApp::spawn_with(|s| {
+    let app = stuck_app(|s| {
         s.telegram.dead_letter_after_s = 0;
         s.telegram.stuck_update_max_s = 1;
     })
     .await;
-    app.db.batch_execute(STUCK_TRIGGER).await.unwrap();
     let secret = Some(crate::app::WEBHOOK_SECRET);
     assert_eq!(
         app.webhook("client", &stuck_start(90_000_004, 6304), secret)

@@ -108,6 +108,29 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 100.0 * anchor.ops_per_s / floor,
                 anchor.p50_ms
             );
+            // Where a command's time goes at one submitter: the least any transfer writes, and the ledger's own
+            // statement without the actor's path in Rust.
+            let least = least_transfer(&args.pg_url, args.seconds)?;
+            println!(
+                "         1 client, least transfer (two balances and a journal row, primary keys only, by pgbench): \
+                 {least:.0} tx/s = {:.0} % of the floor",
+                100.0 * least / floor
+            );
+            match seeded_ranges(&services, &clients).await? {
+                Some((wallets, partners)) => {
+                    let statement =
+                        statement_by_pgbench(&args.pg_url, wallets, partners, args.seconds)?;
+                    println!(
+                        "         1 client, the ledger's single-statement transaction by pgbench: {statement:.0} tx/s \
+                         = {:.0} % of the floor; the actor's path in Rust adds {:.0} us per command",
+                        100.0 * statement / floor,
+                        1e6 / point.ops_per_s - 1e6 / statement
+                    );
+                }
+                None => println!(
+                    "         1 client, the ledger's statement by pgbench: not measured (seeded ids not contiguous)"
+                ),
+            }
         }
     }
     let open = work.open_loop(&services.ledger, args.open_rate).await;
@@ -184,6 +207,30 @@ async fn seed(
         );
     }
     Ok((clients, partners))
+}
+
+/// The seeded clients' ids and the ids of the partners that have an issued-points account, as inclusive ranges, when
+/// both are contiguous (pgbench's `random(lo, hi)` draws from them).
+async fn seeded_ranges(
+    services: &Services,
+    clients: &[ClientId],
+) -> anyhow::Result<Option<((i64, i64), (i64, i64))>> {
+    let contiguous = |ids: &[i64]| -> Option<(i64, i64)> {
+        let (lo, hi) = (*ids.iter().min()?, *ids.iter().max()?);
+        (hi - lo + 1 == ids.len() as i64).then_some((lo, hi))
+    };
+    let db = services.pg.get().await?;
+    let partners: Vec<i64> = db
+        .query(
+            "SELECT partner_id FROM accounts WHERE kind = 'partner_issued'",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let wallets: Vec<i64> = clients.iter().map(|c| c.0).collect();
+    Ok(contiguous(&wallets).zip(contiguous(&partners)))
 }
 
 /// Four accruals to one redemption, over random wallets and partners.
@@ -335,20 +382,28 @@ fn prepare_pgbench(url: &str) -> anyhow::Result<()> {
     run(&["createdb", "loyalty_bench_pgbench"])?;
     // Scale 16: one branch per client at the highest client count, as pgbench's docs advise.
     run(&["pgbench", "-i", "-q", "-s", "16", "loyalty_bench_pgbench"])?;
-    // The table of the durable-commit floor (`commit_floor`).
+    // The table of the durable-commit floor (`commit_floor`), and those of the least transfer (`least_transfer`):
+    // balances of 2,000 wallets and 16 partner accounts, and a journal, with nothing but their primary keys.
     run(&[
         "psql",
         "-q",
         "-d",
         "loyalty_bench_pgbench",
         "-c",
-        "CREATE TABLE bench_commit_floor (x int)",
+        "CREATE TABLE bench_commit_floor (x int); \
+         CREATE TABLE bench_transfer_accounts (id bigint PRIMARY KEY, balance bigint NOT NULL) \
+             WITH (fillfactor = 50); \
+         INSERT INTO bench_transfer_accounts SELECT g, 0 FROM generate_series(1, 2016) AS g; \
+         CREATE TABLE bench_transfer_journal (id bigserial PRIMARY KEY, debit_account_id bigint NOT NULL, \
+             credit_account_id bigint NOT NULL, points bigint NOT NULL, \
+             created_at timestamptz NOT NULL DEFAULT now())",
     ])
 }
 
 fn pgbench(url: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
     pgbench_tps(
         url,
+        "loyalty_bench_pgbench",
         &[
             "-N",
             "-c",
@@ -365,23 +420,114 @@ fn pgbench(url: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
 /// own, one after another. A ledger that commits every acknowledged command before it replies cannot beat this with
 /// one submitter, whatever it does inside the transaction.
 fn commit_floor(url: &str, seconds: u64) -> anyhow::Result<f64> {
-    let script =
-        std::env::temp_dir().join(format!("loyalty_commit_floor_{}.sql", std::process::id()));
-    std::fs::write(&script, "INSERT INTO bench_commit_floor VALUES (1);\n")?;
-    let path = script.to_string_lossy().into_owned();
+    pgbench_script(
+        url,
+        "loyalty_bench_pgbench",
+        "commit_floor",
+        "INSERT INTO bench_commit_floor VALUES (1);\n",
+        seconds,
+    )
+}
+
+/// Transactions per second of the least write set a transfer can have, one client, committed one after another:
+/// two balances moved by one UPDATE and one journal row, in one transaction sent in one round trip (a pgbench
+/// pipeline), on tables with nothing but primary keys — no idempotency key, no read, no CHECK, no other index. What
+/// any ledger that keeps balances and a journal in Postgres pays per command at one submitter, before it decides
+/// anything (issue 17, ledger headroom).
+fn least_transfer(url: &str, seconds: u64) -> anyhow::Result<f64> {
+    pgbench_script(
+        url,
+        "loyalty_bench_pgbench",
+        "least_transfer",
+        "\\set c random(1, 2000)\n\\set p random(2001, 2016)\n\\startpipeline\nBEGIN;\n\
+         UPDATE bench_transfer_accounts SET balance = balance + CASE WHEN id = :c THEN 50 ELSE -50 END \
+         WHERE id IN (:c, :p);\n\
+         INSERT INTO bench_transfer_journal (debit_account_id, credit_account_id, points) VALUES (:p, :c, 50);\n\
+         COMMIT;\n\\endpipeline\n",
+        seconds,
+    )
+}
+
+/// The ledger's own single-statement transaction (`sql/queries/ledger_apply_one.sql` after the key's advisory lock,
+/// between BEGIN and COMMIT, one round trip) run by pgbench on the benchmark's database: accruals of 50 points at
+/// random seeded wallets and partners, each under a fresh random key. Its rate beside the ledger's splits the cost
+/// of a command between Postgres (this) and the actor's path in Rust (the difference). `None` when the seeded ids
+/// `wallets` and `partners` are inclusive ranges of client and partner ids (every client has a wallet, every partner
+/// an issued-points account: else the statement answers `fallback` and writes nothing).
+fn statement_by_pgbench(
+    url: &str,
+    wallets: (i64, i64),
+    partners: (i64, i64),
+    seconds: u64,
+) -> anyhow::Result<f64> {
+    const APPLY_ONE_SQL: &str = include_str!("../../sql/queries/ledger_apply_one.sql");
+    let body: Vec<&str> = APPLY_ONE_SQL
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("--"))
+        .collect();
+    let mut statement = body.join(" ");
+    // The statement's parameters as pgbench variables (-M prepared binds them as parameters again).
+    for (param, value) in [
+        ("$1::", "('pgb:' || :k)::"),
+        ("$2::", "'pgbench'::"),
+        ("$3::", "'accrual'::"),
+        ("$4::", ":c::"),
+        ("$5::", ":p::"),
+        ("$6::", "50::"),
+        ("$7::", "100000::"),
+        ("$8::", "500::"),
+    ] {
+        statement = statement.replace(param, value);
+    }
+    anyhow::ensure!(
+        !statement.contains('$'),
+        "ledger_apply_one.sql has a parameter the pgbench anchor does not bind"
+    );
+    let script = format!(
+        "\\set c random({}, {})\n\\set p random({}, {})\n\\set k random(1, 1000000000000000)\n\
+         \\startpipeline\nBEGIN;\nSELECT pg_advisory_xact_lock(hashtextextended('pgb:' || :k, 0));\n\
+         {statement}\nCOMMIT;\n\\endpipeline\n",
+        wallets.0, wallets.1, partners.0, partners.1
+    );
+    pgbench_script(url, "loyalty_bench", "ledger_statement", &script, seconds)
+}
+
+/// Runs `script` (pgbench's script language) with one client for `seconds` on `database`, prepared statements.
+fn pgbench_script(
+    url: &str,
+    database: &str,
+    name: &str,
+    script: &str,
+    seconds: u64,
+) -> anyhow::Result<f64> {
+    let file = std::env::temp_dir().join(format!("loyalty_{name}_{}.sql", std::process::id()));
+    std::fs::write(&file, script)?;
+    let path = file.to_string_lossy().into_owned();
     let tps = pgbench_tps(
         url,
-        &["-n", "-c", "1", "-T", &seconds.to_string(), "-f", &path],
+        database,
+        &[
+            "-n",
+            "-M",
+            "prepared",
+            "-c",
+            "1",
+            "-T",
+            &seconds.to_string(),
+            "-f",
+            &path,
+        ],
     );
-    let _ = std::fs::remove_file(&script);
+    let _ = std::fs::remove_file(&file);
     tps
 }
 
-fn pgbench_tps(url: &str, args: &[&str]) -> anyhow::Result<f64> {
+fn pgbench_tps(url: &str, database: &str, args: &[&str]) -> anyhow::Result<f64> {
     let out = Command::new("pgbench")
         .args(pg_flags(url)?)
         .args(args)
-        .arg("loyalty_bench_pgbench")
+        .arg(database)
         .output()
         .context("running pgbench")?;
     let text = String::from_utf8_lossy(&out.stdout);

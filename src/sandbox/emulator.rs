@@ -33,6 +33,10 @@ pub struct ChatEntry {
     pub reply_markup: Option<Value>,
     /// Unix seconds when sent.
     pub date: i64,
+    /// Unix milliseconds when the emulator took the message: finer than `date`, so a test can place a message
+    /// before or after an instant (the load harness's faults). Not part of any Bot API answer, nor of the page's.
+    #[serde(skip)]
+    pub received_ms: i64,
     /// Set by editMessageText / editMessageCaption / editMessageReplyMarkup; the entry keeps its place.
     pub edited: bool,
     /// With sendPhoto: where the page loads the picture (`/sandbox/api/file/<file_id>`, or the URL the bot gave).
@@ -214,9 +218,14 @@ pub struct Emulator {
 
 /// Unix seconds now.
 pub(super) fn now() -> i64 {
+    now_ms() / 1_000
+}
+
+/// Unix milliseconds now.
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// A simulated user's own phone number: a valid Russian mobile (+7 9xx xxx xx xx) derived from the user id, so

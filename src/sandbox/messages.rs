@@ -111,6 +111,7 @@ fn send(emulator: &Emulator, token: &str, photo: bool, p: &Params) -> HttpRespon
         parse_mode: p.str("parse_mode"),
         reply_markup: markup,
         date: now(),
+        received_ms: super::emulator::now_ms(),
         edited: false,
         photo: photo_url,
     };

@@ -95,6 +95,7 @@ impl Emulator {
                     parse_mode: None,
                     reply_markup: None,
                     date: now(),
+                    received_ms: super::emulator::now_ms(),
                     edited: false,
                     photo: None,
                 },

@@ -407,6 +407,9 @@ async fn drive(
     };
     let mut restart_at: Option<Instant> = None;
     let mut resume_at: Option<Instant> = None;
+    // When a replica was SIGKILLed or SIGSTOPped (Unix ms, the emulator's clock): a reply it had in flight then may
+    // be sent again by the stream's next holder (`World::replies_sent_twice`).
+    let mut sender_faults: Vec<i64> = Vec::new();
     while Instant::now() < deadline && !interrupted.load(Relaxed) {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let second = start.elapsed().as_secs() as usize;
@@ -418,6 +421,7 @@ async fn drive(
             && load_start.elapsed() >= Duration::from_secs(at)
         {
             targets[0].alive.store(false, Relaxed);
+            sender_faults.push(loyalty::sandbox::emulator::now_ms());
             replicas::kill(&mut fleet[0]);
             killed = true;
             if let Some(bar) = &progress {
@@ -431,6 +435,7 @@ async fn drive(
             let what = match fault {
                 chaos::Fault::KillReplica => {
                     targets[0].alive.store(false, Relaxed);
+                    sender_faults.push(loyalty::sandbox::emulator::now_ms());
                     replicas::kill(&mut fleet[0]);
                     restart_at = Some(Instant::now() + Duration::from_secs(2));
                     "SIGKILL replica 0".to_string()
@@ -449,6 +454,7 @@ async fn drive(
                 }
                 chaos::Fault::PauseReplica => {
                     let last = fleet.len() - 1;
+                    sender_faults.push(loyalty::sandbox::emulator::now_ms());
                     chaos::signal(fleet[last].child.id(), "STOP");
                     let pause = faults.lease + Duration::from_secs(2);
                     resume_at = Some(Instant::now() + pause);
@@ -542,20 +548,26 @@ async fn drive(
             .iter()
             .map(|chat| format!("{chat} did not answer after the faults")),
     );
-    let sent_twice = world.replies_sent_twice();
-    let twice = sent_twice.len();
+    let sent_twice = world.replies_sent_twice(&sender_faults);
+    let twice = sent_twice.violations.len();
     verdict.violations.extend(
         sent_twice
+            .violations
             .iter()
             .map(|m| format!("a reply was sent twice: {m}")),
     );
     let redelivered = delivery_stats.redelivered.load(Relaxed);
-    if redelivered > 0 || args.chaos {
+    if redelivered > 0 || args.chaos || !sender_faults.is_empty() {
         println!(
             "updates delivered twice: {redelivered}; chats probed after the faults: {} silent; replies with a \
-             step's own button sent twice: {twice}",
-            silent.len()
+             step's own button sent twice: {twice}; sent again because they were in flight when their sender was \
+             killed or frozen (at least once): {}",
+            silent.len(),
+            sent_twice.across_a_fault.len()
         );
+        for m in &sent_twice.across_a_fault {
+            println!("  in flight at a fault, sent again: {m}");
+        }
     }
     let samples = world
         .samples
@@ -581,6 +593,7 @@ async fn drive(
         kinds,
         timeline: report::timeline(&samples, &rss),
         webhook_push_failures: delivery_stats.failed.load(Relaxed),
+        sent_again_across_a_fault: sent_twice.across_a_fault,
         verdict,
     };
     report::print(&r);

@@ -58,6 +58,9 @@ pub struct Report {
     pub kinds: Vec<KindStats>,
     pub timeline: Vec<Second>,
     pub webhook_push_failures: u64,
+    /// Replies sent again because they were in flight when their sender was SIGKILLed or SIGSTOPped (the outbox's
+    /// at-least-once window; `World::replies_sent_twice`), as `bot user button`. Not violations.
+    pub sent_again_across_a_fault: Vec<String>,
     pub verdict: Verdict,
 }
 

@@ -175,6 +175,30 @@ fn first_bold_number(text: &str) -> Option<i64> {
         .ok()
 }
 
+/// How long before a sender's fault a reply may have reached Telegram and still be unacknowledged by that sender.
+const IN_FLIGHT_MS: i64 = 1_000;
+/// A request written just before the signal reaches Telegram just after it.
+const ARRIVAL_SLACK_MS: i64 = 500;
+
+/// The sender fault (Unix ms) a second copy of a reply is explained by, if any: the first copy reached Telegram
+/// (`first`, Unix ms) in the `IN_FLIGHT_MS` before the fault (or `ARRIVAL_SLACK_MS` after it), and the copy
+/// (`again`) after that.
+fn across_a_fault(first: i64, again: i64, sender_faults: &[i64]) -> Option<i64> {
+    sender_faults.iter().copied().find(|&fault| {
+        (fault - IN_FLIGHT_MS..=fault + ARRIVAL_SLACK_MS).contains(&first)
+            && again > fault + ARRIVAL_SLACK_MS
+    })
+}
+
+/// Replies sent more than once ([`World::replies_sent_twice`]), each as `bot user button`.
+#[derive(Debug, Default)]
+pub struct SentTwice {
+    /// Second copies of a reply that was in flight when its sender was SIGKILLed or SIGSTOPped: at least once.
+    pub across_a_fault: Vec<String>,
+    /// Every other second copy.
+    pub violations: Vec<String>,
+}
+
 impl World {
     /// A world of `partners` and `clients` acting with `mix`, partners' activity Zipf-skewed by `zipf` (0: uniform).
     pub fn new(
@@ -424,8 +448,15 @@ impl World {
     /// names its draft, a consent request its request, a rating question its operation): a reply sent twice
     /// (e.g. by two replicas' outboxes) shows as a second message with the same button. Messages without such a
     /// button cannot be told apart from a repeated answer and are not counted.
+    ///
+    /// `sender_faults` are the instants (Unix ms) a replica was SIGKILLed or SIGSTOPped. A copy is *across a fault*
+    /// when the first one reached Telegram within `IN_FLIGHT_MS` before such an instant (or just after it: a
+    /// request written before the signal still arrives) and the second one after it: the reply was in flight when
+    /// its sender died or froze, sent but not yet acknowledged, and the stream's next holder had to send it again.
+    /// No outbox can tell that case from an unsent reply (Telegram has no idempotent send), so it is the documented
+    /// at-least-once window (`src/telegram/durable.rs`), reported apart; any other second copy is a violation.
     /// Each is described as `bot user button`.
-    pub fn replies_sent_twice(&self) -> Vec<String> {
+    pub fn replies_sent_twice(&self, sender_faults: &[i64]) -> SentTwice {
         let unique = |d: &str| {
             ["1:acc:ok:", "1:red:ok:", "1:cns:ok:", "1:nps:"]
                 .iter()
@@ -436,15 +467,27 @@ impl World {
             .iter()
             .map(|p| ("partner", p.tg))
             .chain(self.clients.iter().map(|c| ("client", c.tg)));
-        let mut twice = Vec::new();
+        let mut twice = SentTwice::default();
         for (bot, user) in chats {
-            let mut seen = std::collections::HashSet::new();
+            let mut first_at = std::collections::HashMap::new();
             for entry in self.emulator.transcript(bot, user) {
-                if let Some(data) =
-                    first_button(&entry).filter(|d| entry.from == "bot" && unique(d))
-                    && !seen.insert(data.clone())
-                {
-                    twice.push(format!("{bot} {user} {data}"));
+                let Some(data) = first_button(&entry).filter(|d| entry.from == "bot" && unique(d))
+                else {
+                    continue;
+                };
+                match first_at.get(&data) {
+                    None => {
+                        first_at.insert(data, entry.received_ms);
+                    }
+                    Some(&first) => match across_a_fault(first, entry.received_ms, sender_faults)
+                    {
+                        Some(fault) => twice.across_a_fault.push(format!(
+                            "{bot} {user} {data} (first {} ms before the fault, again {} ms after it)",
+                            fault - first,
+                            entry.received_ms - fault
+                        )),
+                        None => twice.violations.push(format!("{bot} {user} {data}")),
+                    },
                 }
             }
         }
@@ -827,6 +870,39 @@ pub async fn open_loop(world: Arc<World>, seed: u64, rate: u64, deadline: Instan
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const FAULT: i64 = 1_764_500_000_000;
+
+    #[test]
+    fn a_copy_of_a_reply_in_flight_at_a_kill_or_freeze_is_explained_by_it() {
+        // Sent 40 ms before the SIGSTOP, sent again by the stream's next holder 4 s later.
+        assert_eq!(
+            across_a_fault(FAULT - 40, FAULT + 4_000, &[FAULT]),
+            Some(FAULT)
+        );
+        // Written before the signal, arrived just after it.
+        assert_eq!(
+            across_a_fault(FAULT + 30, FAULT + 4_000, &[FAULT]),
+            Some(FAULT)
+        );
+        // The second of two faults explains it.
+        assert_eq!(
+            across_a_fault(FAULT - 10, FAULT + 3_000, &[FAULT - 20_000, FAULT]),
+            Some(FAULT)
+        );
+    }
+
+    #[test]
+    fn any_other_second_copy_of_a_reply_is_a_violation() {
+        // No fault at all.
+        assert_eq!(across_a_fault(FAULT - 40, FAULT + 4_000, &[]), None);
+        // Sent long before the fault: it was acknowledged, or should have been.
+        assert_eq!(across_a_fault(FAULT - 5_000, FAULT + 4_000, &[FAULT]), None);
+        // Both copies before the fault.
+        assert_eq!(across_a_fault(FAULT - 900, FAULT - 100, &[FAULT]), None);
+        // Both copies after it: nothing was in flight at the fault.
+        assert_eq!(across_a_fault(FAULT + 2_000, FAULT + 4_000, &[FAULT]), None);
+    }
 
     #[test]
     fn the_mix_parses_and_refuses_nonsense() {

@@ -97,6 +97,10 @@ pub async fn bot_api(
                 "parameters": { "retry_after": retry_after },
             }));
         }
+        if bot.server_errors > 0 && method != "getupdates" {
+            bot.server_errors -= 1;
+            return error(500, "Internal Server Error: restart");
+        }
         if bot.empty_answers > 0 && method != "getupdates" {
             bot.empty_answers -= 1;
             return HttpResponse::Ok().content_type("application/json").finish();

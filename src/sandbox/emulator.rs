@@ -68,6 +68,9 @@ pub(super) struct Bot {
     /// Answer this many next calls (not getUpdates) with an empty body and no JSON at all, as a connection cut by a
     /// proxy in front of the Bot API can.
     pub empty_answers: u32,
+    /// Answer this many next calls (not getUpdates) with a 500 "Internal Server Error: restart", as the Bot API
+    /// server does while it restarts; nothing is done.
+    pub server_errors: u32,
     /// Answer this many next calls (not getUpdates) late: the call takes effect at once (the message is in the chat)
     /// and its answer comes after `slow_answer_delay`, as over a slow link.
     pub slow_answers: u32,
@@ -318,6 +321,16 @@ impl Emulator {
             return false;
         };
         bot.empty_answers = count;
+        true
+    }
+
+    /// Makes the next `count` Bot API calls of that bot (getUpdates aside) fail with a 500 and do nothing.
+    pub fn server_errors(&self, name: &str, count: u32) -> bool {
+        let mut s = self.lock();
+        let Some(bot) = s.bot_by_name_mut(name) else {
+            return false;
+        };
+        bot.server_errors = count;
         true
     }
 

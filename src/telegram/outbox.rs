@@ -368,9 +368,25 @@ pub(super) enum Sent {
     NotOurs,
 }
 
+/// Whether an API error's description is a server error's (a 5xx): the Bot API server words every 500 as
+/// "Internal Server Error: …" (`Client::fail_query_with_error`, tdlib/telegram-bot-api), and a proxy in front of it
+/// may answer 502/503/504 with its reason phrase. teloxide-core keeps only the description (`ApiError::Unknown`),
+/// not the code. Nothing was done; the request may be made again.
+fn is_server_error(description: &str) -> bool {
+    [
+        "Internal Server Error",
+        "Bad Gateway",
+        "Service Unavailable",
+        "Gateway Timeout",
+    ]
+    .iter()
+    .any(|phrase| description.starts_with(phrase))
+}
+
 /// Sends one message within the bot's limits, waiting out `retry_after` and retrying what did not reach Telegram or
 /// got no answer from it (network and I/O errors, a body that is not the Bot API's JSON, such as a proxy's error page)
-/// for up to [`SEND_GIVE_UP`]; an API error is final at once. Counts it as sent or failed. `still_ours` is asked right before every attempt, after the waits: a process that
+/// or met a server error (a 5xx, [`is_server_error`]; teloxide-core itself waits 10 s after each) for up to
+/// [`SEND_GIVE_UP`]; any other API error is final at once. Counts it as sent or failed. `still_ours` is asked right before every attempt, after the waits: a process that
 /// was frozen (SIGSTOP, a long pause) past its stream's lease must not send what another replica now sends.
 pub(super) async fn send_with_retries(
     bot: &teloxide_core::Bot,
@@ -406,6 +422,9 @@ pub(super) async fn send_with_retries(
                 Some(wait.duration())
             }
             RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
+                Some(backoff(attempt))
+            }
+            RequestError::Api(ApiError::Unknown(description)) if is_server_error(description) => {
                 Some(backoff(attempt))
             }
             _ => None,

@@ -73,6 +73,38 @@ async fn replies_waiting_longer_than_the_lease_are_sent_once() {
     assert_eq!(got, 6, "each reply exactly once");
 }
 
+/// The Bot API answers a send with 500 "Internal Server Error: restart" (its server restarting): nothing was sent, and
+/// the reply must still arrive, once. It was taken for a refusal and dropped (teloxide-core gives a 5xx's JSON as
+/// `ApiError::Unknown`, and every API error was final). teloxide-core waits 10 s after a 5xx before it answers.
+#[actix_rt::test]
+async fn a_reply_outlasting_a_telegram_server_error_arrives_once() {
+    let app = TestApp::spawn().await;
+    let emulator = app.running.emulator.clone().expect("sandbox");
+    let user = 9_102;
+    assert!(emulator.server_errors("client", 1));
+    app.send("client", user, "/start").await;
+    let started = std::time::Instant::now();
+    let mut replies = Vec::new();
+    while replies.is_empty() && started.elapsed() < Duration::from_secs(25) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        replies = app.chat("client", user).await;
+        replies.retain(|m| m["from"] == "bot");
+    }
+    assert!(
+        replies
+            .first()
+            .is_some_and(|r| r["text"].as_str().is_some_and(|t| t.starts_with(
+                &crate::helpers::ru(&fsm::text::ClientText::WelcomeNew {
+                    bonus: fsm::Points::new(100).expect("points"),
+                    partner: None,
+                })
+            ))),
+        "the welcome after the server error: {replies:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(app.bot_messages("client", user, 1).await.len(), 1, "once");
+}
+
 /// The Bot API answers with an empty body, not JSON, six times in a row (the cluster failover test met "EOF while
 /// parsing a value" once, and the reply was dropped as if Telegram had refused it): the reply still arrives, once.
 /// (A 5xx would do as well, but teloxide waits 10 s after each.)

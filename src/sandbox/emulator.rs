@@ -303,47 +303,37 @@ impl Emulator {
         names
     }
 
+    /// Applies `change` to the bot named `name`; false when there is none.
+    fn with_bot(&self, name: &str, change: impl FnOnce(&mut Bot)) -> bool {
+        let mut s = self.lock();
+        s.bot_by_name_mut(name).map(change).is_some()
+    }
+
     /// Makes the next `count` Bot API calls of that bot fail with 429 and `retry_after`.
     pub fn throttle(&self, name: &str, count: u32, retry_after_s: u32) -> bool {
-        let mut s = self.lock();
-        let Some(bot) = s.bot_by_name_mut(name) else {
-            return false;
-        };
-        bot.throttle = count;
-        bot.retry_after_s = retry_after_s;
-        true
+        self.with_bot(name, |bot| {
+            bot.throttle = count;
+            bot.retry_after_s = retry_after_s;
+        })
     }
 
     /// Makes the next `count` Bot API calls of that bot (getUpdates aside) answer with an empty body, not JSON.
     pub fn empty_answers(&self, name: &str, count: u32) -> bool {
-        let mut s = self.lock();
-        let Some(bot) = s.bot_by_name_mut(name) else {
-            return false;
-        };
-        bot.empty_answers = count;
-        true
+        self.with_bot(name, |bot| bot.empty_answers = count)
     }
 
     /// Makes the next `count` Bot API calls of that bot (getUpdates aside) fail with a 500 and do nothing.
     pub fn server_errors(&self, name: &str, count: u32) -> bool {
-        let mut s = self.lock();
-        let Some(bot) = s.bot_by_name_mut(name) else {
-            return false;
-        };
-        bot.server_errors = count;
-        true
+        self.with_bot(name, |bot| bot.server_errors = count)
     }
 
     /// Makes the next `count` Bot API calls of that bot (getUpdates aside) answer `delay` late; each takes effect at
     /// once (a sent message is in the chat before its answer leaves).
     pub fn slow_answers(&self, name: &str, count: u32, delay: std::time::Duration) -> bool {
-        let mut s = self.lock();
-        let Some(bot) = s.bot_by_name_mut(name) else {
-            return false;
-        };
-        bot.slow_answers = count;
-        bot.slow_answer_delay = delay;
-        true
+        self.with_bot(name, |bot| {
+            bot.slow_answers = count;
+            bot.slow_answer_delay = delay;
+        })
     }
 
     /// Gives the next update the id `next` and counts on from there, as Telegram does after a week without updates

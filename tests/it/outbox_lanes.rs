@@ -73,6 +73,17 @@ async fn replies_waiting_longer_than_the_lease_are_sent_once() {
     assert_eq!(got, 6, "each reply exactly once");
 }
 
+/// Whether a bot message is the welcome of a client who joined without a partner's link.
+fn is_welcome(reply: &serde_json::Value) -> bool {
+    let welcome = crate::helpers::ru(&fsm::text::ClientText::WelcomeNew {
+        bonus: fsm::Points::new(100).expect("points"),
+        partner: None,
+    });
+    reply["text"]
+        .as_str()
+        .is_some_and(|t| t.starts_with(&welcome))
+}
+
 /// The Bot API answers a send with 500 "Internal Server Error: restart" (its server restarting): nothing was sent, and
 /// the reply must still arrive, once. It was taken for a refusal and dropped (teloxide-core gives a 5xx's JSON as
 /// `ApiError::Unknown`, and every API error was final). teloxide-core waits 10 s after a 5xx before it answers.
@@ -91,14 +102,7 @@ async fn a_reply_outlasting_a_telegram_server_error_arrives_once() {
         replies.retain(|m| m["from"] == "bot");
     }
     assert!(
-        replies
-            .first()
-            .is_some_and(|r| r["text"].as_str().is_some_and(|t| t.starts_with(
-                &crate::helpers::ru(&fsm::text::ClientText::WelcomeNew {
-                    bonus: fsm::Points::new(100).expect("points"),
-                    partner: None,
-                })
-            ))),
+        replies.first().is_some_and(is_welcome),
         "the welcome after the server error: {replies:?}"
     );
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -116,17 +120,7 @@ async fn a_reply_outlasting_answers_that_are_not_json_arrives_once() {
     assert!(emulator.empty_answers("client", 6));
     app.send("client", user, "/start").await;
     let replies = app.bot_messages("client", user, 1).await;
-    assert!(
-        replies[0]["text"]
-            .as_str()
-            .is_some_and(|t| t.starts_with(&crate::helpers::ru(
-                &fsm::text::ClientText::WelcomeNew {
-                    bonus: fsm::Points::new(100).expect("points"),
-                    partner: None,
-                }
-            ))),
-        "{replies:?}"
-    );
+    assert!(is_welcome(&replies[0]), "{replies:?}");
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(app.bot_messages("client", user, 1).await.len(), 1, "once");
 }

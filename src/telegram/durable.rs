@@ -57,6 +57,18 @@ const LANE_IDLE: Duration = Duration::from_secs(5);
 /// Entries of one stream in flight (dispatched, not yet acknowledged), as batches of `outbox_read_batch`: beyond,
 /// the reader waits before reading more, so a flood cannot grow memory without bound.
 const IN_FLIGHT_BATCHES: usize = 16;
+/// The longest an `XREADGROUP` blocks (a third of the lease when that is shorter). At stop the lease is given back
+/// only after the reader's last read has ended in Redis (`Reader::reading`), so this bounds what a graceful stop
+/// waits for it; an idle stream costs a read per block.
+const READ_BLOCK_MAX: Duration = Duration::from_millis(500);
+/// Beyond the block, how long the stopping reader waits for its last read's answer.
+const READ_END_SLACK: Duration = Duration::from_millis(200);
+
+/// How long one `XREADGROUP` of a stream with this lease blocks.
+fn read_block(lease: Duration) -> Duration {
+    (lease / 3).clamp(Duration::from_millis(1), READ_BLOCK_MAX)
+}
+
 /// Most ids in one `XACK` + `XDEL` round trip.
 const ACK_BATCH_MAX: usize = 512;
 
@@ -110,6 +122,11 @@ struct Reader {
     sending: AtomicUsize,
     /// Ids queued for acknowledgement whose `XACK` has not answered yet.
     unacked: AtomicUsize,
+    /// The reader's `XREADGROUP` may still be blocked in Redis. Dropping the read does not end it there: an entry
+    /// arriving before its block ends would be delivered to this consumer, which stops without sending it, and
+    /// would wait a whole lease for the next holder's periodic claim, behind that chat's newer replies. So a
+    /// stopping reader waits for its last read to end, and its lease keeper gives the lease back only then.
+    reading: AtomicBool,
 }
 
 /// Creates the consumer groups and starts one reader (and its lease keeper) per stream of every bot.
@@ -125,7 +142,7 @@ pub async fn start(
     stop: CancellationToken,
 ) -> anyhow::Result<()> {
     // A blocking read holds its connection: each reader has its own, with a response timeout above the block.
-    let read_timeout = settings.lease / 3 + Duration::from_secs(2);
+    let read_timeout = read_block(settings.lease) + Duration::from_secs(2);
     for kind in bots.kinds() {
         let (Some(bot), Some(limits)) = (bots.get(kind).cloned(), limits.get(&kind).cloned())
         else {
@@ -159,6 +176,7 @@ pub async fn start(
                 acks,
                 sending: AtomicUsize::new(0),
                 unacked: AtomicUsize::new(0),
+                reading: AtomicBool::new(false),
             });
             // Each task is started again if it panics: a dead reader would leave its stream's replies unsent
             // with nothing to say so (`/readyz` also names a reader that stopped going round).
@@ -300,7 +318,13 @@ async fn keep_lease(r: Arc<Reader>, stop: CancellationToken) {
     // lease then expires by itself. Released earlier, the send could wake and go out beside the next holder's.
     // Renewed meanwhile (the scripts act only for the holder), so no other holder starts on the stream under it.
     let mut renewed = Instant::now();
-    while r.sending.load(Ordering::SeqCst) > 0 || r.unacked.load(Ordering::SeqCst) > 0 {
+    let stopped = Instant::now();
+    // The reader's last read ends within its block (bounded here too, should the reader have died with it).
+    let read_ends = read_block(r.settings.lease) + READ_END_SLACK * 2;
+    while r.sending.load(Ordering::SeqCst) > 0
+        || r.unacked.load(Ordering::SeqCst) > 0
+        || (r.reading.load(Ordering::SeqCst) && stopped.elapsed() < read_ends)
+    {
         if renewed.elapsed() >= r.settings.lease / 3 {
             renewed = Instant::now();
             let _ = renew_lease(&r).await;
@@ -340,7 +364,8 @@ type Entry = (String, Option<Vec<String>>);
 
 async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
     let lease_ms = r.settings.lease.as_millis() as u64;
-    let block_ms = (lease_ms / 3).max(1);
+    let block = read_block(r.settings.lease);
+    let block_ms = block.as_millis() as u64;
     let mut handled = 0u32;
     let mut connected: Option<Redis> = None;
     let mut last_claim = Instant::now();
@@ -360,7 +385,11 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
                 }
             },
         };
-        if !r.holds.load(Ordering::Acquire) {
+        if !r.still_ours() {
+            // Not `holds` alone: a process that ran again after a freeze past its lease still has `holds` set until
+            // its lease keeper's next renewal fails, and a read now would take new entries another holder is
+            // reading, pending to this consumer, late and out of order.
+            r.holds.store(false, Ordering::SeqCst);
             // Lanes stop sending once the lease is gone and give back what they held (`abandon`): it stays pending
             // for the next holder. A lane in the middle of a send keeps its entry in flight until it finishes, so a
             // takeover by this process does not send that entry a second time beside it.
@@ -428,15 +457,25 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
             .arg("STREAMS")
             .arg(&r.key)
             .arg(">");
-        let read = command.query_async::<Option<Vec<(String, Vec<Entry>)>>>(conn);
-        // Stopping does not wait for the block to end; what this consumer read and did not send stays pending, for
-        // the next holder to claim.
-        let read = tokio::select! {
-            () = stop.cancelled() => break,
-            read = read => read,
+        r.reading.store(true, Ordering::SeqCst);
+        let read = {
+            let read = command.query_async::<Option<Vec<(String, Vec<Entry>)>>>(conn);
+            tokio::pin!(read);
+            tokio::select! {
+                () = stop.cancelled() => {
+                    // The read ends in Redis when its block does (`Reader::reading`); what it returns is not sent
+                    // and stays pending to this consumer, for the next holder to take over at once (the lease
+                    // comes back released).
+                    let _ = tokio::time::timeout(block + READ_END_SLACK, &mut read).await;
+                    r.reading.store(false, Ordering::SeqCst);
+                    break;
+                }
+                read = &mut read => read,
+            }
         };
+        r.reading.store(false, Ordering::SeqCst);
         match read {
-            Ok(_) if stop.is_cancelled() || !r.holds.load(Ordering::Acquire) => {}
+            Ok(_) if stop.is_cancelled() || !r.still_ours() => {}
             Ok(streams) => {
                 for (_, entries) in streams.unwrap_or_default() {
                     for entry in entries {
@@ -527,6 +566,14 @@ async fn others_pending(r: &Reader, conn: &mut Redis) -> redis::RedisResult<bool
 async fn claim_all(r: &Arc<Reader>, conn: &mut Redis, min_idle_ms: u64) -> redis::RedisResult<()> {
     let mut cursor = "0-0".to_owned();
     loop {
+        // What was in flight before the claim was asked: an id whose acknowledgement lands in Redis after the claim
+        // (so the claim returns it) and is answered before it (so it has left the set by the time the claim's
+        // answer is read) is in this copy, and is not sent again. Ids leave the set only once acknowledged.
+        let in_flight_before: HashSet<String> = r
+            .in_flight
+            .lock()
+            .map(|set| set.clone())
+            .unwrap_or_default();
         let reply: Vec<redis::Value> = redis::cmd("XAUTOCLAIM")
             .arg(&r.key)
             .arg(GROUP)
@@ -550,7 +597,8 @@ async fn claim_all(r: &Arc<Reader>, conn: &mut Redis, min_idle_ms: u64) -> redis
             if !r.holds.load(Ordering::Acquire) {
                 return Ok(());
             }
-            let ours = r.in_flight.lock().is_ok_and(|set| set.contains(&entry.0));
+            let ours = in_flight_before.contains(&entry.0)
+                || r.in_flight.lock().is_ok_and(|set| set.contains(&entry.0));
             if !ours {
                 r.metrics.claimed.fetch_add(1, Ordering::Relaxed);
                 dispatch(r, entry);

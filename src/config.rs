@@ -164,6 +164,12 @@ pub struct DatabaseSettings {
     pub ledger_pool_size_max: usize,
     /// How long to wait for a free connection before answering "unavailable".
     pub connect_timeout_ms: u64,
+    /// How long a statement on the pools' connections waits for a lock (Postgres `lock_timeout`, ms; 0: forever)
+    /// before it fails as transient. A row held by a transaction that stays open (an operator's psql session) then
+    /// costs an update retries and ends in a dead letter, instead of an update that never ends: a polling bot
+    /// confirms no update past it, and holds at most 100 (getUpdates' limit), so it would stop fetching. The
+    /// migrator's own connection waits for the migration lock without it.
+    pub lock_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -438,6 +444,7 @@ impl Default for DatabaseSettings {
             pool_size_max: 16,
             ledger_pool_size_max: 4,
             connect_timeout_ms: 5_000,
+            lock_timeout_ms: 5_000,
         }
     }
 }

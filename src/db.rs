@@ -23,6 +23,7 @@ pub fn pg_pool(settings: &DatabaseSettings, size: usize) -> anyhow::Result<Pool>
         tokio_postgres::Config::from_str(settings.url.expose()).context("invalid database.url")?;
     config.connect_timeout(Duration::from_millis(settings.connect_timeout_ms));
     config.application_name("loyalty");
+    config.options(format!("-c lock_timeout={}", settings.lock_timeout_ms));
     let manager = Manager::from_config(
         config,
         NoTls,

@@ -700,3 +700,47 @@ async fn one_key_alone_on_one_replica_and_in_a_batch_on_another_moves_points_onc
     );
     assert_ledger_clean(&world).await;
 }
+
+/// A wallet row held by a transaction that stays open (an operator's psql session) past the pool's `lock_timeout`:
+/// the redemption is answered "unavailable" — the submitter retries it under its key — and not refused. Postgres
+/// reports the wait as `55P03 lock_not_available`, which the ledger took for a statement error: the lone command
+/// was answered `Rejected`, a refusal of a valid redemption. Once the row is free, the same key applies it.
+#[actix_rt::test]
+async fn a_command_that_waited_past_the_lock_timeout_is_unavailable_not_refused() {
+    let world = TestWorld::with_settings(|s| s.database.lock_timeout_ms = 300).await;
+    let p = partner(&world, 1).await;
+    let c = client(&world, 2).await;
+    send(&world, "w", welcome(c)).await;
+    let operator = crate::helpers::connect(&crate::helpers::db_url(&world.database)).await;
+    operator
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM accounts WHERE client_id = {} FOR UPDATE",
+            c.0
+        ))
+        .await
+        .expect("hold the wallet");
+    let command = || LedgerCommand {
+        key: key("r"),
+        op: redeem(c, p, 40),
+    };
+    let waited = world
+        .services
+        .ledger
+        .send(command())
+        .await
+        .expect("actor alive");
+    assert!(
+        matches!(waited, Err(actors::LedgerError::Unavailable)),
+        "a lock wait is not the command's fault: {waited:?}"
+    );
+    assert_eq!(balance(&world, c).await, 100, "nothing moved");
+
+    operator.batch_execute("COMMIT").await.expect("release");
+    let applied = send(&world, "r", redeem(c, p, 40)).await;
+    assert!(
+        matches!(applied.outcome, LedgerOutcome::Applied { .. }),
+        "{applied:?}"
+    );
+    assert_eq!(balance(&world, c).await, 60);
+    assert_ledger_clean(&world).await;
+}

@@ -36,6 +36,33 @@ async fn a_session_waits_for_a_lock(database: &str) {
     }
 }
 
+/// Holds the client's row in an open transaction (returned: commit it to let go) and queues the client's next
+/// update — written in English, so storing the language takes that row — then waits until it waits for the lock.
+async fn an_update_waits_on_the_clients_row(
+    sandbox: &Sandbox,
+    database: &str,
+) -> tokio_postgres::Client {
+    let locker = connect(&db_url(database)).await;
+    locker
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM clients WHERE telegram_id = {CLIENT} FOR UPDATE"
+        ))
+        .await
+        .expect("lock the client's row");
+    sandbox
+        .emulator
+        .user_update(
+            "client",
+            CLIENT,
+            "Анна",
+            "en",
+            serde_json::json!({ "text": "/balance" }),
+        )
+        .expect("queued");
+    a_session_waits_for_a_lock(database).await;
+    locker
+}
+
 /// A sandbox, a seeded database and `loyalty serve` polling it, after the client's first `/balance` was answered;
 /// with how many messages the client has had.
 async fn answered_once() -> (Sandbox, String, Server, usize) {
@@ -56,25 +83,7 @@ async fn answered_once() -> (Sandbox, String, Server, usize) {
 async fn an_update_waiting_on_a_lock_does_not_hold_back_the_bots_other_chats() {
     let (sandbox, database, _server, answered) = answered_once().await;
 
-    // The client now writes in English: storing that takes their row, which the test holds.
-    let locker = connect(&db_url(&database)).await;
-    locker
-        .batch_execute(&format!(
-            "BEGIN; SELECT 1 FROM clients WHERE telegram_id = {CLIENT} FOR UPDATE"
-        ))
-        .await
-        .expect("lock the client's row");
-    sandbox
-        .emulator
-        .user_update(
-            "client",
-            CLIENT,
-            "Анна",
-            "en",
-            serde_json::json!({ "text": "/balance" }),
-        )
-        .expect("queued");
-    a_session_waits_for_a_lock(&database).await;
+    let locker = an_update_waits_on_the_clients_row(&sandbox, &database).await;
 
     // Another user, meanwhile: fetched and answered while the first update still waits.
     sandbox.send("client", NEWCOMER, "/start");
@@ -105,4 +114,45 @@ async fn updates_whose_ids_start_again_below_the_offset_are_answered() {
     assert_eq!(replies.len(), answered + 1, "{replies:#?}");
     sandbox.send("client", NEWCOMER, "/start");
     sandbox.bot_messages("client", NEWCOMER, 1).await;
+}
+
+/// An update that never ends (its client's row held by a transaction that stays open) must not stop the bot: a
+/// polling bot confirms no update past it and holds at most 100, so once 100 more had come in it fetched nothing
+/// else, for as long as the row stayed held. With `database.lock_timeout_ms` the stuck update fails, is retried and
+/// ends as a dead letter, and the bot goes on: here the newcomer's 105 messages are all answered while the row is
+/// still held.
+#[actix_rt::test]
+async fn an_update_stuck_on_a_lock_does_not_stop_the_bot_after_a_hundred_more() {
+    const MORE: usize = 105;
+    let sandbox = Sandbox::start();
+    let database = seeded_database().await;
+    let namespace = format!("test:{database}:");
+    let _server = Serve::new(&sandbox, &database)
+        .shared_redis(&namespace)
+        .polling(&["partner", "client"])
+        .sends_unthrottled()
+        .bursts()
+        .env("LOYALTY__DATABASE__LOCK_TIMEOUT_MS", "300")
+        .env("LOYALTY__TELEGRAM__UPDATE_ATTEMPTS_MAX", "2")
+        .env("LOYALTY__TELEGRAM__DEAD_LETTER_AFTER_S", "1")
+        .spawn();
+    sandbox.send("client", CLIENT, "/balance");
+    let answered = sandbox.bot_messages("client", CLIENT, 1).await.len();
+
+    let locker = an_update_waits_on_the_clients_row(&sandbox, &database).await;
+    for _ in 0..MORE {
+        sandbox.send("client", NEWCOMER, "/help");
+    }
+    let newcomer = sandbox.bot_messages("client", NEWCOMER, MORE).await;
+    assert_eq!(
+        newcomer.len(),
+        MORE,
+        "every message after the stuck one answered"
+    );
+    assert_eq!(
+        sandbox.bot_messages("client", CLIENT, 0).await.len(),
+        answered,
+        "the stuck update was not answered: it is a dead letter"
+    );
+    locker.batch_execute("COMMIT").await.expect("unlock");
 }

@@ -457,6 +457,10 @@ fn classify(error: tokio_postgres::Error) -> TxError {
         {
             TxError::Retryable
         }
+        Some(code) if server_side_transient(code) => {
+            tracing::warn!(code = code.code(), error = %error, "ledger: Postgres could not run the transaction now");
+            TxError::Unavailable
+        }
         Some(code) => {
             let detail = error
                 .as_db_error()
@@ -469,6 +473,19 @@ fn classify(error: tokio_postgres::Error) -> TxError {
             TxError::Unavailable
         }
     }
+}
+
+/// Whether an error with this SQLSTATE says nothing about the commands, only about Postgres now: a connection
+/// exception (class 08), insufficient resources (53), operator intervention (57: a query cancelled, the server
+/// shutting down), a system error (58), or a lock waited for past `lock_timeout` (55P03). The transaction rolled
+/// back whole; taken for a statement error, the batch would be split and a lone command answered `Rejected`, a
+/// refusal of a valid command. The submitter retries it under its key instead.
+fn server_side_transient(code: &SqlState) -> bool {
+    let code = code.code();
+    ["08", "53", "57", "58"]
+        .iter()
+        .any(|class| code.starts_with(class))
+        || code == "55P03"
 }
 
 /// One command's parameters of `ledger_apply_batch`.

@@ -10,7 +10,8 @@
 //! item 1), within the 100 updates one `getUpdates` returns after it. Ids below the offset with nothing in hand mean
 //! Telegram chose new ids (after a week without updates): the offset starts again from them. A failing update is
 //! tried again after [`BACKOFF`], doubling up to [`BACKOFF_MAX`]; after `telegram.update_attempts_max` tries over at
-//! least `telegram.dead_letter_after_s` the ingress parks it, which accepts it, and the offset moves on.
+//! least `telegram.dead_letter_after_s` the ingress parks it, which accepts it, and the offset moves on. Failed polls
+//! in a row pause from [`BACKOFF`] doubling up to [`POLL_BACKOFF_MAX`] (a 429 waits its `retry_after`).
 //!
 //! On shutdown the loop abandons its long poll at once (dropping the request: Telegram confirms nothing it did not
 //! deliver), starts nothing more and ends once the updates under way have finished; what they accepted is confirmed by
@@ -35,8 +36,12 @@ use tokio_util::sync::CancellationToken;
 use super::ingress::Ingress;
 
 /// First pause before a failing update is tried again, and after a failed poll; it doubles with each failure of the
-/// same update, up to [`BACKOFF_MAX`].
+/// same update, up to [`BACKOFF_MAX`], and with each failed poll in a row, up to [`POLL_BACKOFF_MAX`].
 const BACKOFF: Duration = Duration::from_millis(500);
+
+/// The longest pause after failed polls in a row (a revoked token, a webhook another deployment set, another
+/// instance polling the same bot): Telegram is not asked twice a second for ever, and a warning is logged per pause.
+const POLL_BACKOFF_MAX: Duration = Duration::from_secs(16);
 
 /// The longest pause between tries of a failing update.
 const BACKOFF_MAX: Duration = Duration::from_secs(4);
@@ -78,6 +83,8 @@ pub async fn run(
     let mut poll_paused_until: Option<Instant> = None;
     // The offset and start of the last poll.
     let mut previous_poll: Option<(i32, Instant)> = None;
+    // Polls failed in a row (not counting 429, which says how long to wait).
+    let mut polls_failed: u32 = 0;
     loop {
         if stop.is_cancelled() {
             break;
@@ -139,6 +146,7 @@ pub async fn run(
                 progress_at = Instant::now();
                 match polled {
                     Ok(updates) => {
+                        polls_failed = 0;
                         // The offset this answer was asked with (a poll sets `previous_poll` as it starts).
                         let asked = previous_poll.map_or(window.offset, |(offset, _)| offset);
                         window.add(updates, asked);
@@ -147,8 +155,16 @@ pub async fn run(
                         poll_paused_until = Some(Instant::now() + wait.duration());
                     }
                     Err(e) => {
-                        tracing::warn!(bot = kind.as_str(), error = %e, "polling: getUpdates failed");
-                        poll_paused_until = Some(Instant::now() + BACKOFF);
+                        let pause = (BACKOFF * 2u32.saturating_pow(polls_failed.min(8))).min(POLL_BACKOFF_MAX);
+                        polls_failed = polls_failed.saturating_add(1);
+                        tracing::warn!(
+                            bot = kind.as_str(),
+                            error = %e,
+                            failed_in_a_row = polls_failed,
+                            pause_ms = pause.as_millis() as u64,
+                            "polling: getUpdates failed"
+                        );
+                        poll_paused_until = Some(Instant::now() + pause);
                     }
                 }
             }

@@ -156,3 +156,30 @@ async fn an_update_stuck_on_a_lock_does_not_stop_the_bot_after_a_hundred_more() 
     );
     locker.batch_execute("COMMIT").await.expect("unlock");
 }
+
+/// getUpdates refused again and again (here 409: a webhook that another deployment set) is asked less and less
+/// often — a pause doubling from 0.5 s up to 16 s — not twice a second for ever; once the refusal ends, the bot
+/// polls and answers again.
+#[actix_rt::test]
+async fn a_poll_refused_again_and_again_is_asked_less_and_less_often() {
+    let (sandbox, _database, _server, answered) = answered_once().await;
+    let hook = |method: &str| {
+        reqwest::Client::new()
+            .post(format!("{}/tg/botsandbox-client/{method}", sandbox.base))
+            .json(&serde_json::json!({ "url": "http://127.0.0.1:9/elsewhere" }))
+            .send()
+    };
+    hook("setWebhook").await.expect("setWebhook");
+    let before = sandbox.emulator.calls("client", "getUpdates");
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let asked = sandbox.emulator.calls("client", "getUpdates") - before;
+    assert!(
+        asked <= 6,
+        "getUpdates asked {asked} times in 6 s while every answer was 409"
+    );
+
+    hook("deleteWebhook").await.expect("deleteWebhook");
+    sandbox.send("client", CLIENT, "/balance");
+    let replies = sandbox.bot_messages("client", CLIENT, answered + 1).await;
+    assert_eq!(replies.len(), answered + 1, "polling again: {replies:#?}");
+}

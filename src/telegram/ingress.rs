@@ -280,8 +280,9 @@ impl Ingress {
         outcome
     }
 
-    /// Runs a dead letter again (`loyalty dead-letters replay`): like [`Ingress::accept`], but a failure is
-    /// reported as `Err` rather than parked again, so the operator sees it and the letter stays.
+    /// Runs a dead letter again (`loyalty dead-letters replay`): like [`Ingress::accept`], but not rate-limited (the
+    /// limits judged it when it came in), and a failure is reported as `Err` rather than parked again, so the
+    /// operator sees it and the letter stays.
     pub async fn replay(&self, bot: BotKind, update: &Update) -> Result<Accepted, NotAccepted> {
         self.run(bot, update, false).await
     }
@@ -306,7 +307,13 @@ impl Ingress {
             });
         }
         let user = inbound.sender.user_id;
-        let admission = self.admit(bot, inbound.update_id, user).await;
+        // A replay is the operator's, not the user's: the limits judged the update when it came in, and a letter
+        // refused now would be reported replayed and removed, never run (`park` is false only for replays).
+        let admission = if park {
+            self.admit(bot, inbound.update_id, user).await
+        } else {
+            Admission::Admitted
+        };
         if admission != Admission::Admitted {
             self.metrics
                 .dropped_rate_limited

@@ -375,3 +375,62 @@ async fn an_update_hanging_on_a_lock_keeps_its_bot_unready_until_it_passes() {
     })
     .await;
 }
+
+/// Twelve updates of one user parked during an outage (more than the per-user burst of 10), replayed by the
+/// operator: every one runs, and only then is its letter removed. The replay went through the user's rate limit, so
+/// the eleventh and twelfth were refused ("slow down"), reported replayed and removed without ever running.
+#[actix_rt::test]
+async fn a_replay_of_more_letters_than_a_users_burst_runs_every_one() {
+    const LETTERS: i64 = 12;
+    const USER: i64 = 6301;
+    let app = TestApp::spawn().await;
+    let client = redis::Client::open(app.settings.redis.url.expose().as_str()).expect("redis url");
+    let mut redis = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let hash = actors::session::dead_letter::hash_key(&app.settings.sessions.redis_namespace);
+    for i in 0..LETTERS {
+        let update_id = 900_000 + i;
+        let update = format!(
+            r#"{{"update_id":{update_id},"message":{{"message_id":{},"from":{{"id":{USER},"is_bot":false,"first_name":"Outage","language_code":"ru"}},"chat":{{"id":{USER},"type":"private","first_name":"Outage"}},"date":1764500000,"text":"/help"}}}}"#,
+            100 + i
+        );
+        let letter = actors::session::dead_letter::DeadLetter {
+            bot: "client".into(),
+            update_id,
+            chat_id: USER,
+            attempts: 5,
+            error: "database unavailable".into(),
+            parked_at_unix_s: 1_764_500_000,
+            update,
+        };
+        let _: i64 = redis::cmd("HSET")
+            .arg(&hash)
+            .arg(format!("client:{update_id}"))
+            .arg(serde_json::to_string(&letter).expect("json"))
+            .query_async(&mut redis)
+            .await
+            .expect("park");
+    }
+    assert_eq!(dead_letters(&app).len(), LETTERS as usize);
+
+    let out = loyalty(&app)
+        .args(["dead-letters", "replay"])
+        .output()
+        .expect("loyalty runs");
+    assert!(out.status.success(), "{out:?}");
+    let answers = app.bot_messages("client", USER, LETTERS as usize).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let texts = bot_texts(&app, USER).await;
+    assert_eq!(
+        texts.len(),
+        LETTERS as usize,
+        "one answer a letter: {answers:#?}"
+    );
+    assert!(
+        !texts.contains(&ru(&CommonText::SlowDown)),
+        "a replay is not the user flooding: {texts:#?}"
+    );
+    assert!(dead_letters(&app).is_empty());
+}

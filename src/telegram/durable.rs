@@ -421,7 +421,8 @@ async fn run_reader(r: Arc<Reader>, stop: CancellationToken) {
                     }
                     last_claim = Instant::now();
                 }
-                Ok(_) => pause(&stop, Duration::from_millis(block_ms)).await,
+                // Another process holds it: ask again a third of a lease later, as its keeper renews it.
+                Ok(_) => pause(&stop, Duration::from_millis((lease_ms / 3).max(1))).await,
                 Err(e) => {
                     r.metrics.redis_errors.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(error = %e, "outbox: Redis unavailable");

@@ -46,6 +46,11 @@ const POLL_BACKOFF_MAX: Duration = Duration::from_secs(16);
 /// The longest pause between tries of a failing update.
 const BACKOFF_MAX: Duration = Duration::from_secs(4);
 
+/// The pause after `failures` earlier failures in a row (0 for the first): [`BACKOFF`] doubling, at most `max`.
+fn backoff(failures: u32, max: Duration) -> Duration {
+    BACKOFF.saturating_mul(1 << failures.min(16)).min(max)
+}
+
 /// While updates fetched earlier are still not accepted and none of them has finished for this long, the loop polls
 /// again for the other chats' updates (from the oldest unaccepted id: Telegram sends the ones in hand again, and they
 /// are skipped). A busy batch, whose updates keep finishing, is waited for, as its re-sent updates would only cost.
@@ -155,7 +160,7 @@ pub async fn run(
                         poll_paused_until = Some(Instant::now() + wait.duration());
                     }
                     Err(e) => {
-                        let pause = (BACKOFF * 2u32.saturating_pow(polls_failed.min(8))).min(POLL_BACKOFF_MAX);
+                        let pause = backoff(polls_failed, POLL_BACKOFF_MAX);
                         polls_failed = polls_failed.saturating_add(1);
                         tracing::warn!(
                             bot = kind.as_str(),
@@ -300,9 +305,7 @@ impl Window {
             return;
         };
         if !accepted {
-            let pause = BACKOFF
-                .saturating_mul(1 << held.failures.min(3))
-                .min(BACKOFF_MAX);
+            let pause = backoff(held.failures, BACKOFF_MAX);
             held.failures += 1;
             held.state = State::Failed {
                 retry_at: now + pause,
